@@ -1,0 +1,205 @@
+package dev.milvusupgrade.plan;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The upgrade intent: the flat {@code data} of the intent ConfigMap, validated. Any key this tool
+ * does not know is refused, so that a typo never silently changes what a run does.
+ *
+ * @param milvus name of the Milvus resource
+ * @param milvusNamespace its namespace; empty means the ConfigMap's own
+ * @param targetVersion the version to end on
+ * @param imageRepository repository of the images to write; empty keeps the current one
+ * @param stageTimeout how long one stage may take before the run fails
+ * @param notAfter end of the maintenance window: no stage starts that could run past it
+ * @param paused do nothing, record Paused
+ * @param dryRun plan only, record Planned
+ */
+public record Intent(String milvus, Optional<String> milvusNamespace, Version targetVersion,
+        Optional<String> imageRepository, Duration stageTimeout, Optional<Instant> notAfter,
+        boolean paused, boolean dryRun) {
+
+    public static final String MILVUS = "milvus";
+    public static final String MILVUS_NAMESPACE = "milvusNamespace";
+    public static final String TARGET_VERSION = "targetVersion";
+    public static final String IMAGE_REPOSITORY = "imageRepository";
+    public static final String STAGE_TIMEOUT = "stageTimeout";
+    public static final String NOT_AFTER = "notAfter";
+    public static final String PAUSED = "paused";
+    public static final String DRY_RUN = "dryRun";
+    public static final List<String> KEYS = List.of(MILVUS, MILVUS_NAMESPACE, TARGET_VERSION, IMAGE_REPOSITORY,
+            STAGE_TIMEOUT, NOT_AFTER, PAUSED, DRY_RUN);
+
+    public static final Duration DEFAULT_STAGE_TIMEOUT = Duration.ofMinutes(30);
+    static final Duration MIN_STAGE_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration MAX_STAGE_TIMEOUT = Duration.ofHours(24);
+    static final int MAX_VALUE_LENGTH = 512;
+
+    private static final Pattern DNS_SUBDOMAIN = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
+    private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+    private static final Pattern DURATION = Pattern.compile("^(?:(\\d{1,5})h)?(?:(\\d{1,6})m)?(?:(\\d{1,7})s)?$");
+
+    /** Validates the ConfigMap data; {@code now} decides whether notAfter already passed. */
+    public static Checked<Intent> parse(Map<String, String> data, Instant now) {
+        Map<String, String> d = new TreeMap<>(data == null ? Map.of() : data);
+        for (Map.Entry<String, String> e : d.entrySet()) {
+            if (!KEYS.contains(e.getKey())) {
+                return Checked.refused("unknown intent key '" + e.getKey() + "'" + didYouMean(e.getKey()),
+                        "remove it or use one of " + String.join(", ", KEYS));
+            }
+            if (e.getValue() != null && e.getValue().length() > MAX_VALUE_LENGTH) {
+                return Checked.refused("intent key '" + e.getKey() + "' is " + e.getValue().length()
+                        + " characters long", "keep values under " + MAX_VALUE_LENGTH + " characters");
+            }
+        }
+        String milvus = trimmed(d.get(MILVUS));
+        if (milvus.isEmpty()) {
+            return Checked.refused("intent key 'milvus' is missing", "set milvus to the name of the Milvus resource");
+        }
+        if (milvus.length() > 253 || !DNS_SUBDOMAIN.matcher(milvus).matches()) {
+            return Checked.refused("intent key 'milvus' is '" + milvus + "', not a Kubernetes resource name",
+                    "use the lowercase name shown by 'kubectl get milvus'");
+        }
+        Optional<String> namespace = Optional.of(trimmed(d.get(MILVUS_NAMESPACE))).filter(s -> !s.isEmpty());
+        if (namespace.isPresent() && (namespace.get().length() > 63 || !DNS_LABEL.matcher(namespace.get()).matches())) {
+            return Checked.refused("intent key 'milvusNamespace' is '" + namespace.get() + "', not a namespace name",
+                    "use a lowercase namespace name or leave it out");
+        }
+        String targetText = trimmed(d.get(TARGET_VERSION));
+        if (targetText.isEmpty()) {
+            return Checked.refused("intent key 'targetVersion' is missing", "set targetVersion, e.g. v2.6.4");
+        }
+        Optional<Version> target = Version.parse(targetText);
+        if (target.isEmpty()) {
+            return Checked.refused("intent key 'targetVersion' is '" + targetText + "', not a version",
+                    "write it as v2.6.4 (the v is optional)");
+        }
+        Optional<String> repository = Optional.of(trimmed(d.get(IMAGE_REPOSITORY))).filter(s -> !s.isEmpty());
+        if (repository.isPresent()) {
+            Optional<ImageRef> ref = ImageRef.parse(repository.get());
+            if (ref.isEmpty() || ref.get().tag().isPresent() || ref.get().digest().isPresent()) {
+                return Checked.refused("intent key 'imageRepository' is '" + repository.get()
+                        + "', not a repository without tag", "write it like registry.local:5000/milvusdb/milvus");
+            }
+        }
+        Duration timeout = DEFAULT_STAGE_TIMEOUT;
+        String timeoutText = trimmed(d.get(STAGE_TIMEOUT));
+        if (!timeoutText.isEmpty()) {
+            Optional<Duration> parsed = parseDuration(timeoutText);
+            if (parsed.isEmpty()) {
+                return Checked.refused("intent key 'stageTimeout' is '" + timeoutText + "', not a duration",
+                        "write it like 90s, 45m, 2h or 1h30m");
+            }
+            if (parsed.get().compareTo(MIN_STAGE_TIMEOUT) < 0 || parsed.get().compareTo(MAX_STAGE_TIMEOUT) > 0) {
+                return Checked.refused("intent key 'stageTimeout' is " + timeoutText + ", outside 10s..24h",
+                        "pick a stage timeout between 10s and 24h (30m is the default)");
+            }
+            timeout = parsed.get();
+        }
+        Optional<Instant> notAfter = Optional.empty();
+        String notAfterText = trimmed(d.get(NOT_AFTER));
+        if (!notAfterText.isEmpty()) {
+            try {
+                notAfter = Optional.of(OffsetDateTime.parse(notAfterText).toInstant());
+            } catch (DateTimeParseException e) {
+                return Checked.refused("intent key 'notAfter' is '" + notAfterText + "', not an RFC 3339 instant",
+                        "write it like 2026-11-25T05:00:00Z");
+            }
+            if (!notAfter.get().isAfter(now)) {
+                return Checked.refused("the maintenance window in 'notAfter' ended at " + notAfterText,
+                        "set notAfter to the end of the next window, or remove it");
+            }
+        }
+        Checked<Boolean> paused = flag(d, PAUSED);
+        if (paused instanceof Checked.Refused<Boolean> r) {
+            return new Checked.Refused<>(r.rejection());
+        }
+        Checked<Boolean> dryRun = flag(d, DRY_RUN);
+        if (dryRun instanceof Checked.Refused<Boolean> r) {
+            return new Checked.Refused<>(r.rejection());
+        }
+        return Checked.ok(new Intent(milvus, namespace, target.get(), repository, timeout, notAfter,
+                ((Checked.Ok<Boolean>) paused).value(), ((Checked.Ok<Boolean>) dryRun).value()));
+    }
+
+    /** Parses {@code 90s}, {@code 45m}, {@code 2h}, {@code 1h30m}. */
+    public static Optional<Duration> parseDuration(String text) {
+        Matcher m = DURATION.matcher(text.trim());
+        if (text.isBlank() || !m.matches()) {
+            return Optional.empty();
+        }
+        long h = m.group(1) == null ? 0 : Long.parseLong(m.group(1));
+        long min = m.group(2) == null ? 0 : Long.parseLong(m.group(2));
+        long s = m.group(3) == null ? 0 : Long.parseLong(m.group(3));
+        return Optional.of(Duration.ofHours(h).plusMinutes(min).plusSeconds(s));
+    }
+
+    /** Formats a duration the way the intent writes them. */
+    public static String format(Duration d) {
+        long s = d.getSeconds();
+        StringBuilder b = new StringBuilder();
+        if (s >= 3600) {
+            b.append(s / 3600).append('h');
+            s %= 3600;
+        }
+        if (s >= 60) {
+            b.append(s / 60).append('m');
+            s %= 60;
+        }
+        if (s > 0 || b.length() == 0) {
+            b.append(s).append('s');
+        }
+        return b.toString();
+    }
+
+    private static Checked<Boolean> flag(Map<String, String> d, String key) {
+        String v = trimmed(d.get(key)).toLowerCase();
+        return switch (v) {
+            case "", "false" -> Checked.ok(false);
+            case "true" -> Checked.ok(true);
+            default -> Checked.refused("intent key '" + key + "' is '" + d.get(key) + "', not true or false",
+                    "write " + key + ": \"true\" or \"false\"");
+        };
+    }
+
+    static String didYouMean(String key) {
+        return KEYS.stream()
+                .min(Comparator.comparingInt(k -> distance(k.toLowerCase(), key.toLowerCase())))
+                .filter(k -> distance(k.toLowerCase(), key.toLowerCase()) <= Math.max(2, k.length() / 3))
+                .map(k -> " (did you mean '" + k + "'?)")
+                .orElse("");
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private static String trimmed(String s) {
+        return s == null ? "" : s.trim();
+    }
+}

@@ -1,0 +1,71 @@
+package dev.milvusupgrade.plan;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Turns an intent and a fresh snapshot into a decision: refuse, nothing to do, or stages. Pure:
+ * the same inputs always give the same decision, and nothing here talks to a cluster.
+ *
+ * <p>The plan is derived from what the cluster runs, not from a remembered plan, so a rerun after
+ * an interruption picks up where the cluster is: a stage whose patch is already in the spec is
+ * only waited for.
+ */
+public final class Planner {
+
+    private Planner() {
+    }
+
+    public static Decision plan(Intent intent, ClusterSnapshot s) {
+        List<String> warnings = new ArrayList<>();
+        Optional<Rejection> refused = Preflight.beforeVersions(s, warnings);
+        if (refused.isPresent()) {
+            return new Decision.Refuse(refused.get());
+        }
+        ImageRef specImage = ImageRef.parse(s.image()).orElseThrow();
+        Checked<Version> specVersion = Preflight.specVersion(s, specImage);
+        if (specVersion instanceof Checked.Refused<Version> r) {
+            return new Decision.Refuse(r.rejection());
+        }
+        Version declared = ((Checked.Ok<Version>) specVersion).value();
+        Version running = Preflight.runningVersion(s, declared);
+        Version target = intent.targetVersion();
+
+        refused = Preflight.path(running, target);
+        if (refused.isPresent()) {
+            return new Decision.Refuse(refused.get());
+        }
+        Catalogue.Route route = Catalogue.route(running, target).orElseThrow();
+
+        String repository = intent.imageRepository().orElse(specImage.repository());
+        String variant = target.variant().isEmpty() ? declared.variant() : target.variant();
+        Version targetTagged = target.release().withVariant(variant);
+
+        List<Stage> stages = new ArrayList<>();
+        if (route.viaMixCoord() && !Preflight.mixCoordBridgeDone(s, running)) {
+            Version bridge = running.release().isAtLeast(Catalogue.MIXCOORD_BRIDGE) ? running.release() : Catalogue.MIXCOORD_BRIDGE;
+            Version bridgeTagged = bridge.withVariant(variant);
+            stages.add(new Stage.MixCoordStage(ImageRef.of(repository, bridgeTagged), bridgeTagged));
+        }
+        Stage last = new Stage.ImageStage(ImageRef.of(repository, targetTagged), targetTagged);
+        stages.add(last);
+
+        if (running.release().equals(target.release()) && last.isApplied(s)
+                && Progress.evaluate(last, s) instanceof Progress.Done) {
+            return new Decision.NoOp(s.qualifiedName(), running, warnings);
+        }
+        refused = Preflight.inFlight(s, running, stages.get(0));
+        if (refused.isEmpty() && !stages.get(0).isApplied(s)) {
+            refused = Preflight.readyToStart(s);
+        }
+        if (refused.isPresent()) {
+            return new Decision.Refuse(refused.get());
+        }
+        if (intent.imageRepository().isPresent() && !intent.imageRepository().get().equals(specImage.repository())) {
+            warnings.add("image repository changes from " + specImage.repository() + " to " + repository);
+        }
+        return new Decision.Staged(new Plan(s.qualifiedName(), running, targetTagged,
+                s.msgStreamType().isEmpty() ? "pulsar (operator default)" : s.msgStreamType(), stages, warnings));
+    }
+}

@@ -1,0 +1,51 @@
+package dev.milvusupgrade.plan;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The result of a run as recorded on the intent: also the checkpoint a rerun resumes from.
+ *
+ * @param phase where the run is or ended
+ * @param milvus namespace/name of the Milvus resource
+ * @param fromVersion the version the run started from, empty if not known (an invalid intent)
+ * @param targetVersion the version asked for, empty if not known
+ * @param stages each stage with its phase and times
+ * @param message one line for a person, with the fix where there is one
+ * @param startedAt when the run (or the run it resumed) started
+ * @param finishedAt when it ended; empty while Running
+ * @param runId identifies the run that wrote this record
+ */
+public record RunRecord(Phase phase, String milvus, String fromVersion, String targetVersion, List<StageRecord> stages,
+        String message, Instant startedAt, Optional<Instant> finishedAt, String runId) {
+
+    public RunRecord {
+        stages = List.copyOf(stages);
+    }
+
+    /** The phase of one stage. */
+    public enum StagePhase {
+        Pending, Running, Succeeded, Failed
+    }
+
+    /** One stage in the record. */
+    public record StageRecord(String name, String image, StagePhase phase, Optional<Instant> startedAt,
+            Optional<Instant> finishedAt) {
+    }
+
+    public RunRecord withPhase(Phase p, String msg, Optional<Instant> finished) {
+        return new RunRecord(p, milvus, fromVersion, targetVersion, stages, msg, startedAt, finished, runId);
+    }
+
+    public Optional<StageRecord> stage(String name) {
+        return stages.stream().filter(st -> st.name().equals(name)).findFirst();
+    }
+
+    public RunRecord withStage(StageRecord updated) {
+        List<StageRecord> list = new ArrayList<>(stages);
+        list.replaceAll(st -> st.name().equals(updated.name()) ? updated : st);
+        return new RunRecord(phase, milvus, fromVersion, targetVersion, list, message, startedAt, finishedAt, runId);
+    }
+}
