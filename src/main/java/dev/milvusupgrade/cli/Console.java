@@ -1,0 +1,57 @@
+package dev.milvusupgrade.cli;
+
+import dev.milvusupgrade.plan.Plan;
+import dev.milvusupgrade.plan.RunRecord;
+import dev.milvusupgrade.plan.Stage;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
+
+/** How results look on a terminal. */
+final class Console {
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
+
+    private Console() {
+    }
+
+    static void log(PrintStream out, String line) {
+        out.println(TIME.format(Instant.now()) + " " + line);
+        out.flush();
+    }
+
+    static void printPlan(PrintStream out, Plan plan) {
+        out.println("Plan for Milvus " + plan.milvus() + ": " + plan.from() + " -> " + plan.target()
+                + " (message queue " + plan.msgStreamType() + ", unchanged)");
+        int i = 1;
+        for (Stage s : plan.stages()) {
+            out.println("  " + i++ + ". " + s.name() + "  image " + s.image());
+            out.println("     merge patch " + s.patch());
+        }
+        plan.warnings().forEach(w -> out.println("  warning: " + w));
+    }
+
+    static void printTable(PrintStream out, RunRecord r) {
+        out.println("Milvus " + r.milvus() + ": " + r.phase() + (r.fromVersion().isEmpty() ? "" : " (" + r.fromVersion() + " -> " + r.targetVersion() + ")"));
+        out.println(r.message());
+        if (!r.stages().isEmpty()) {
+            out.printf("%-18s %-52s %-10s %-21s %s%n", "STAGE", "IMAGE", "PHASE", "STARTED", "TOOK");
+            for (RunRecord.StageRecord s : r.stages()) {
+                out.printf("%-18s %-52s %-10s %-21s %s%n", s.name(), s.image(), s.phase(),
+                        s.startedAt().map(Instant::toString).orElse("-"), took(s.startedAt(), s.finishedAt()));
+            }
+        }
+        out.println("run " + r.runId() + " started " + r.startedAt() + r.finishedAt().map(f -> ", finished " + f).orElse(""));
+    }
+
+    static String took(Optional<Instant> start, Optional<Instant> end) {
+        if (start.isEmpty() || end.isEmpty()) {
+            return "-";
+        }
+        Duration d = Duration.between(start.get(), end.get());
+        return d.toSeconds() >= 60 ? d.toMinutes() + "m" + (d.toSecondsPart()) + "s" : String.format("%.1fs", d.toMillis() / 1000.0);
+    }
+}

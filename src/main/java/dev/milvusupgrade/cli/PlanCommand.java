@@ -1,0 +1,31 @@
+package dev.milvusupgrade.cli;
+
+import dev.milvusupgrade.run.Runner;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "plan", description = "Reads the intent and the cluster, prints preflight findings and the staged plan. Never writes.")
+public class PlanCommand implements Callable<Integer> {
+
+    @Mixin
+    IntentOptions options;
+
+    @Inject
+    KubernetesClient client;
+
+    @Inject
+    UpgradeConfig config;
+
+    @Override
+    public Integer call() {
+        Runner.Report report = new Runner(client, Clock.systemUTC(), config.settings(), line -> { })
+                .plan(options.namespace(client), options.intent());
+        report.plan().ifPresent(p -> Console.printPlan(System.out, p));
+        System.out.println(report.record().phase() + ": " + report.record().message());
+        return report.exitCode();
+    }
+}

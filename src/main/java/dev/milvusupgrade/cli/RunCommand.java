@@ -1,0 +1,30 @@
+package dev.milvusupgrade.cli;
+
+import dev.milvusupgrade.run.Runner;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "run", description = "Reads the intent, preflights, plans, executes stage by stage and records the result.")
+public class RunCommand implements Callable<Integer> {
+
+    @Mixin
+    IntentOptions options;
+
+    @Inject
+    KubernetesClient client;
+
+    @Inject
+    UpgradeConfig config;
+
+    @Override
+    public Integer call() {
+        Runner.Report report = new Runner(client, Clock.systemUTC(), config.settings(), line -> Console.log(System.out, line))
+                .run(options.namespace(client), options.intent());
+        Outcome.print(report.record());
+        return report.exitCode();
+    }
+}

@@ -1,0 +1,44 @@
+package dev.milvusupgrade.cli;
+
+import dev.milvusupgrade.k8s.IntentStore;
+import dev.milvusupgrade.k8s.MilvusApi;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import jakarta.inject.Inject;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "status", description = "Prints the recorded result of the intent. Never writes.")
+public class StatusCommand implements Callable<Integer> {
+
+    @Mixin
+    IntentOptions options;
+
+    @Option(names = {"-o", "--output"}, description = "table (default) or json", defaultValue = "table")
+    String output;
+
+    @Inject
+    KubernetesClient client;
+
+    @Override
+    public Integer call() {
+        String ns = options.namespace(client);
+        IntentStore store = new IntentStore(client);
+        var read = store.read(ns, options.intent());
+        if (read.isEmpty()) {
+            System.out.println("intent ConfigMap " + ns + "/" + options.intent() + " not found");
+            return 2;
+        }
+        if (read.get().previous().isEmpty()) {
+            System.out.println("no result recorded on " + ns + "/" + options.intent() + " yet (annotation " + MilvusApi.ANNOTATION_RESULT + ")");
+            return 0;
+        }
+        if ("json".equals(output)) {
+            System.out.println(store.codec().encode(read.get().previous().get()));
+        } else {
+            Console.printTable(System.out, read.get().previous().get());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,23 @@
+package dev.milvusupgrade.cli;
+
+import dev.milvusupgrade.run.Runner;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Settings that are not part of the intent: how the tool behaves, not what it does. */
+@ConfigMapping(prefix = "milvus-upgrade")
+public interface UpgradeConfig {
+
+    /** How long the signature of operator issue 446 must persist before the run fails with it. */
+    @WithDefault("5m")
+    Duration deadlockGrace();
+
+    /** At most one progress line per this interval while nothing changes. */
+    @WithDefault("10s")
+    Duration progressInterval();
+
+    default Runner.Settings settings() {
+        return new Runner.Settings(deadlockGrace(), progressInterval());
+    }
+}

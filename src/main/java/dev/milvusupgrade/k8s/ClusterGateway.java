@@ -1,0 +1,90 @@
+package dev.milvusupgrade.k8s;
+
+import dev.milvusupgrade.plan.ClusterSnapshot;
+import dev.milvusupgrade.plan.ClusterSnapshot.OperatorVersion;
+import dev.milvusupgrade.plan.Stage;
+import dev.milvusupgrade.plan.Version;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads a Milvus instance into a {@link ClusterSnapshot} and applies stage patches. The only
+ * writes to the Milvus resource this tool makes go through {@link #applyStage}.
+ */
+public final class ClusterGateway {
+
+    public static final String FIELD_MANAGER = "milvus-upgrade";
+
+    private final KubernetesClient client;
+
+    public ClusterGateway(KubernetesClient client) {
+        this.client = client;
+    }
+
+    public KubernetesClient client() {
+        return client;
+    }
+
+    /** A fresh read: the Milvus resource, its Deployments and the operator version. */
+    public Optional<ClusterSnapshot> read(String namespace, String name) {
+        GenericKubernetesResource milvus = client.genericKubernetesResources(MilvusApi.MILVUS)
+                .inNamespace(namespace).withName(name).get();
+        if (milvus == null) {
+            return Optional.empty();
+        }
+        return Optional.of(SnapshotMapper.toSnapshot(milvus, deployments(namespace, name), operatorVersion()));
+    }
+
+    public List<Deployment> deployments(String namespace, String name) {
+        return client.apps().deployments().inNamespace(namespace).withLabel(MilvusApi.LABEL_INSTANCE, name).list().getItems();
+    }
+
+    /**
+     * The operator version from its Deployment (label app.kubernetes.io/version, else the tag of
+     * the manager container). Where that read is forbidden or finds nothing, the reason instead.
+     */
+    public OperatorVersion operatorVersion() {
+        Deployment d;
+        try {
+            d = client.apps().deployments().inNamespace(MilvusApi.OPERATOR_NAMESPACE).withName(MilvusApi.OPERATOR_DEPLOYMENT).get();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 403 || e.getCode() == 401) {
+                return new OperatorVersion.Unknown("reading Deployment " + MilvusApi.OPERATOR_NAMESPACE + "/"
+                        + MilvusApi.OPERATOR_DEPLOYMENT + " is forbidden");
+            }
+            throw e;
+        }
+        if (d == null) {
+            return new OperatorVersion.Unknown("no Deployment " + MilvusApi.OPERATOR_NAMESPACE + "/" + MilvusApi.OPERATOR_DEPLOYMENT);
+        }
+        Optional<Version> fromLabel = Optional.ofNullable(d.getMetadata().getLabels()).map(l -> l.get(MilvusApi.LABEL_VERSION))
+                .flatMap(Version::parse);
+        Optional<Version> fromImage = d.getSpec().getTemplate().getSpec().getContainers().stream()
+                .filter(c -> "manager".equals(c.getName())).findFirst()
+                .or(() -> d.getSpec().getTemplate().getSpec().getContainers().stream().findFirst())
+                .map(Container::getImage).flatMap(dev.milvusupgrade.plan.ImageRef::parse)
+                .flatMap(dev.milvusupgrade.plan.ImageRef::tagVersion);
+        return fromLabel.or(() -> fromImage).<OperatorVersion>map(OperatorVersion.Known::new)
+                .orElse(new OperatorVersion.Unknown("the operator Deployment shows no version"));
+    }
+
+    /**
+     * Applies the stage's merge patch, guarded by the resourceVersion the plan was made from: if
+     * anything changed the resource since, the server answers 409 and nothing is written.
+     */
+    public GenericKubernetesResource applyStage(ClusterSnapshot basis, Stage stage) {
+        Map<String, Object> patch = client.getKubernetesSerialization().unmarshal(stage.patch(), Map.class);
+        patch.put("metadata", Map.of("resourceVersion", basis.resourceVersion()));
+        String json = client.getKubernetesSerialization().asJson(patch);
+        return client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(basis.namespace()).withName(basis.name())
+                .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).withFieldManager(FIELD_MANAGER).build(), json);
+    }
+}

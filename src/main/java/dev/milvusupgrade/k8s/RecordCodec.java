@@ -1,0 +1,82 @@
+package dev.milvusupgrade.k8s;
+
+import dev.milvusupgrade.plan.Phase;
+import dev.milvusupgrade.plan.RunRecord;
+import dev.milvusupgrade.plan.RunRecord.StagePhase;
+import dev.milvusupgrade.plan.RunRecord.StageRecord;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The JSON of the milvus-upgrade.dev/result annotation. Written through plain maps so that the
+ * native image needs no reflection data for our records.
+ */
+public final class RecordCodec {
+
+    private final KubernetesSerialization json;
+
+    public RecordCodec(KubernetesSerialization json) {
+        this.json = json;
+    }
+
+    public String encode(RunRecord r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("phase", r.phase().name());
+        m.put("milvus", r.milvus());
+        m.put("fromVersion", r.fromVersion());
+        m.put("targetVersion", r.targetVersion());
+        List<Map<String, Object>> stages = new ArrayList<>();
+        for (StageRecord s : r.stages()) {
+            Map<String, Object> sm = new LinkedHashMap<>();
+            sm.put("name", s.name());
+            sm.put("image", s.image());
+            sm.put("phase", s.phase().name());
+            sm.put("startedAt", s.startedAt().map(Instant::toString).orElse(null));
+            sm.put("finishedAt", s.finishedAt().map(Instant::toString).orElse(null));
+            stages.add(sm);
+        }
+        m.put("stages", stages);
+        m.put("message", r.message());
+        m.put("startedAt", r.startedAt().toString());
+        m.put("finishedAt", r.finishedAt().map(Instant::toString).orElse(null));
+        m.put("runId", r.runId());
+        return json.asJson(m);
+    }
+
+    /** Decodes a recorded result; empty when the annotation is absent or not ours. */
+    public Optional<RunRecord> decode(String text) {
+        if (text == null || text.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            Map<String, Object> m = SnapshotMapper.map(json.unmarshal(text, Map.class));
+            List<StageRecord> stages = new ArrayList<>();
+            if (m.get("stages") instanceof List<?> list) {
+                for (Object o : list) {
+                    Map<String, Object> s = SnapshotMapper.map(o);
+                    stages.add(new StageRecord(str(s, "name"), str(s, "image"), StagePhase.valueOf(str(s, "phase")),
+                            instant(s, "startedAt"), instant(s, "finishedAt")));
+                }
+            }
+            return Optional.of(new RunRecord(Phase.valueOf(str(m, "phase")), str(m, "milvus"), str(m, "fromVersion"),
+                    str(m, "targetVersion"), stages, str(m, "message"), instant(m, "startedAt").orElse(Instant.EPOCH),
+                    instant(m, "finishedAt"), str(m, "runId")));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String str(Map<String, Object> m, String k) {
+        return SnapshotMapper.str(m.get(k), "");
+    }
+
+    private static Optional<Instant> instant(Map<String, Object> m, String k) {
+        Object v = m.get(k);
+        return v == null || v.toString().isBlank() ? Optional.empty() : Optional.of(Instant.parse(v.toString()));
+    }
+}

@@ -1,0 +1,146 @@
+package dev.milvusupgrade.k8s;
+
+import dev.milvusupgrade.plan.ClusterSnapshot;
+import dev.milvusupgrade.plan.ClusterSnapshot.ComponentDeployment;
+import dev.milvusupgrade.plan.ClusterSnapshot.ComponentStatus;
+import dev.milvusupgrade.plan.ClusterSnapshot.Condition;
+import dev.milvusupgrade.plan.ClusterSnapshot.DeployState;
+import dev.milvusupgrade.plan.ClusterSnapshot.MilvusStatus;
+import dev.milvusupgrade.plan.ClusterSnapshot.OperatorVersion;
+import dev.milvusupgrade.plan.Component;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/** Reads the fields the plan needs out of the API objects; the only place that knows their shape. */
+public final class SnapshotMapper {
+
+    private SnapshotMapper() {
+    }
+
+    public static ClusterSnapshot toSnapshot(GenericKubernetesResource milvus, List<Deployment> deployments,
+            OperatorVersion operator) {
+        Map<String, Object> spec = map(milvus.getAdditionalProperties().get("spec"));
+        Map<String, Object> components = map(spec.get("components"));
+        Map<String, Object> dependencies = map(spec.get("dependencies"));
+        Set<Component> present = EnumSet.noneOf(Component.class);
+        components.forEach((k, v) -> {
+            if (v instanceof Map<?, ?>) {
+                Component.ofSpecKey(k).ifPresent(present::add);
+            }
+        });
+        Map<String, String> annotations = Optional.ofNullable(milvus.getMetadata().getAnnotations()).orElse(Map.of());
+        return new ClusterSnapshot(
+                milvus.getMetadata().getNamespace(),
+                milvus.getMetadata().getName(),
+                Objects.toString(milvus.getMetadata().getResourceVersion(), ""),
+                Optional.ofNullable(milvus.getMetadata().getGeneration()).orElse(0L),
+                str(spec.get("mode"), "standalone"),
+                str(components.get("image"), ""),
+                Optional.of(str(components.get("version"), "")).filter(s -> !s.isBlank()),
+                present,
+                Boolean.TRUE.equals(components.get("streamingMode")),
+                str(dependencies.get("msgStreamType"), ""),
+                "true".equals(annotations.get("milvus.io/pause-reconcile")),
+                imageFieldManager(milvus.getMetadata().getManagedFields()),
+                status(map(milvus.getAdditionalProperties().get("status"))),
+                deployments.stream().map(SnapshotMapper::deployment).flatMap(Optional::stream).toList(),
+                operator);
+    }
+
+    static MilvusStatus status(Map<String, Object> st) {
+        Condition ready = Condition.ABSENT;
+        Condition updated = Condition.ABSENT;
+        Object conditions = st.get("conditions");
+        if (conditions instanceof List<?> list) {
+            for (Object o : list) {
+                Map<String, Object> c = map(o);
+                Condition cond = new Condition(str(c.get("status"), ""), str(c.get("reason"), ""), str(c.get("message"), ""));
+                String type = str(c.get("type"), "");
+                if ("MilvusReady".equals(type)) {
+                    ready = cond;
+                } else if ("MilvusUpdated".equals(type)) {
+                    updated = cond;
+                }
+            }
+        }
+        Map<Component, ComponentStatus> comps = new EnumMap<>(Component.class);
+        map(st.get("componentsDeployStatus")).forEach((k, v) -> Component.ofStatusKey(k).ifPresent(c -> {
+            Map<String, Object> entry = map(v);
+            Map<String, Object> ds = map(entry.get("status"));
+            String progStatus = "";
+            String progReason = "";
+            if (ds.get("conditions") instanceof List<?> dcs) {
+                for (Object o : dcs) {
+                    Map<String, Object> dc = map(o);
+                    if ("Progressing".equals(dc.get("type"))) {
+                        progStatus = str(dc.get("status"), "");
+                        progReason = str(dc.get("reason"), "");
+                    }
+                }
+            }
+            DeployState state = DeployState.of(num(entry.get("generation")), num(ds.get("observedGeneration")), progStatus, progReason);
+            comps.put(c, new ComponentStatus(str(entry.get("image"), ""), state, (int) num(ds.get("replicas")),
+                    (int) num(ds.get("readyReplicas"))));
+        }));
+        return new MilvusStatus(str(st.get("status"), ""), num(st.get("observedGeneration")), ready, updated,
+                str(st.get("currentImage"), ""), str(st.get("currentVersion"), ""), comps);
+    }
+
+    static Optional<ComponentDeployment> deployment(Deployment d) {
+        Map<String, String> labels = Optional.ofNullable(d.getMetadata().getLabels()).orElse(Map.of());
+        return Optional.ofNullable(labels.get(MilvusApi.LABEL_COMPONENT)).flatMap(Component::ofStatusKey).map(c -> {
+            List<Container> containers = d.getSpec() == null || d.getSpec().getTemplate() == null
+                    || d.getSpec().getTemplate().getSpec() == null ? List.of() : d.getSpec().getTemplate().getSpec().getContainers();
+            String image = containers.stream().filter(k -> c.statusKey().equals(k.getName())).findFirst()
+                    .or(() -> containers.stream().findFirst()).map(Container::getImage).orElse("");
+            int replicas = d.getSpec() == null || d.getSpec().getReplicas() == null ? 0 : d.getSpec().getReplicas();
+            int ready = d.getStatus() == null || d.getStatus().getReadyReplicas() == null ? 0 : d.getStatus().getReadyReplicas();
+            return new ComponentDeployment(d.getMetadata().getName(), c, image, replicas, ready);
+        });
+    }
+
+    /** The manager that last wrote spec.components.image, from managedFields. */
+    static Optional<String> imageFieldManager(List<ManagedFieldsEntry> entries) {
+        if (entries == null) {
+            return Optional.empty();
+        }
+        return entries.stream()
+                .filter(e -> e.getFieldsV1() != null && writesImage(e.getFieldsV1().getAdditionalProperties()))
+                .max(Comparator.comparing(e -> Objects.toString(e.getTime(), "")))
+                .map(e -> e.getManager() + (e.getOperation() == null ? "" : " (" + e.getOperation() + ")"));
+    }
+
+    private static boolean writesImage(Map<String, Object> fields) {
+        return map(map(map(fields).get("f:spec")).get("f:components")).containsKey("f:image");
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(Object o) {
+        return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
+    static String str(Object o, String dflt) {
+        return o == null ? dflt : o.toString();
+    }
+
+    static long num(Object o) {
+        if (o instanceof Number n) {
+            return n.longValue();
+        }
+        try {
+            return o == null ? 0 : Long.parseLong(o.toString());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

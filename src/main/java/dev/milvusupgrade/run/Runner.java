@@ -1,0 +1,255 @@
+package dev.milvusupgrade.run;
+
+import dev.milvusupgrade.k8s.ClusterGateway;
+import dev.milvusupgrade.k8s.IntentStore;
+import dev.milvusupgrade.k8s.IntentStore.IntentRead;
+import dev.milvusupgrade.k8s.StageWaiter;
+import dev.milvusupgrade.k8s.StageWaiter.Outcome;
+import dev.milvusupgrade.plan.Checked;
+import dev.milvusupgrade.plan.ClusterSnapshot;
+import dev.milvusupgrade.plan.Decision;
+import dev.milvusupgrade.plan.Intent;
+import dev.milvusupgrade.plan.Phase;
+import dev.milvusupgrade.plan.Plan;
+import dev.milvusupgrade.plan.Planner;
+import dev.milvusupgrade.plan.Rejection;
+import dev.milvusupgrade.plan.RunRecord;
+import dev.milvusupgrade.plan.RunRecord.StagePhase;
+import dev.milvusupgrade.plan.RunRecord.StageRecord;
+import dev.milvusupgrade.plan.Stage;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * The one loop over phases: read the intent, read the cluster, plan, then for each stage apply,
+ * wait and checkpoint, and record the result on the intent.
+ */
+public final class Runner {
+
+    /** Knobs that are not part of the intent. */
+    public record Settings(Duration deadlockGrace, Duration progressEvery) {
+        public static Settings defaults() {
+            return new Settings(Duration.ofMinutes(5), Duration.ofSeconds(10));
+        }
+    }
+
+    /** What a run reports back to the command line. */
+    public record Report(RunRecord record, Optional<Plan> plan) {
+        public int exitCode() {
+            return record.phase().exitCode();
+        }
+    }
+
+    /** The intent could not be read at all, so nothing can be recorded on it. */
+    public static final class NoIntent extends RuntimeException {
+        public NoIntent(String message) {
+            super(message);
+        }
+    }
+
+    private final ClusterGateway cluster;
+    private final IntentStore intents;
+    private final Clock clock;
+    private final Settings settings;
+    private final Consumer<String> log;
+
+    public Runner(KubernetesClient client, Clock clock, Settings settings, Consumer<String> log) {
+        this.cluster = new ClusterGateway(client);
+        this.intents = new IntentStore(client);
+        this.clock = clock;
+        this.settings = settings;
+        this.log = log;
+    }
+
+    /** {@code plan}: reads and decides, never writes. */
+    public Report plan(String namespace, String intentName) {
+        return decide(namespace, intentName, false);
+    }
+
+    /** {@code run}: decides, executes stage by stage and records. */
+    public Report run(String namespace, String intentName) {
+        return decide(namespace, intentName, true);
+    }
+
+    private Report decide(String namespace, String intentName, boolean execute) {
+        Instant started = now();
+        String runId = UUID.randomUUID().toString().substring(0, 8);
+        IntentRead read = intents.read(namespace, intentName).orElseThrow(() -> new NoIntent("intent ConfigMap " + namespace + "/"
+                + intentName + " not found; fix: create it (see k8s/examples) or pass --intent/--namespace"));
+        Checked<Intent> parsed = Intent.parse(read.data(), started);
+        String milvusRef = namespace + "/" + read.data().getOrDefault(Intent.MILVUS, "");
+        String targetText = read.data().getOrDefault(Intent.TARGET_VERSION, "");
+        if (parsed instanceof Checked.Refused<Intent> r) {
+            return finish(execute, namespace, intentName, rejected(milvusRef, "", targetText, r.rejection(), started, runId), Optional.empty());
+        }
+        Intent intent = ((Checked.Ok<Intent>) parsed).value();
+        String milvusNs = intent.milvusNamespace().orElse(namespace);
+        milvusRef = milvusNs + "/" + intent.milvus();
+        log.accept("intent " + namespace + "/" + intentName + ": upgrade Milvus " + milvusRef + " to " + intent.targetVersion());
+        Optional<ClusterSnapshot> snapshot;
+        try {
+            snapshot = cluster.read(milvusNs, intent.milvus());
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 403) {
+                throw e;
+            }
+            return finish(execute, namespace, intentName, rejected(milvusRef, "", intent.targetVersion().toString(),
+                    Rejection.of("this tool may not read Milvus " + milvusRef + " (403 Forbidden)",
+                            "bind the milvus-upgrade Role in namespace " + milvusNs + " to its ServiceAccount, or fix milvusNamespace"),
+                    started, runId), Optional.empty());
+        }
+        if (snapshot.isEmpty()) {
+            return finish(execute, namespace, intentName, rejected(milvusRef, "", intent.targetVersion().toString(),
+                    Rejection.of("Milvus " + milvusRef + " not found", "check the intent keys milvus and milvusNamespace ('kubectl get milvus -A')"),
+                    started, runId), Optional.empty());
+        }
+        ClusterSnapshot s = snapshot.get();
+        Decision decision = Planner.plan(intent, s);
+        if (decision instanceof Decision.Refuse refuse) {
+            log.accept("refused: " + refuse.rejection().message());
+            return finish(execute, namespace, intentName, rejected(milvusRef, s.image(), intent.targetVersion().toString(),
+                    refuse.rejection(), started, runId), Optional.empty());
+        }
+        if (decision instanceof Decision.NoOp noop) {
+            noop.warnings().forEach(w -> log.accept("warning: " + w));
+            RunRecord r = new RunRecord(Phase.NoOp, milvusRef, noop.version().toString(), intent.targetVersion().toString(), List.of(),
+                    "Milvus " + milvusRef + " already runs " + noop.version() + " and the operator finished rolling it; nothing to do",
+                    started, Optional.of(now()), runId);
+            return finish(execute, namespace, intentName, r, Optional.empty());
+        }
+        Plan plan = ((Decision.Staged) decision).plan();
+        plan.warnings().forEach(w -> log.accept("warning: " + w));
+        log.accept("plan: " + plan.from() + " -> " + plan.target() + " in " + plan.stages().size() + " stage(s), message queue "
+                + plan.msgStreamType() + " kept");
+        for (Stage st : plan.stages()) {
+            log.accept("  stage " + st.name() + (st.isApplied(s) ? " (already applied, will wait)" : "") + ": patch " + st.patch());
+        }
+        RunRecord record = new RunRecord(Phase.Running, milvusRef, plan.from().toString(), plan.target().toString(),
+                plan.stages().stream().map(st -> new StageRecord(st.name(), st.image().toString(), StagePhase.Pending,
+                        Optional.<Instant>empty(), Optional.<Instant>empty())).toList(), "", started, Optional.empty(), runId);
+        record = resumedFrom(record, read.previous());
+        if (!execute) {
+            return new Report(record.withPhase(Phase.Planned, planMessage(plan), Optional.of(now())), Optional.of(plan));
+        }
+        if (intent.paused()) {
+            return finish(true, namespace, intentName, record.withPhase(Phase.Paused, "paused by the intent (paused: \"true\"); "
+                    + "set it to false to run " + plan.stages().size() + " stage(s)", Optional.of(now())), Optional.of(plan));
+        }
+        if (intent.dryRun()) {
+            return finish(true, namespace, intentName, record.withPhase(Phase.Planned, planMessage(plan), Optional.of(now())),
+                    Optional.of(plan));
+        }
+        return new Report(execute(namespace, intentName, intent, plan, record), Optional.of(plan));
+    }
+
+    private RunRecord execute(String namespace, String intentName, Intent intent, Plan plan, RunRecord record) {
+        StageWaiter waiter = new StageWaiter(cluster.client(), clock, settings.deadlockGrace(), settings.progressEvery(), log);
+        String[] ref = plan.milvus().split("/", 2);
+        for (Stage stage : plan.stages()) {
+            Optional<StageRecord> done = record.stage(stage.name()).filter(r -> r.phase() == StagePhase.Succeeded);
+            ClusterSnapshot s = cluster.read(ref[0], ref[1]).orElse(null);
+            if (s == null) {
+                return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, "Milvus " + plan.milvus()
+                        + " disappeared before stage " + stage.name() + "; fix: restore it, then rerun", Optional.of(now())));
+            }
+            Optional<Intent> current = currentIntent(namespace, intentName);
+            if (current.map(Intent::paused).orElse(false)) {
+                return recordEnd(namespace, intentName, record.withPhase(Phase.Paused, "paused by the intent before stage "
+                        + stage.name() + "; set paused to false to continue", Optional.of(now())));
+            }
+            Instant now = now();
+            if (!stage.isApplied(s) && intent.notAfter().isPresent() && now.plus(intent.stageTimeout()).isAfter(intent.notAfter().get())) {
+                return recordEnd(namespace, intentName, record.withPhase(Phase.Deferred, "stage " + stage.name() + " deferred: it may take up to "
+                        + Intent.format(intent.stageTimeout()) + " and the window closes at " + intent.notAfter().get()
+                        + "; the next run in a window continues", Optional.of(now())));
+            }
+            StageRecord sr = new StageRecord(stage.name(), stage.image().toString(), StagePhase.Running,
+                    Optional.of(record.stage(stage.name()).flatMap(StageRecord::startedAt).orElse(now)), Optional.empty());
+            record = record.withStage(sr).withPhase(Phase.Running, "stage " + stage.name() + " running", Optional.empty());
+            intents.record(namespace, intentName, record);
+            if (stage.isApplied(s)) {
+                log.accept("stage " + stage.name() + ": spec already says " + stage.image() + (done.isPresent() ? "" : "; waiting for the operator"));
+            } else {
+                log.accept("stage " + stage.name() + ": patching Milvus " + plan.milvus() + " with " + stage.patch());
+                cluster.applyStage(s, stage);
+            }
+            Outcome outcome = waiter.await(s, stage, intent.stageTimeout());
+            Instant end = now();
+            if (outcome instanceof Outcome.Completed) {
+                log.accept("stage " + stage.name() + " succeeded in " + Intent.format(Duration.between(sr.startedAt().get(), end)));
+                record = record.withStage(new StageRecord(sr.name(), sr.image(), StagePhase.Succeeded, sr.startedAt(), Optional.of(end)));
+                intents.record(namespace, intentName, record);
+                continue;
+            }
+            record = record.withStage(new StageRecord(sr.name(), sr.image(), StagePhase.Failed, sr.startedAt(), Optional.of(end)));
+            return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, failure(outcome), Optional.of(end)));
+        }
+        return recordEnd(namespace, intentName, record.withPhase(Phase.Succeeded, "Milvus " + plan.milvus() + " upgraded from "
+                + plan.from() + " to " + plan.target() + " in " + plan.stages().size() + " stage(s)", Optional.of(now())));
+    }
+
+    private static String failure(Outcome o) {
+        if (o instanceof Outcome.TimedOut t) {
+            return t.message();
+        }
+        if (o instanceof Outcome.Drifted d) {
+            return d.message();
+        }
+        if (o instanceof Outcome.Deadlocked d) {
+            return d.message();
+        }
+        return ((Outcome.Vanished) o).message();
+    }
+
+    private Optional<Intent> currentIntent(String namespace, String intentName) {
+        return intents.read(namespace, intentName).map(r -> Intent.parse(r.data(), now()))
+                .filter(c -> c instanceof Checked.Ok<Intent>).map(c -> ((Checked.Ok<Intent>) c).value());
+    }
+
+    /** A rerun keeps the start time and the finished stages of the run it continues. */
+    private static RunRecord resumedFrom(RunRecord fresh, Optional<RunRecord> previous) {
+        if (previous.isEmpty() || previous.get().phase() == Phase.Succeeded || previous.get().phase() == Phase.NoOp
+                || !previous.get().milvus().equals(fresh.milvus()) || !previous.get().targetVersion().equals(fresh.targetVersion())) {
+            return fresh;
+        }
+        RunRecord r = fresh;
+        for (StageRecord old : previous.get().stages()) {
+            if (fresh.stage(old.name()).filter(n -> n.image().equals(old.image())).isPresent() && old.phase() != StagePhase.Pending) {
+                r = r.withStage(old.phase() == StagePhase.Failed
+                        ? new StageRecord(old.name(), old.image(), StagePhase.Pending, old.startedAt(), Optional.empty()) : old);
+            }
+        }
+        return new RunRecord(r.phase(), r.milvus(), previous.get().fromVersion().isEmpty() ? r.fromVersion() : previous.get().fromVersion(),
+                r.targetVersion(), r.stages(), r.message(), previous.get().startedAt(), r.finishedAt(), r.runId());
+    }
+
+    private static String planMessage(Plan plan) {
+        return "planned " + plan.from() + " -> " + plan.target() + ": " + String.join(", ", plan.stages().stream().map(Stage::name).toList());
+    }
+
+    private RunRecord rejected(String milvus, String from, String target, Rejection why, Instant started, String runId) {
+        return new RunRecord(Phase.Rejected, milvus, from, target, List.of(), why.message(), started, Optional.of(now()), runId);
+    }
+
+    private Report finish(boolean write, String namespace, String intentName, RunRecord r, Optional<Plan> plan) {
+        return new Report(write ? recordEnd(namespace, intentName, r) : r, plan);
+    }
+
+    private RunRecord recordEnd(String namespace, String intentName, RunRecord r) {
+        intents.record(namespace, intentName, r);
+        log.accept(r.phase() + ": " + r.message());
+        return r;
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+}
