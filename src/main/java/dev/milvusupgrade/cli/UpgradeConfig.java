@@ -17,7 +17,11 @@ public interface UpgradeConfig {
     @WithDefault("10s")
     Duration progressInterval();
 
+    /** How long the run's Lease lasts without renewal; a crashed run blocks the next for at most this. */
+    @WithDefault("30s")
+    Duration leaseDuration();
+
     default Runner.Settings settings() {
-        return new Runner.Settings(deadlockGrace(), progressInterval());
+        return new Runner.Settings(deadlockGrace(), progressInterval(), leaseDuration());
     }
 }

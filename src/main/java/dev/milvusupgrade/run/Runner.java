@@ -3,11 +3,13 @@ package dev.milvusupgrade.run;
 import dev.milvusupgrade.k8s.ClusterGateway;
 import dev.milvusupgrade.k8s.IntentStore;
 import dev.milvusupgrade.k8s.IntentStore.IntentRead;
+import dev.milvusupgrade.k8s.RunLock;
 import dev.milvusupgrade.k8s.StageWaiter;
 import dev.milvusupgrade.k8s.StageWaiter.Outcome;
 import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.ClusterSnapshot;
 import dev.milvusupgrade.plan.Decision;
+import dev.milvusupgrade.plan.ImageRef;
 import dev.milvusupgrade.plan.Intent;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.Plan;
@@ -17,6 +19,7 @@ import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.plan.RunRecord.StagePhase;
 import dev.milvusupgrade.plan.RunRecord.StageRecord;
 import dev.milvusupgrade.plan.Stage;
+import dev.milvusupgrade.plan.Version;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
@@ -35,9 +38,9 @@ import java.util.function.Consumer;
 public final class Runner {
 
     /** Knobs that are not part of the intent. */
-    public record Settings(Duration deadlockGrace, Duration progressEvery) {
+    public record Settings(Duration deadlockGrace, Duration progressEvery, Duration leaseDuration) {
         public static Settings defaults() {
-            return new Settings(Duration.ofMinutes(5), Duration.ofSeconds(10));
+            return new Settings(Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofSeconds(30));
         }
     }
 
@@ -92,8 +95,23 @@ public final class Runner {
         }
         Intent intent = ((Checked.Ok<Intent>) parsed).value();
         String milvusNs = intent.milvusNamespace().orElse(namespace);
-        milvusRef = milvusNs + "/" + intent.milvus();
-        log.accept("intent " + namespace + "/" + intentName + ": upgrade Milvus " + milvusRef + " to " + intent.targetVersion());
+        log.accept("intent " + namespace + "/" + intentName + ": upgrade Milvus " + milvusNs + "/" + intent.milvus() + " to " + intent.targetVersion());
+        if (!execute) {
+            return decide(namespace, intentName, intent, read, started, runId, Optional.empty());
+        }
+        String holder = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("local") + "/" + runId;
+        try (RunLock lock = new RunLock(cluster.client(), milvusNs, intent.milvus(), holder, settings.leaseDuration(), clock, log).acquire()) {
+            return decide(namespace, intentName, intent, read, started, runId, Optional.of(lock));
+        } catch (RunLock.Busy busy) {
+            throw new RetryLater(busy.getMessage());
+        }
+    }
+
+    private Report decide(String namespace, String intentName, Intent intent, IntentRead read, Instant started, String runId,
+            Optional<RunLock> lock) {
+        boolean execute = lock.isPresent();
+        String milvusNs = intent.milvusNamespace().orElse(namespace);
+        String milvusRef = milvusNs + "/" + intent.milvus();
         Optional<ClusterSnapshot> snapshot;
         try {
             snapshot = cluster.read(milvusNs, intent.milvus());
@@ -115,7 +133,8 @@ public final class Runner {
         Decision decision = Planner.plan(intent, s);
         if (decision instanceof Decision.Refuse refuse) {
             log.accept("refused: " + refuse.rejection().message());
-            return finish(execute, namespace, intentName, rejected(milvusRef, s.image(), intent.targetVersion().toString(),
+            return finish(execute, namespace, intentName, rejected(milvusRef, ImageRef.parse(s.image()).flatMap(ImageRef::tagVersion).map(Version::toString).orElse(""),
+                    intent.targetVersion().toString(),
                     refuse.rejection(), started, runId), Optional.empty());
         }
         if (decision instanceof Decision.NoOp noop) {
@@ -147,10 +166,10 @@ public final class Runner {
             return finish(true, namespace, intentName, record.withPhase(Phase.Planned, planMessage(plan), Optional.of(now())),
                     Optional.of(plan));
         }
-        return new Report(execute(namespace, intentName, intent, plan, record), Optional.of(plan));
+        return new Report(execute(namespace, intentName, intent, plan, record, lock.get()), Optional.of(plan));
     }
 
-    private RunRecord execute(String namespace, String intentName, Intent intent, Plan plan, RunRecord record) {
+    private RunRecord execute(String namespace, String intentName, Intent intent, Plan plan, RunRecord record, RunLock lock) {
         StageWaiter waiter = new StageWaiter(cluster.client(), clock, settings.deadlockGrace(), settings.progressEvery(), log);
         String[] ref = plan.milvus().split("/", 2);
         for (Stage stage : plan.stages()) {
@@ -170,6 +189,9 @@ public final class Runner {
                 return recordEnd(namespace, intentName, record.withPhase(Phase.Deferred, "stage " + stage.name() + " deferred: it may take up to "
                         + Intent.format(intent.stageTimeout()) + " and the window closes at " + intent.notAfter().get()
                         + "; the next run in a window continues", Optional.of(now())));
+            }
+            if (lock.lost()) {
+                throw new RetryLater("this run lost Lease " + lock.leaseName() + " to another run before stage " + stage.name());
             }
             StageRecord sr = new StageRecord(stage.name(), stage.image().toString(), StagePhase.Running,
                     Optional.of(record.stage(stage.name()).flatMap(StageRecord::startedAt).orElse(now)), Optional.empty());

@@ -1,0 +1,150 @@
+package dev.milvusupgrade.k8s;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * One run per Milvus instance at a time: a coordination.k8s.io Lease
+ * {@code milvus-upgrade-<milvus>} in the Milvus namespace, held and renewed while a run works. A
+ * Lease whose holder stopped renewing for longer than its duration is taken over; every write is
+ * guarded by resourceVersion so two runs cannot both win.
+ */
+public final class RunLock implements AutoCloseable {
+
+    /** Why the lock was not taken. */
+    public static final class Busy extends RuntimeException {
+        public Busy(String message) {
+            super(message);
+        }
+    }
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final String name;
+    private final String holder;
+    private final Duration duration;
+    private final Clock clock;
+    private final Consumer<String> log;
+    private final AtomicBoolean lost = new AtomicBoolean();
+    private ScheduledExecutorService renewer;
+
+    public RunLock(KubernetesClient client, String namespace, String milvus, String holder, Duration duration, Clock clock,
+            Consumer<String> log) {
+        this.client = client;
+        this.namespace = namespace;
+        this.name = "milvus-upgrade-" + milvus;
+        this.holder = holder;
+        this.duration = duration;
+        this.clock = clock;
+        this.log = log;
+    }
+
+    public String leaseName() {
+        return name;
+    }
+
+    /** Takes the Lease or throws {@link Busy}; then renews it every third of its duration. */
+    public RunLock acquire() {
+        Lease lease = client.leases().inNamespace(namespace).withName(name).get();
+        ZonedDateTime now = ZonedDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+        try {
+            if (lease == null) {
+                client.leases().inNamespace(namespace).resource(new LeaseBuilder().withNewMetadata().withName(name).withNamespace(namespace)
+                        .endMetadata().withNewSpec().withHolderIdentity(holder).withLeaseDurationSeconds((int) duration.toSeconds())
+                        .withAcquireTime(now).withRenewTime(now).withLeaseTransitions(0).endSpec().build()).create();
+            } else {
+                String current = Optional.ofNullable(lease.getSpec().getHolderIdentity()).orElse("");
+                Instant expires = Optional.ofNullable(lease.getSpec().getRenewTime()).map(ZonedDateTime::toInstant).orElse(Instant.EPOCH)
+                        .plusSeconds(Optional.ofNullable(lease.getSpec().getLeaseDurationSeconds()).orElse(0));
+                if (!current.isEmpty() && expires.isAfter(now.toInstant())) {
+                    throw new Busy("another run (" + current + ") holds Lease " + namespace + "/" + name + " until " + expires
+                            + "; retry later");
+                }
+                if (!current.isEmpty()) {
+                    log.accept("taking over Lease " + namespace + "/" + name + " from " + current + ", expired at " + expires);
+                }
+                lease.getSpec().setHolderIdentity(holder);
+                lease.getSpec().setLeaseDurationSeconds((int) duration.toSeconds());
+                lease.getSpec().setAcquireTime(now);
+                lease.getSpec().setRenewTime(now);
+                lease.getSpec().setLeaseTransitions(Optional.ofNullable(lease.getSpec().getLeaseTransitions()).orElse(0) + 1);
+                client.leases().inNamespace(namespace).resource(lease).update();
+            }
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                throw new Busy("another run took Lease " + namespace + "/" + name + " at the same moment; retry later");
+            }
+            throw e;
+        }
+        renewer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lease-renewer");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = Math.max(200, duration.toMillis() / 3);
+        renewer.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** Whether another holder took the Lease away (this run then must not write to the cluster). */
+    public boolean lost() {
+        return lost.get();
+    }
+
+    private void renew() {
+        try {
+            Lease lease = client.leases().inNamespace(namespace).withName(name).get();
+            if (lease == null || !holder.equals(lease.getSpec().getHolderIdentity())) {
+                lost.set(true);
+                log.accept("lost Lease " + namespace + "/" + name + " to " + (lease == null ? "nobody (deleted)" : lease.getSpec().getHolderIdentity()));
+                renewer.shutdown();
+                return;
+            }
+            lease.getSpec().setRenewTime(ZonedDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
+            client.leases().inNamespace(namespace).resource(lease).update();
+        } catch (KubernetesClientException e) {
+            log.accept("could not renew Lease " + namespace + "/" + name + " (" + e.getCode() + "), will retry");
+        }
+    }
+
+    /** Stops renewing and releases the Lease so the next run need not wait for it to expire. */
+    @Override
+    public void close() {
+        if (renewer == null) {
+            return;
+        }
+        renewer.shutdownNow();
+        try {
+            renewer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (lost.get()) {
+            return;
+        }
+        try {
+            Lease lease = client.leases().inNamespace(namespace).withName(name).get();
+            if (lease != null && holder.equals(lease.getSpec().getHolderIdentity())) {
+                lease.getSpec().setHolderIdentity(null);
+                lease.getSpec().setRenewTime(null);
+                client.leases().inNamespace(namespace).resource(lease).update();
+            }
+        } catch (KubernetesClientException e) {
+            log.accept("could not release Lease " + namespace + "/" + name + " (" + e.getCode() + "); it expires by itself");
+        }
+    }
+}

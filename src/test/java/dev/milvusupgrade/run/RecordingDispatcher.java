@@ -1,0 +1,49 @@
+package dev.milvusupgrade.run;
+
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+
+/** Wraps the CRUD dispatcher and records every request the mock API server receives. */
+public final class RecordingDispatcher extends Dispatcher {
+
+    /** One request as the server saw it. */
+    public record Request(String method, String path, String body, String userAgent) {
+        public boolean isPatchBy(String fieldManager) {
+            return "PATCH".equals(method) && path.contains("fieldManager=" + fieldManager);
+        }
+    }
+
+    private final Dispatcher delegate;
+    private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private volatile Predicate<RecordedRequest> recordOnly = r -> true;
+
+    public RecordingDispatcher(Dispatcher delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+        if (recordOnly.test(request)) {
+            requests.add(new Request(request.getMethod(), request.getPath(), request.getUtf8Body(),
+                    String.valueOf(request.getHeader("User-Agent"))));
+        }
+        return delegate.dispatch(request);
+    }
+
+    public List<Request> requests() {
+        return List.copyOf(requests);
+    }
+
+    public void clear() {
+        requests.clear();
+    }
+
+    @Override
+    public void shutdown() {
+        delegate.shutdown();
+    }
+}

@@ -1,0 +1,102 @@
+package dev.milvusupgrade.run;
+
+import dev.milvusupgrade.k8s.MilvusApi;
+import dev.milvusupgrade.k8s.ClusterGateway;
+import dev.milvusupgrade.sim.EmbeddedApiServer;
+import dev.milvusupgrade.sim.SimulatedCluster;
+import dev.milvusupgrade.sim.SimulatedMilvusOperator;
+import dev.milvusupgrade.sim.SimulatorOptions;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One test cluster: an embedded API server that records requests, the simulated operator on its
+ * own client, and helpers to seed a Milvus instance and an intent and to run the tool.
+ */
+public final class ScenarioCluster implements AutoCloseable {
+
+    public static final String NS = "milvus";
+    public static final String RELEASE = "my-release";
+    public static final String INTENT = "milvus-upgrade";
+
+    private RecordingDispatcher recorder;
+    public final EmbeddedApiServer api;
+    public final KubernetesClient client;
+    private final KubernetesClient operatorClient;
+    public final SimulatedMilvusOperator operator;
+    public final List<String> log = new ArrayList<>();
+    public Runner.Settings settings = new Runner.Settings(Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(5));
+
+    public ScenarioCluster(SimulatorOptions options) {
+        api = new EmbeddedApiServer(d -> recorder = new RecordingDispatcher(d));
+        client = api.client();
+        operatorClient = api.newClient();
+        operator = new SimulatedMilvusOperator(operatorClient, options);
+        operator.start();
+        SimulatedCluster.seedOperatorDeployment(client, options.operatorVersion());
+    }
+
+    public static ScenarioCluster start() {
+        return new ScenarioCluster(SimulatorOptions.fast());
+    }
+
+    public GenericKubernetesResource seed(String image, SimulatedCluster.Layout layout) {
+        return SimulatedCluster.seedMilvus(client, NS, RELEASE, image, layout, "pulsar", Duration.ofSeconds(20));
+    }
+
+    public void intent(Map<String, String> data) {
+        client.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName(INTENT).withNamespace(NS)
+                .endMetadata().withData(data).build()).create();
+    }
+
+    public Runner runner() {
+        return new Runner(client, Clock.systemUTC(), settings, log::add);
+    }
+
+    public Runner.Report run() {
+        return runner().run(NS, INTENT);
+    }
+
+    public GenericKubernetesResource milvus() {
+        return client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(NS).withName(RELEASE).get();
+    }
+
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> components() {
+        return (Map<String, Object>) ((Map<String, Object>) milvus().getAdditionalProperties().get("spec")).get("components");
+    }
+
+    public Map<String, String> annotations() {
+        ConfigMap cm = client.configMaps().inNamespace(NS).withName(INTENT).get();
+        return Optional.ofNullable(cm.getMetadata().getAnnotations()).orElse(Map.of());
+    }
+
+    public String resourceVersion() {
+        return milvus().getMetadata().getResourceVersion();
+    }
+
+    public RecordingDispatcher requests() {
+        return recorder;
+    }
+
+    /** The merge patches this tool sent to the Milvus resource. */
+    public List<RecordingDispatcher.Request> ourMilvusPatches() {
+        return recorder.requests().stream().filter(r -> r.isPatchBy(ClusterGateway.FIELD_MANAGER) && r.path().contains("/milvuses/"))
+                .toList();
+    }
+
+    @Override
+    public void close() {
+        operator.close();
+        operatorClient.close();
+        api.close();
+    }
+}
