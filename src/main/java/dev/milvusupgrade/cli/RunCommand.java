@@ -3,6 +3,7 @@ package dev.milvusupgrade.cli;
 import dev.milvusupgrade.run.Runner;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.inject.Inject;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,6 +26,7 @@ public class RunCommand implements Callable<Integer> {
         Runner.Report report = new Runner(client, Clock.systemUTC(), config.settings(), line -> Console.log(System.out, line))
                 .run(options.namespace(client), options.intent());
         Outcome.print(report.record());
+        TerminationMessage.write(Path.of(config.terminationLog()), report.record().phase() + ": " + report.record().message());
         return report.exitCode();
     }
 }

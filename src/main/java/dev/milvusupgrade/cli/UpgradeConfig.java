@@ -21,6 +21,10 @@ public interface UpgradeConfig {
     @WithDefault("30s")
     Duration leaseDuration();
 
+    /** Where the one-line outcome goes for the Pod's termination message. */
+    @WithDefault("/dev/termination-log")
+    String terminationLog();
+
     default Runner.Settings settings() {
         return new Runner.Settings(deadlockGrace(), progressInterval(), leaseDuration());
     }

@@ -1,6 +1,7 @@
 package dev.milvusupgrade.run;
 
 import dev.milvusupgrade.k8s.ClusterGateway;
+import dev.milvusupgrade.k8s.EventRecorder;
 import dev.milvusupgrade.k8s.IntentStore;
 import dev.milvusupgrade.k8s.IntentStore.IntentRead;
 import dev.milvusupgrade.k8s.RunLock;
@@ -20,6 +21,7 @@ import dev.milvusupgrade.plan.RunRecord.StagePhase;
 import dev.milvusupgrade.plan.RunRecord.StageRecord;
 import dev.milvusupgrade.plan.Stage;
 import dev.milvusupgrade.plan.Version;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
@@ -63,6 +65,7 @@ public final class Runner {
     private final Clock clock;
     private final Settings settings;
     private final Consumer<String> log;
+    private EventRecorder events;
 
     public Runner(KubernetesClient client, Clock clock, Settings settings, Consumer<String> log) {
         this.cluster = new ClusterGateway(client);
@@ -85,6 +88,7 @@ public final class Runner {
     private Report decide(String namespace, String intentName, boolean execute) {
         Instant started = now();
         String runId = UUID.randomUUID().toString().substring(0, 8);
+        events = new EventRecorder(cluster.client(), clock, runId, log);
         IntentRead read = intents.read(namespace, intentName).orElseThrow(() -> new NoIntent("intent ConfigMap " + namespace + "/"
                 + intentName + " not found; fix: create it (see k8s/examples) or pass --intent/--namespace"));
         Checked<Intent> parsed = Intent.parse(read.data(), started);
@@ -197,6 +201,8 @@ public final class Runner {
                     Optional.of(record.stage(stage.name()).flatMap(StageRecord::startedAt).orElse(now)), Optional.empty());
             record = record.withStage(sr).withPhase(Phase.Running, "stage " + stage.name() + " running", Optional.empty());
             intents.record(namespace, intentName, record);
+            events.emit(false, EventRecorder.STAGE_STARTED, "stage " + stage.name() + " started: image " + stage.image(),
+                    targets(namespace, intentName, plan.milvus()));
             if (stage.isApplied(s)) {
                 log.accept("stage " + stage.name() + ": spec already says " + stage.image() + (done.isPresent() ? "" : "; waiting for the operator"));
             } else {
@@ -209,6 +215,8 @@ public final class Runner {
                 log.accept("stage " + stage.name() + " succeeded in " + Intent.format(Duration.between(sr.startedAt().get(), end)));
                 record = record.withStage(new StageRecord(sr.name(), sr.image(), StagePhase.Succeeded, sr.startedAt(), Optional.of(end)));
                 intents.record(namespace, intentName, record);
+                events.emit(false, EventRecorder.STAGE_SUCCEEDED, "stage " + stage.name() + " succeeded: all components run " + stage.image(),
+                        targets(namespace, intentName, plan.milvus()));
                 continue;
             }
             record = record.withStage(new StageRecord(sr.name(), sr.image(), StagePhase.Failed, sr.startedAt(), Optional.of(end)));
@@ -268,7 +276,27 @@ public final class Runner {
     private RunRecord recordEnd(String namespace, String intentName, RunRecord r) {
         intents.record(namespace, intentName, r);
         log.accept(r.phase() + ": " + r.message());
+        String reason = switch (r.phase()) {
+            case Succeeded -> EventRecorder.UPGRADE_SUCCEEDED;
+            case Failed -> EventRecorder.UPGRADE_FAILED;
+            case Rejected -> EventRecorder.UPGRADE_REJECTED;
+            case Deferred -> EventRecorder.UPGRADE_DEFERRED;
+            case Paused -> EventRecorder.UPGRADE_PAUSED;
+            default -> "";
+        };
+        if (!reason.isEmpty()) {
+            events.emit(r.phase() == Phase.Failed || r.phase() == Phase.Rejected, reason, r.message(), targets(namespace, intentName, r.milvus()));
+        }
         return r;
+    }
+
+    /** The intent ConfigMap, and the Milvus resource when the intent named one. */
+    private static ObjectReference[] targets(String namespace, String intentName, String milvus) {
+        String[] ref = milvus.split("/", 2);
+        if (ref.length < 2 || ref[1].isEmpty()) {
+            return new ObjectReference[] {EventRecorder.configMap(namespace, intentName)};
+        }
+        return new ObjectReference[] {EventRecorder.milvus(ref[0], ref[1]), EventRecorder.configMap(namespace, intentName)};
     }
 
     private Instant now() {
