@@ -207,7 +207,7 @@ public final class Runner {
                 log.accept("stage " + stage.name() + ": spec already says " + stage.image() + (done.isPresent() ? "" : "; waiting for the operator"));
             } else {
                 log.accept("stage " + stage.name() + ": patching Milvus " + plan.milvus() + " with " + stage.patch());
-                cluster.applyStage(s, stage);
+                s = patchOnce(intent, stage, s);
             }
             Outcome outcome = waiter.await(s, stage, intent.stageTimeout());
             Instant end = now();
@@ -224,6 +224,35 @@ public final class Runner {
         }
         return recordEnd(namespace, intentName, record.withPhase(Phase.Succeeded, "Milvus " + plan.milvus() + " upgraded from "
                 + plan.from() + " to " + plan.target() + " in " + plan.stages().size() + " stage(s)", Optional.of(now())));
+    }
+
+    /**
+     * Applies the stage patch guarded by resourceVersion. The operator writes status often, so a
+     * conflict is ordinary: re-read, check that this stage is still the next step of a fresh plan
+     * and not yet applied, and try again, a bounded number of times.
+     */
+    private ClusterSnapshot patchOnce(Intent intent, Stage stage, ClusterSnapshot basis) {
+        ClusterSnapshot s = basis;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                cluster.applyStage(s, stage);
+                return s;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 5) {
+                    throw e;
+                }
+                s = cluster.read(s.namespace(), s.name()).orElseThrow(() -> e);
+                if (stage.isApplied(s)) {
+                    return s;
+                }
+                Decision again = Planner.plan(intent, s);
+                if (!(again instanceof Decision.Staged st) || !st.plan().stages().get(0).equals(stage)) {
+                    throw new RetryLater("Milvus " + s.qualifiedName() + " changed while stage " + stage.name()
+                            + " was about to be applied; rerun to plan again");
+                }
+                log.accept("stage " + stage.name() + ": resourceVersion conflict, retrying on a fresh read (" + attempt + ")");
+            }
+        }
     }
 
     private static String failure(Outcome o) {
