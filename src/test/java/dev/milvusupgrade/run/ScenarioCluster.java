@@ -28,6 +28,7 @@ public final class ScenarioCluster implements AutoCloseable {
     public static final String INTENT = "milvus-upgrade";
 
     private RecordingDispatcher recorder;
+    private FaultInjectingDispatcher faults;
     public final EmbeddedApiServer api;
     public final KubernetesClient client;
     private final KubernetesClient operatorClient;
@@ -36,7 +37,8 @@ public final class ScenarioCluster implements AutoCloseable {
     public Runner.Settings settings = new Runner.Settings(Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(5));
 
     public ScenarioCluster(SimulatorOptions options) {
-        api = new EmbeddedApiServer(d -> recorder = new RecordingDispatcher(d));
+        // Faults sit outside the recorder: the recorder sees only what reached the CRUD store.
+        api = new EmbeddedApiServer(d -> faults = new FaultInjectingDispatcher(recorder = new RecordingDispatcher(d)));
         client = api.client();
         operatorClient = api.newClient();
         operator = new SimulatedMilvusOperator(operatorClient, options);
@@ -85,6 +87,10 @@ public final class ScenarioCluster implements AutoCloseable {
 
     public RecordingDispatcher requests() {
         return recorder;
+    }
+
+    public FaultInjectingDispatcher faults() {
+        return faults;
     }
 
     /** The merge patches this tool sent to the Milvus resource. */

@@ -1,0 +1,72 @@
+package dev.milvusupgrade.run;
+
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * Answers chosen requests with faults instead of passing them to the CRUD dispatcher: each fault
+ * fires a given number of times on requests that match it, then lets them through.
+ */
+public final class FaultInjectingDispatcher extends Dispatcher {
+
+    /** A fault: when it applies, how often, and what the server answers instead. */
+    public record Fault(String name, Predicate<RecordedRequest> when, int times, Supplier<MockResponse> answer) {
+    }
+
+    private final Dispatcher delegate;
+    private final List<Fault> faults = new CopyOnWriteArrayList<>();
+    private final Map<String, AtomicInteger> fired = new ConcurrentHashMap<>();
+
+    public FaultInjectingDispatcher(Dispatcher delegate) {
+        this.delegate = delegate;
+    }
+
+    public FaultInjectingDispatcher inject(Fault fault) {
+        faults.add(fault);
+        fired.put(fault.name(), new AtomicInteger());
+        return this;
+    }
+
+    /** How many times the named fault fired. */
+    public int fired(String name) {
+        return fired.getOrDefault(name, new AtomicInteger()).get();
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+        for (Fault f : faults) {
+            AtomicInteger n = fired.get(f.name());
+            if (f.when().test(request) && n.get() < f.times() && n.incrementAndGet() <= f.times()) {
+                return f.answer().get();
+            }
+        }
+        return delegate.dispatch(request);
+    }
+
+    @Override
+    public void shutdown() {
+        delegate.shutdown();
+    }
+
+    public static MockResponse status(int code, String reason, String message) {
+        return new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json")
+                .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"" + reason
+                        + "\",\"message\":\"" + message + "\",\"code\":" + code + "}");
+    }
+
+    public static Predicate<RecordedRequest> method(String method, String pathContains) {
+        return r -> method.equals(r.getMethod()) && r.getPath().contains(pathContains);
+    }
+
+    public static Predicate<RecordedRequest> watchOf(String pathContains) {
+        return r -> "GET".equals(r.getMethod()) && r.getPath().contains(pathContains) && r.getPath().contains("watch=true");
+    }
+}
