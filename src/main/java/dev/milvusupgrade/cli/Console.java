@@ -6,21 +6,20 @@ import dev.milvusupgrade.plan.Stage;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Optional;
+import org.jboss.logging.Logger;
 
 /** How results look on a terminal. */
 final class Console {
 
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
-
     private Console() {
     }
 
-    static void log(PrintStream out, String line) {
-        out.println(TIME.format(Instant.now()) + " " + line);
-        out.flush();
+    private static final Logger LOG = Logger.getLogger("milvus-upgrade");
+
+    /** One log line per decision or observed change; JSON when the JSON console format is on. */
+    static void log(String line) {
+        LOG.info(line);
     }
 
     static void printPlan(PrintStream out, Plan plan) {

@@ -55,7 +55,7 @@ public class DemoCommand implements Callable<Integer> {
                     .withData(Map.of(Intent.MILVUS, RELEASE, Intent.TARGET_VERSION, target, Intent.STAGE_TIMEOUT, "2m"))
                     .build()).create();
             Runner runner = new Runner(client, Clock.systemUTC(), new Runner.Settings(Duration.ofMinutes(1), Duration.ofSeconds(10), Duration.ofSeconds(30)),
-                    line -> Console.log(System.out, line));
+                    Console::log);
             Runner.Report plan = runner.plan(NAMESPACE, "milvus-upgrade");
             plan.plan().ifPresent(p -> Console.printPlan(System.out, p));
             Runner.Report report = runner.run(NAMESPACE, "milvus-upgrade");

@@ -23,7 +23,7 @@ public class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Runner.Report report = new Runner(client, Clock.systemUTC(), config.settings(), line -> Console.log(System.out, line))
+        Runner.Report report = new Runner(client, Clock.systemUTC(), config.settings(), Console::log)
                 .run(options.namespace(client), options.intent());
         Outcome.print(report.record());
         TerminationMessage.write(Path.of(config.terminationLog()), report.record().phase() + ": " + report.record().message());
