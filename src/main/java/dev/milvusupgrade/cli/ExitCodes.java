@@ -7,6 +7,8 @@ import io.quarkus.picocli.runtime.PicocliCommandLineFactory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.io.IOException;
+import java.nio.file.Path;
+import org.eclipse.microprofile.config.ConfigProvider;
 import picocli.CommandLine;
 
 /** The one mapping from failures to the contract's exit codes. */
@@ -21,7 +23,10 @@ public class ExitCodes {
     CommandLine commandLine(PicocliCommandLineFactory factory) {
         return factory.create().setExecutionExceptionHandler((e, cmd, parsed) -> {
             int code = of(e);
-            cmd.getErr().println((code == TEMPORARY ? "Temporary failure, a retry may succeed: " : "Error: ") + oneLine(e));
+            String line = (code == TEMPORARY ? "Temporary failure, a retry may succeed: " : code == REJECTED ? "Rejected: " : "Error: ") + oneLine(e);
+            cmd.getErr().println(line);
+            TerminationMessage.write(Path.of(ConfigProvider.getConfig().getOptionalValue("milvus-upgrade.termination-log", String.class)
+                    .orElse("/dev/termination-log")), line);
             return code;
         });
     }

@@ -1,0 +1,100 @@
+package dev.milvusupgrade.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.milvusupgrade.k8s.MilvusApi;
+import dev.milvusupgrade.sim.SimulatedCluster;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.main.LaunchResult;
+import io.quarkus.test.junit.main.QuarkusMainLauncher;
+import io.quarkus.test.junit.main.QuarkusMainTest;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The real command line, launched in-process against the embedded cluster: exit codes and output. */
+@QuarkusMainTest
+@QuarkusTestResource(value = EmbeddedClusterResource.class, restrictToAnnotatedClass = true)
+class CommandLineTest {
+
+    private static KubernetesClient seed(String ns, String image, Map<String, String> intent) {
+        KubernetesClient client = EmbeddedClusterResource.client();
+        SimulatedCluster.seedMilvus(client, ns, "my-release", image, SimulatedCluster.Layout.FOUR_COORDS, "pulsar", Duration.ofSeconds(20));
+        client.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata().withName("milvus-upgrade")
+                .withNamespace(ns).endMetadata().withData(intent).build()).create();
+        return client;
+    }
+
+    private static String rv(KubernetesClient client, String ns) {
+        return client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).withName("my-release").get().getMetadata().getResourceVersion();
+    }
+
+    @Test
+    void plan_prints_the_two_stages_and_writes_nothing(QuarkusMainLauncher launcher) {
+        KubernetesClient client = seed("cli-plan", "milvusdb/milvus:v2.5.4", Map.of("milvus", "my-release", "targetVersion", "v2.6.4"));
+        String before = rv(client, "cli-plan");
+
+        LaunchResult result = launcher.launch("plan", "--namespace", "cli-plan");
+
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.getOutput()).contains("v2.5.4 -> v2.6.4").contains("1. mixcoord-2.5.16").contains("2. 2.6.4")
+                .contains("{\"spec\":{\"components\":{\"mixCoord\":{\"replicas\":1},\"image\":\"milvusdb/milvus:v2.5.16\"}}}");
+        assertThat(rv(client, "cli-plan")).isEqualTo(before);
+        assertThat(client.configMaps().inNamespace("cli-plan").withName("milvus-upgrade").get().getMetadata().getAnnotations())
+                .isNullOrEmpty();
+    }
+
+    @Test
+    void run_with_a_typo_in_the_intent_exits_2_with_a_hint(QuarkusMainLauncher launcher) {
+        KubernetesClient client = seed("cli-typo", "milvusdb/milvus:v2.5.8", Map.of("milvus", "my-release", "targetVersion", "v2.6.4",
+                "stagetimeout", "10m"));
+        String before = rv(client, "cli-typo");
+
+        LaunchResult result = launcher.launch("run", "--namespace", "cli-typo");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.getOutput()).contains("Rejected: unknown intent key 'stagetimeout' (did you mean 'stageTimeout'?)");
+        assertThat(rv(client, "cli-typo")).isEqualTo(before);
+    }
+
+    @Test
+    void run_upgrades_then_status_shows_the_table_and_json(QuarkusMainLauncher launcher) throws Exception {
+        seed("cli-run", "milvusdb/milvus:v2.5.8", Map.of("milvus", "my-release", "targetVersion", "v2.6.4", "stageTimeout", "1m"));
+
+        LaunchResult run = launcher.launch("run", "--namespace", "cli-run");
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.getOutput()).contains("Succeeded: Milvus cli-run/my-release upgraded from v2.5.8 to v2.6.4 in 2 stage(s)");
+        assertThat(Files.readString(EmbeddedClusterResource.terminationLog)).startsWith("Succeeded: Milvus cli-run/my-release upgraded");
+
+        LaunchResult table = launcher.launch("status", "--namespace", "cli-run");
+        assertThat(table.exitCode()).isZero();
+        assertThat(table.getOutput()).contains("STAGE").contains("mixcoord-2.5.16").contains("Succeeded");
+
+        LaunchResult json = launcher.launch("status", "--namespace", "cli-run", "-o", "json");
+        assertThat(json.exitCode()).isZero();
+        assertThat(json.getOutput()).contains("\"phase\":\"Succeeded\"").contains("\"targetVersion\":\"v2.6.4\"");
+    }
+
+    @Test
+    void run_exits_75_and_changes_nothing_while_another_run_holds_the_lease(QuarkusMainLauncher launcher) {
+        KubernetesClient client = seed("cli-lock", "milvusdb/milvus:v2.5.8", Map.of("milvus", "my-release", "targetVersion", "v2.6.4"));
+        client.leases().inNamespace("cli-lock").resource(new LeaseBuilder().withNewMetadata().withName("milvus-upgrade-my-release")
+                .withNamespace("cli-lock").endMetadata().withNewSpec().withHolderIdentity("other-pod/abcd").withLeaseDurationSeconds(300)
+                .withRenewTime(ZonedDateTime.now()).endSpec().build()).create();
+        String before = rv(client, "cli-lock");
+
+        LaunchResult result = launcher.launch("run", "--namespace", "cli-lock");
+
+        assertThat(result.exitCode()).isEqualTo(75);
+        assertThat(result.getErrorOutput()).contains("another run (other-pod/abcd) holds Lease cli-lock/milvus-upgrade-my-release");
+        assertThat(rv(client, "cli-lock")).isEqualTo(before);
+        assertThat(client.configMaps().inNamespace("cli-lock").withName("milvus-upgrade").get().getMetadata().getAnnotations())
+                .isNullOrEmpty();
+    }
+}
