@@ -58,6 +58,11 @@ public final class StageWaiter {
     }
 
     public Outcome await(ClusterSnapshot start, Stage stage, Duration timeout) {
+        return await(start, stage, timeout, () -> { });
+    }
+
+    /** Waits; {@code firstPending} runs once, the first time the stage is seen not complete. */
+    public Outcome await(ClusterSnapshot start, Stage stage, Duration timeout, Runnable firstPending) {
         String ns = start.namespace();
         String name = start.name();
         Semaphore changed = new Semaphore(0);
@@ -82,6 +87,7 @@ public final class StageWaiter {
                 .inNamespace(ns).withName(name).inform(cast(onAnyChange), 0);
                 SharedIndexInformer<Deployment> deployments = client.apps().deployments().inNamespace(ns)
                         .withLabel(MilvusApi.LABEL_INSTANCE, name).inform(cast(onAnyChange), 0)) {
+            boolean pendingSeen = false;
             Instant deadlockSince = null;
             String lastSummary = "";
             Instant lastLine = Instant.EPOCH;
@@ -101,6 +107,10 @@ public final class StageWaiter {
                     return new Outcome.Drifted("spec.components.image changed to " + d.image() + " during stage " + stage.name()
                             + " by " + d.manager().orElse("an unknown field manager") + ", not by this tool"
                             + "; fix: make the owner of the Milvus spec (GitOps repo or person) say " + stage.image() + ", then rerun");
+                }
+                if (!pendingSeen) {
+                    pendingSeen = true;
+                    firstPending.run();
                 }
                 String summary;
                 if (p instanceof Progress.Deadlock446 dl) {

@@ -28,6 +28,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -65,9 +66,15 @@ public final class Runner {
     private final Clock clock;
     private final Settings settings;
     private final Consumer<String> log;
+    private final Checkpoint.Listener checkpoints;
     private EventRecorder events;
 
     public Runner(KubernetesClient client, Clock clock, Settings settings, Consumer<String> log) {
+        this(client, clock, settings, log, Checkpoint.Listener.NONE);
+    }
+
+    public Runner(KubernetesClient client, Clock clock, Settings settings, Consumer<String> log, Checkpoint.Listener checkpoints) {
+        this.checkpoints = checkpoints;
         this.cluster = new ClusterGateway(client);
         this.intents = new IntentStore(client);
         this.clock = clock;
@@ -177,7 +184,6 @@ public final class Runner {
         StageWaiter waiter = new StageWaiter(cluster.client(), clock, settings.deadlockGrace(), settings.progressEvery(), log);
         String[] ref = plan.milvus().split("/", 2);
         for (Stage stage : plan.stages()) {
-            Optional<StageRecord> done = record.stage(stage.name()).filter(r -> r.phase() == StagePhase.Succeeded);
             ClusterSnapshot s = cluster.read(ref[0], ref[1]).orElse(null);
             if (s == null) {
                 return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, "Milvus " + plan.milvus()
@@ -200,23 +206,26 @@ public final class Runner {
             StageRecord sr = new StageRecord(stage.name(), stage.image().toString(), StagePhase.Running,
                     Optional.of(record.stage(stage.name()).flatMap(StageRecord::startedAt).orElse(now)), Optional.empty());
             record = record.withStage(sr).withPhase(Phase.Running, "stage " + stage.name() + " running", Optional.empty());
-            intents.record(namespace, intentName, record);
+            save(namespace, intentName, record, stage.name());
             events.emit(false, EventRecorder.STAGE_STARTED, "stage " + stage.name() + " started: image " + stage.image(),
                     targets(namespace, intentName, plan.milvus()));
             if (stage.isApplied(s)) {
-                log.accept("stage " + stage.name() + ": spec already says " + stage.image() + (done.isPresent() ? "" : "; waiting for the operator"));
+                log.accept("stage " + stage.name() + ": spec already says " + stage.image() + "; waiting for the operator");
             } else {
+                checkpoints.reached(Checkpoint.BEFORE_PATCH, stage.name());
                 log.accept("stage " + stage.name() + ": patching Milvus " + plan.milvus() + " with " + stage.patch());
                 s = patchOnce(intent, stage, s);
+                checkpoints.reached(Checkpoint.AFTER_PATCH, stage.name());
             }
-            Outcome outcome = waiter.await(s, stage, intent.stageTimeout());
+            Outcome outcome = waiter.await(s, stage, intent.stageTimeout(), () -> checkpoints.reached(Checkpoint.MID_WAIT, stage.name()));
             Instant end = now();
             if (outcome instanceof Outcome.Completed) {
                 log.accept("stage " + stage.name() + " succeeded in " + Intent.format(Duration.between(sr.startedAt().get(), end)));
                 record = record.withStage(new StageRecord(sr.name(), sr.image(), StagePhase.Succeeded, sr.startedAt(), Optional.of(end)));
-                intents.record(namespace, intentName, record);
+                save(namespace, intentName, record, stage.name());
                 events.emit(false, EventRecorder.STAGE_SUCCEEDED, "stage " + stage.name() + " succeeded: all components run " + stage.image(),
                         targets(namespace, intentName, plan.milvus()));
+                checkpoints.reached(Checkpoint.BETWEEN_STAGES, stage.name());
                 continue;
             }
             record = record.withStage(new StageRecord(sr.name(), sr.image(), StagePhase.Failed, sr.startedAt(), Optional.of(end)));
@@ -273,21 +282,30 @@ public final class Runner {
                 .filter(c -> c instanceof Checked.Ok<Intent>).map(c -> ((Checked.Ok<Intent>) c).value());
     }
 
-    /** A rerun keeps the start time and the finished stages of the run it continues. */
+    /**
+     * A rerun of an unfinished run keeps its start time, its starting version and the stages it
+     * already completed; the stages still to do come from the fresh plan.
+     */
     private static RunRecord resumedFrom(RunRecord fresh, Optional<RunRecord> previous) {
         if (previous.isEmpty() || previous.get().phase() == Phase.Succeeded || previous.get().phase() == Phase.NoOp
+                || previous.get().phase() == Phase.Rejected
                 || !previous.get().milvus().equals(fresh.milvus()) || !previous.get().targetVersion().equals(fresh.targetVersion())) {
             return fresh;
         }
-        RunRecord r = fresh;
-        for (StageRecord old : previous.get().stages()) {
-            if (fresh.stage(old.name()).filter(n -> n.image().equals(old.image())).isPresent() && old.phase() != StagePhase.Pending) {
-                r = r.withStage(old.phase() == StagePhase.Failed
-                        ? new StageRecord(old.name(), old.image(), StagePhase.Pending, old.startedAt(), Optional.empty()) : old);
+        RunRecord old = previous.get();
+        List<StageRecord> stages = new ArrayList<>();
+        for (StageRecord o : old.stages()) {
+            if (o.phase() == StagePhase.Succeeded && fresh.stage(o.name()).isEmpty()) {
+                stages.add(o);
             }
         }
-        return new RunRecord(r.phase(), r.milvus(), previous.get().fromVersion().isEmpty() ? r.fromVersion() : previous.get().fromVersion(),
-                r.targetVersion(), r.stages(), r.message(), previous.get().startedAt(), r.finishedAt(), r.runId());
+        for (StageRecord f : fresh.stages()) {
+            stages.add(old.stage(f.name()).filter(o -> o.image().equals(f.image()) && o.startedAt().isPresent())
+                    .map(o -> new StageRecord(o.name(), o.image(), StagePhase.Pending, o.startedAt(), Optional.<Instant>empty()))
+                    .orElse(f));
+        }
+        return new RunRecord(fresh.phase(), fresh.milvus(), old.fromVersion().isEmpty() ? fresh.fromVersion() : old.fromVersion(),
+                fresh.targetVersion(), stages, fresh.message(), old.startedAt(), fresh.finishedAt(), fresh.runId());
     }
 
     private static String planMessage(Plan plan) {
@@ -302,8 +320,13 @@ public final class Runner {
         return new Report(write ? recordEnd(namespace, intentName, r) : r, plan);
     }
 
-    private RunRecord recordEnd(String namespace, String intentName, RunRecord r) {
+    private void save(String namespace, String intentName, RunRecord r, String stage) {
+        checkpoints.reached(Checkpoint.RECORD, stage);
         intents.record(namespace, intentName, r);
+    }
+
+    private RunRecord recordEnd(String namespace, String intentName, RunRecord r) {
+        save(namespace, intentName, r, "");
         log.accept(r.phase() + ": " + r.message());
         String reason = switch (r.phase()) {
             case Succeeded -> EventRecorder.UPGRADE_SUCCEEDED;
