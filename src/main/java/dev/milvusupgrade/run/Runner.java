@@ -115,6 +115,14 @@ public final class Runner {
             return decide(namespace, intentName, intent, read, started, runId, Optional.of(lock));
         } catch (RunLock.Busy busy) {
             throw new RetryLater(busy.getMessage());
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 403) {
+                throw e;
+            }
+            return finish(true, namespace, intentName, rejected(milvusNs + "/" + intent.milvus(), "", intent.targetVersion().toString(),
+                    Rejection.of("this tool may not use Milvus or Leases in namespace " + milvusNs + " (403 Forbidden)",
+                            "bind the milvus-upgrade Role in namespace " + milvusNs + " to its ServiceAccount, or fix milvusNamespace"),
+                    started, runId), Optional.empty());
         }
     }
 
@@ -150,6 +158,23 @@ public final class Runner {
         }
         if (decision instanceof Decision.NoOp noop) {
             noop.warnings().forEach(w -> log.accept("warning: " + w));
+            Optional<RunRecord> unfinished = read.previous().filter(p -> !p.phase().isTerminal() || p.phase() == Phase.Deferred
+                    || p.phase() == Phase.Paused || p.phase() == Phase.Failed)
+                    .filter(p -> p.milvus().equals(milvusRef) && p.targetVersion().equals(noop.version().toString()));
+            if (unfinished.isPresent()) {
+                // An earlier run did the work and died before recording the end: finish its record.
+                Instant end = now();
+                RunRecord r = unfinished.get();
+                for (StageRecord st : r.stages()) {
+                    if (st.phase() != StagePhase.Succeeded) {
+                        r = r.withStage(new StageRecord(st.name(), st.image(), StagePhase.Succeeded, st.startedAt(), Optional.of(end)));
+                    }
+                }
+                r = new RunRecord(Phase.Succeeded, r.milvus(), r.fromVersion(), r.targetVersion(), r.stages(), "Milvus " + milvusRef
+                        + " upgraded from " + r.fromVersion() + " to " + r.targetVersion() + " (completion confirmed by a rerun)",
+                        r.startedAt(), Optional.of(end), runId);
+                return finish(execute, namespace, intentName, r, Optional.empty());
+            }
             RunRecord r = new RunRecord(Phase.NoOp, milvusRef, noop.version().toString(), intent.targetVersion().toString(), List.of(),
                     "Milvus " + milvusRef + " already runs " + noop.version() + " and the operator finished rolling it; nothing to do",
                     started, Optional.of(now()), runId);

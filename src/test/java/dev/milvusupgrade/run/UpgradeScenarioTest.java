@@ -176,4 +176,19 @@ class UpgradeScenarioTest {
             assertThat(c.ourMilvusPatches()).isEmpty();
         }
     }
+
+    @Test
+    void an_operator_older_than_1_3_0_is_refused() {
+        try (ScenarioCluster c = new ScenarioCluster(SimulatorOptions.fast().withOperatorVersion("1.2.8"))) {
+            c.seed("milvusdb/milvus:v2.5.8", Layout.FOUR_COORDS);
+            c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4"));
+            String before = c.resourceVersion();
+
+            Runner.Report report = c.run();
+
+            assertThat(report.exitCode()).isEqualTo(2);
+            assertThat(result(c).message()).contains("Milvus Operator v1.2.8 has no 2.6 upgrade logic").contains("fix:");
+            assertThat(c.resourceVersion()).isEqualTo(before);
+        }
+    }
 }
