@@ -30,6 +30,9 @@ public final class EmbeddedApiServer implements AutoCloseable {
             .withStatusSubresource(true)
             .build();
 
+    /** Held so the level sticks: the mock server logs every request at INFO otherwise. */
+    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
     private final KubernetesMockServer server;
     private final KubernetesClient client;
 
@@ -38,6 +41,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
     }
 
     public EmbeddedApiServer(UnaryOperator<Dispatcher> wrap) {
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
         KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher(List.of(MILVUS_CRD));
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), wrap.apply(crud), false);
         server.init(InetAddress.getLoopbackAddress(), 0);

@@ -1,0 +1,73 @@
+package dev.milvusupgrade.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.milvusupgrade.sim.EmbeddedApiServer;
+import dev.milvusupgrade.testing.Await;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class RunLockTest {
+
+    private final EmbeddedApiServer api = new EmbeddedApiServer();
+    private final KubernetesClient client = api.client();
+    private final List<String> log = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        api.close();
+    }
+
+    private RunLock lock(String holder, Duration duration) {
+        return new RunLock(client, "ns", "my-release", holder, duration, Clock.systemUTC(), log::add);
+    }
+
+    private Lease lease() {
+        return client.leases().inNamespace("ns").withName("milvus-upgrade-my-release").get();
+    }
+
+    @Test
+    void a_second_run_is_refused_while_the_first_holds_the_lease() {
+        try (RunLock first = lock("pod-a/1", Duration.ofSeconds(30)).acquire()) {
+            assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("pod-a/1");
+            assertThatThrownBy(() -> lock("pod-b/2", Duration.ofSeconds(30)).acquire())
+                    .isInstanceOf(RunLock.Busy.class).hasMessageContaining("another run (pod-a/1) holds Lease ns/milvus-upgrade-my-release");
+            assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("pod-a/1");
+        }
+    }
+
+    @Test
+    void an_expired_lease_of_a_dead_holder_is_taken_over() {
+        client.leases().inNamespace("ns").resource(new LeaseBuilder().withNewMetadata().withName("milvus-upgrade-my-release")
+                .withNamespace("ns").endMetadata().withNewSpec().withHolderIdentity("dead-pod/0").withLeaseDurationSeconds(30)
+                .withRenewTime(ZonedDateTime.now().minusMinutes(5)).withLeaseTransitions(3).endSpec().build()).create();
+
+        try (RunLock lock = lock("pod-c/3", Duration.ofSeconds(30)).acquire()) {
+            assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("pod-c/3");
+            assertThat(lease().getSpec().getLeaseTransitions()).isEqualTo(4);
+            assertThat(log).anyMatch(l -> l.contains("taking over Lease ns/milvus-upgrade-my-release from dead-pod/0"));
+        }
+    }
+
+    @Test
+    void a_released_lease_is_free_at_once_and_a_held_one_is_renewed() {
+        try (RunLock lock = lock("pod-d/4", Duration.ofSeconds(1)).acquire()) {
+            ZonedDateTime first = lease().getSpec().getRenewTime();
+            Await.until(Duration.ofSeconds(5), "the lease to be renewed", () -> lease().getSpec().getRenewTime().isAfter(first));
+            assertThat(lock.lost()).isFalse();
+        }
+        assertThat(lease().getSpec().getHolderIdentity()).isNull();
+        try (RunLock next = lock("pod-e/5", Duration.ofSeconds(30)).acquire()) {
+            assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("pod-e/5");
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.milvusupgrade.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.milvusupgrade.plan.ClusterSnapshot;
+import dev.milvusupgrade.plan.ClusterSnapshot.OperatorVersion;
+import dev.milvusupgrade.plan.ImageRef;
+import dev.milvusupgrade.plan.Stage;
+import dev.milvusupgrade.plan.Version;
+import dev.milvusupgrade.sim.EmbeddedApiServer;
+import dev.milvusupgrade.testing.Await;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
+import io.fabric8.kubernetes.api.model.FieldsV1;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The wait on its own, driven by hand-written operator status on the mock API server. */
+class StageWaiterTest {
+
+    private static final String OLD = "milvusdb/milvus:v2.5.16";
+    private static final String NEW = "milvusdb/milvus:v2.6.4";
+    private static final Stage STAGE = new Stage.ImageStage(ImageRef.parse(NEW).orElseThrow(), Version.parse("v2.6.4").orElseThrow());
+
+    private final EmbeddedApiServer api = new EmbeddedApiServer();
+    private final KubernetesClient client = api.client();
+    private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+
+    @AfterEach
+    void stop() {
+        api.close();
+    }
+
+    private static Map<String, Object> component(String image, boolean complete) {
+        return Map.of("generation", 1, "image", image, "status", Map.of("observedGeneration", 1, "replicas", 1, "readyReplicas", complete ? 1 : 0,
+                "conditions", List.of(Map.of("type", "Progressing", "status", "True", "reason", complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated"))));
+    }
+
+    private static Map<String, Object> status(long observedGeneration, String currentImage, Map<String, Object> components) {
+        boolean updated = components.values().stream().allMatch(c -> NEW.equals(((Map<?, ?>) c).get("image")));
+        return new LinkedHashMap<>(Map.of("status", "Healthy", "observedGeneration", observedGeneration, "currentImage", currentImage,
+                "conditions", List.of(
+                        Map.of("type", "MilvusReady", "status", "True", "reason", "ReasonMilvusHealthy"),
+                        Map.of("type", "MilvusUpdated", "status", updated ? "True" : "False", "reason", updated ? "MilvusComponentsUpdated" : "MilvusUpgradingImage")),
+                "componentsDeployStatus", components));
+    }
+
+    private static Map<String, Object> all(String image) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (String c : List.of("mixcoord", "datanode", "streamingnode", "querynode", "proxy")) {
+            m.put(c, component(image, true));
+        }
+        return m;
+    }
+
+    private GenericKubernetesResource create(Map<String, Object> status) {
+        GenericKubernetesResource m = new GenericKubernetesResource();
+        m.setApiVersion(MilvusApi.API_VERSION);
+        m.setKind(MilvusApi.KIND);
+        m.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("my-release").withNamespace("ns").withGeneration(3L).build());
+        m.setAdditionalProperty("spec", Map.of("mode", "cluster", "components", Map.of("image", NEW, "mixCoord", Map.of("replicas", 1))));
+        GenericKubernetesResource created = client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace("ns").resource(m).create();
+        created.setAdditionalProperty("status", status);
+        return client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace("ns").resource(created).updateStatus();
+    }
+
+    private void setStatus(Map<String, Object> status) {
+        GenericKubernetesResource m = client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace("ns").withName("my-release").get();
+        m.setAdditionalProperty("status", status);
+        client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace("ns").resource(m).updateStatus();
+    }
+
+    private ClusterSnapshot snapshot() {
+        return new ClusterGateway(client).read("ns", "my-release").orElseThrow();
+    }
+
+    private StageWaiter waiter(Duration deadlockGrace) {
+        return new StageWaiter(client, Clock.systemUTC(), deadlockGrace, Duration.ofSeconds(10), log::add);
+    }
+
+    private long generation() {
+        return client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace("ns").withName("my-release").get().getMetadata().getGeneration();
+    }
+
+    @Test
+    void a_stale_updated_condition_of_an_older_generation_is_not_completion() throws Exception {
+        create(status(0, NEW, all(NEW)));
+        long generation = generation();
+        setStatus(status(generation - 1, NEW, all(NEW)));
+
+        CompletableFuture<StageWaiter.Outcome> wait = CompletableFuture.supplyAsync(() -> waiter(Duration.ofMinutes(5)).await(snapshot(), STAGE, Duration.ofSeconds(30)));
+        Await.until(Duration.ofSeconds(10), "the waiter to report the generation gap", () -> log.stream().anyMatch(l -> l.contains("has not observed generation")));
+        assertThat(wait).isNotDone();
+
+        setStatus(status(generation, NEW, all(NEW)));
+
+        assertThat(wait.get(10, TimeUnit.SECONDS)).isInstanceOf(StageWaiter.Outcome.Completed.class);
+    }
+
+    @Test
+    void a_timeout_names_the_components_behind_and_their_images() {
+        Map<String, Object> comps = all(NEW);
+        comps.put("proxy", component(OLD, true));
+        comps.put("querynode", component(NEW, false));
+        create(status(0, OLD, comps));
+        setStatus(status(generation(), OLD, comps));
+
+        StageWaiter.Outcome outcome = waiter(Duration.ofMinutes(5)).await(snapshot(), STAGE, Duration.ofSeconds(1));
+
+        assertThat(outcome).isInstanceOf(StageWaiter.Outcome.TimedOut.class);
+        assertThat(((StageWaiter.Outcome.TimedOut) outcome).message()).contains("did not complete within 1s")
+                .contains("proxy on " + OLD).contains("querynode progressing (0/1 ready)").contains("currentImage " + OLD).contains("fix:");
+    }
+
+    @Test
+    void an_image_written_by_someone_else_stops_the_wait_naming_the_field_manager() throws Exception {
+        create(status(0, OLD, all(OLD)));
+        setStatus(status(generation(), OLD, all(OLD)));
+        ClusterSnapshot start = snapshot();
+        CompletableFuture<StageWaiter.Outcome> wait = CompletableFuture.supplyAsync(() -> waiter(Duration.ofMinutes(5)).await(start, STAGE, Duration.ofSeconds(30)));
+        Await.until(Duration.ofSeconds(10), "the waiter to start", () -> !log.isEmpty());
+
+        GenericKubernetesResource m = client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace("ns").withName("my-release").get();
+        m.setAdditionalProperty("spec", Map.of("mode", "cluster", "components", Map.of("image", OLD, "mixCoord", Map.of("replicas", 1))));
+        FieldsV1 fields = new FieldsV1();
+        fields.setAdditionalProperty("f:spec", Map.of("f:components", Map.of("f:image", Map.of())));
+        m.getMetadata().setManagedFields(List.of(new ManagedFieldsEntryBuilder().withManager("argocd-controller").withOperation("Update")
+                .withTime("2026-11-24T23:00:00Z").withFieldsType("FieldsV1").withFieldsV1(fields).build()));
+        client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace("ns").resource(m).update();
+
+        StageWaiter.Outcome outcome = wait.get(10, TimeUnit.SECONDS);
+        assertThat(outcome).isInstanceOf(StageWaiter.Outcome.Drifted.class);
+        assertThat(((StageWaiter.Outcome.Drifted) outcome).message()).contains("changed to " + OLD).contains("argocd-controller");
+    }
+
+    @Test
+    void the_issue_446_deadlock_is_reported_with_its_remedy_once_it_persists() {
+        Map<String, Object> comps = all(OLD);
+        comps.put("streamingnode", component(NEW, false));
+        create(status(0, OLD, comps));
+        setStatus(status(generation(), OLD, comps));
+
+        StageWaiter.Outcome outcome = waiter(Duration.ofMillis(500)).await(snapshot(), STAGE, Duration.ofSeconds(30));
+
+        assertThat(outcome).isInstanceOf(StageWaiter.Outcome.Deadlocked.class);
+        assertThat(((StageWaiter.Outcome.Deadlocked) outcome).message()).contains("milvus-operator issue 446")
+                .contains("streamingnode on " + NEW).contains("mixcoord is still on " + OLD)
+                .contains("fix: set spec.components.mixCoord.image to " + NEW);
+    }
+}
