@@ -11,7 +11,7 @@ import java.util.function.Predicate;
 public final class RecordingDispatcher extends Dispatcher {
 
     /** One request as the server saw it. */
-    public record Request(String method, String path, String body, String userAgent) {
+    public record Request(String method, String path, String body, String userAgent, java.time.Instant at) {
         public boolean isPatchBy(String fieldManager) {
             return "PATCH".equals(method) && path.contains("fieldManager=" + fieldManager);
         }
@@ -28,10 +28,15 @@ public final class RecordingDispatcher extends Dispatcher {
     @Override
     public MockResponse dispatch(RecordedRequest request) {
         if (recordOnly.test(request)) {
-            requests.add(new Request(request.getMethod(), request.getPath(), request.getUtf8Body(),
-                    String.valueOf(request.getHeader("User-Agent"))));
+            requests.add(new Request(request.getMethod(), request.getPath(), bodyOf(request),
+                    String.valueOf(request.getHeader("User-Agent")), java.time.Instant.now()));
         }
         return delegate.dispatch(request);
+    }
+
+    /** Reads the body without consuming it: the CRUD dispatcher reads it after us. */
+    private static String bodyOf(RecordedRequest request) {
+        return request.getBody() == null ? "" : new String(request.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     public List<Request> requests() {

@@ -29,7 +29,7 @@ class ResumeTest {
             c.seed("milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS);
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
             List<String> seen = new ArrayList<>();
-            Runner.Report r = new Runner(c.client, Clock.systemUTC(), c.settings, c.log::add,
+            Runner.Report r = new Runner(c.toolClient, Clock.systemUTC(), c.settings, c.log::add,
                     (cp, stage) -> seen.add(cp + "@" + stage)).run(ScenarioCluster.NS, ScenarioCluster.INTENT);
             assertThat(r.record().phase()).isEqualTo(Phase.Succeeded);
             return seen;
@@ -50,7 +50,7 @@ class ResumeTest {
                 AtomicInteger n = new AtomicInteger();
                 int target = kill;
                 try {
-                    new Runner(c.client, Clock.systemUTC(), c.settings, c.log::add, (cp, stage) -> {
+                    new Runner(c.toolClient, Clock.systemUTC(), c.settings, c.log::add, (cp, stage) -> {
                         if (n.getAndIncrement() == target) {
                             throw new Killed(where);
                         }

@@ -9,7 +9,9 @@ import dev.milvusupgrade.sim.SimulatorOptions;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,11 +28,15 @@ public final class ScenarioCluster implements AutoCloseable {
     public static final String NS = "milvus";
     public static final String RELEASE = "my-release";
     public static final String INTENT = "milvus-upgrade";
+    /** The User-Agent of the client the tool under test uses, to tell its requests from the simulator's and the test's. */
+    public static final String TOOL_AGENT = "milvus-upgrade-under-test";
 
     private RecordingDispatcher recorder;
     private FaultInjectingDispatcher faults;
     public final EmbeddedApiServer api;
     public final KubernetesClient client;
+    /** The client the tool under test runs with. */
+    public final KubernetesClient toolClient;
     private final KubernetesClient operatorClient;
     public final SimulatedMilvusOperator operator;
     public final List<String> log = new ArrayList<>();
@@ -40,6 +46,7 @@ public final class ScenarioCluster implements AutoCloseable {
         // Faults sit outside the recorder: the recorder sees only what reached the CRUD store.
         api = new EmbeddedApiServer(d -> faults = new FaultInjectingDispatcher(recorder = new RecordingDispatcher(d)));
         client = api.client();
+        toolClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(TOOL_AGENT).build()).build();
         operatorClient = api.newClient();
         operator = new SimulatedMilvusOperator(operatorClient, options);
         operator.start();
@@ -60,7 +67,7 @@ public final class ScenarioCluster implements AutoCloseable {
     }
 
     public Runner runner() {
-        return new Runner(client, Clock.systemUTC(), settings, log::add);
+        return new Runner(toolClient, Clock.systemUTC(), settings, log::add);
     }
 
     public Runner.Report run() {
@@ -93,6 +100,11 @@ public final class ScenarioCluster implements AutoCloseable {
         return faults;
     }
 
+    /** Every request the tool under test made. */
+    public List<RecordingDispatcher.Request> toolRequests() {
+        return recorder.requests().stream().filter(r -> TOOL_AGENT.equals(r.userAgent())).toList();
+    }
+
     /** The merge patches this tool sent to the Milvus resource. */
     public List<RecordingDispatcher.Request> ourMilvusPatches() {
         return recorder.requests().stream().filter(r -> r.isPatchBy(ClusterGateway.FIELD_MANAGER) && r.path().contains("/milvuses/"))
@@ -103,6 +115,7 @@ public final class ScenarioCluster implements AutoCloseable {
     public void close() {
         operator.close();
         operatorClient.close();
+        toolClient.close();
         api.close();
     }
 }
