@@ -56,7 +56,7 @@ public class DemoCommand implements Callable<Integer> {
                     .build()).create();
             Runner runner = new Runner(client, Clock.systemUTC(), new Runner.Settings(Duration.ofMinutes(1), Duration.ofSeconds(10), Duration.ofSeconds(30)),
                     Console::log);
-            Runner.Report plan = runner.plan(NAMESPACE, "milvus-upgrade");
+            Runner.Report plan = new Runner(client, Clock.systemUTC(), Runner.Settings.defaults(), line -> { }).plan(NAMESPACE, "milvus-upgrade");
             plan.plan().ifPresent(p -> Console.printPlan(System.out, p));
             Runner.Report report = runner.run(NAMESPACE, "milvus-upgrade");
             System.out.println();

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -91,14 +92,19 @@ public final class StageWaiter {
             Instant deadlockSince = null;
             String lastSummary = "";
             Instant lastLine = Instant.EPOCH;
+            boolean quiet = false;
             while (true) {
                 Instant now = clock.instant();
-                GenericKubernetesResource m = milvus.getStore().getByKey(ns + "/" + name);
+                // The informer caches are the fast path. After a quiet interval we read afresh once: a
+                // watch that dropped and resumed may have missed an event, and a cache never tells.
+                GenericKubernetesResource m = quiet ? client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).withName(name).get()
+                        : milvus.getStore().getByKey(ns + "/" + name);
                 if (m == null) {
                     return new Outcome.Vanished("Milvus " + ns + "/" + name + " was deleted during stage " + stage.name()
                             + "; fix: restore it from your manifests, then rerun");
                 }
-                ClusterSnapshot snap = SnapshotMapper.toSnapshot(m, deployments.getStore().list(), start.operator());
+                List<Deployment> deps = quiet ? new ClusterGateway(client).deployments(ns, name) : deployments.getStore().list();
+                ClusterSnapshot snap = SnapshotMapper.toSnapshot(m, deps, start.operator());
                 Progress p = Progress.evaluate(stage, snap);
                 if (p instanceof Progress.Done) {
                     return new Outcome.Completed(snap);
@@ -115,7 +121,8 @@ public final class StageWaiter {
                 String summary;
                 if (p instanceof Progress.Deadlock446 dl) {
                     deadlockSince = deadlockSince == null ? now : deadlockSince;
-                    summary = "suspected operator issue 446: " + dl.detail();
+                    summary = dl.detail() + " (normal while the streaming node starts; operator issue 446 if it lasts "
+                            + Intent.format(deadlockGrace) + ")";
                     if (!now.isBefore(deadlockSince.plus(deadlockGrace)) || !now.isBefore(deadline)) {
                         return new Outcome.Deadlocked(deadlockMessage(stage, dl, Duration.between(deadlockSince, now)));
                     }
@@ -137,9 +144,8 @@ public final class StageWaiter {
                 if (deadlockSince != null) {
                     wait = min(wait, Duration.between(now, deadlockSince.plus(deadlockGrace)));
                 }
-                if (changed.tryAcquire(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS)) {
-                    changed.drainPermits();
-                }
+                quiet = !changed.tryAcquire(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
+                changed.drainPermits();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -320,8 +320,10 @@ public final class Runner {
         RunRecord old = previous.get();
         List<StageRecord> stages = new ArrayList<>();
         for (StageRecord o : old.stages()) {
-            if (o.phase() == StagePhase.Succeeded && fresh.stage(o.name()).isEmpty()) {
-                stages.add(o);
+            // A recorded stage that the fresh plan no longer needs is done: the cluster shows it.
+            if (fresh.stage(o.name()).isEmpty() && o.startedAt().isPresent()) {
+                stages.add(o.phase() == StagePhase.Succeeded ? o
+                        : new StageRecord(o.name(), o.image(), StagePhase.Succeeded, o.startedAt(), Optional.of(fresh.startedAt())));
             }
         }
         for (StageRecord f : fresh.stages()) {

@@ -3,27 +3,66 @@ package dev.milvusupgrade.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.milvusupgrade.k8s.MilvusApi;
+import dev.milvusupgrade.sim.EmbeddedApiServer;
 import dev.milvusupgrade.sim.SimulatedCluster;
+import dev.milvusupgrade.sim.SimulatedMilvusOperator;
+import dev.milvusupgrade.sim.SimulatorOptions;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.main.LaunchResult;
 import io.quarkus.test.junit.main.QuarkusMainLauncher;
 import io.quarkus.test.junit.main.QuarkusMainTest;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZonedDateTime;
+import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The real command line, launched in-process against the embedded cluster: exit codes and output. */
 @QuarkusMainTest
-@QuarkusTestResource(value = EmbeddedClusterResource.class, restrictToAnnotatedClass = true)
 class CommandLineTest {
 
+    private static final List<String> PROPERTIES = List.of("quarkus.kubernetes-client.api-server-url",
+            "quarkus.kubernetes-client.namespace", "milvus-upgrade.termination-log", "milvus-upgrade.lease-duration");
+    private static EmbeddedApiServer api;
+    private static KubernetesClient operatorClient;
+    private static SimulatedMilvusOperator operator;
+    private static Path terminationLog;
+
+    /** The launched application reads its connection from these system properties at each launch. */
+    @BeforeAll
+    static void startCluster() throws Exception {
+        api = new EmbeddedApiServer();
+        operatorClient = api.newClient();
+        operator = new SimulatedMilvusOperator(operatorClient, SimulatorOptions.fast());
+        operator.start();
+        SimulatedCluster.seedOperatorDeployment(api.client(), "1.3.8");
+        terminationLog = Files.createTempFile("termination-log", ".txt");
+        System.setProperty(PROPERTIES.get(0), api.url());
+        System.setProperty(PROPERTIES.get(1), "default");
+        System.setProperty(PROPERTIES.get(2), terminationLog.toString());
+        System.setProperty(PROPERTIES.get(3), "5s");
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        PROPERTIES.forEach(System::clearProperty);
+        operator.close();
+        operatorClient.close();
+        api.close();
+    }
+
+    private static KubernetesClient client() {
+        return api.client();
+    }
+
     private static KubernetesClient seed(String ns, String image, Map<String, String> intent) {
-        KubernetesClient client = EmbeddedClusterResource.client();
+        KubernetesClient client = client();
         SimulatedCluster.seedMilvus(client, ns, "my-release", image, SimulatedCluster.Layout.FOUR_COORDS, "pulsar", Duration.ofSeconds(20));
         client.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata().withName("milvus-upgrade")
                 .withNamespace(ns).endMetadata().withData(intent).build()).create();
@@ -70,7 +109,7 @@ class CommandLineTest {
 
         assertThat(run.exitCode()).isZero();
         assertThat(run.getOutput()).contains("Succeeded: Milvus cli-run/my-release upgraded from v2.5.8 to v2.6.4 in 2 stage(s)");
-        assertThat(Files.readString(EmbeddedClusterResource.terminationLog)).startsWith("Succeeded: Milvus cli-run/my-release upgraded");
+        assertThat(Files.readString(terminationLog)).startsWith("Succeeded: Milvus cli-run/my-release upgraded");
 
         LaunchResult table = launcher.launch("status", "--namespace", "cli-run");
         assertThat(table.exitCode()).isZero();

@@ -3,6 +3,9 @@ package dev.milvusupgrade.run;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,6 +63,28 @@ public final class FaultInjectingDispatcher extends Dispatcher {
         return new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json")
                 .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"" + reason
                         + "\",\"message\":\"" + message + "\",\"code\":" + code + "}");
+    }
+
+    /** An established watch whose first event is ERROR 410 Gone, as an API server sends when its history expired. */
+    public static MockResponse goneWatch() {
+        return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
+            @Override
+            public void onOpen(WebSocket ws, Response response) {
+                ws.send("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                        + "\"reason\":\"Expired\",\"message\":\"too old resource version\",\"code\":410}}");
+                ws.close(1000, "gone");
+            }
+        });
+    }
+
+    /** An established watch that the server drops without a word. */
+    public static MockResponse droppedWatch() {
+        return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
+            @Override
+            public void onOpen(WebSocket ws, Response response) {
+                ws.close(1011, "connection dropped");
+            }
+        });
     }
 
     public static Predicate<RecordedRequest> method(String method, String pathContains) {
