@@ -1,0 +1,83 @@
+package dev.milvusupgrade.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class IntentTest {
+
+    private static final Instant NOW = Instant.parse("2026-11-24T22:00:00Z");
+
+    private static Checked<Intent> parse(String... kv) {
+        Map<String, String> m = new HashMap<>(Map.of("milvus", "my-release", "targetVersion", "v2.6.4"));
+        for (int i = 0; i < kv.length; i += 2) {
+            if (kv[i + 1] == null) {
+                m.remove(kv[i]);
+            } else {
+                m.put(kv[i], kv[i + 1]);
+            }
+        }
+        return Intent.parse(m, NOW);
+    }
+
+    @Test
+    void applies_the_contract_defaults() {
+        Intent i = ((Checked.Ok<Intent>) parse()).value();
+        assertThat(i.milvus()).isEqualTo("my-release");
+        assertThat(i.milvusNamespace()).isEmpty();
+        assertThat(i.targetVersion()).isEqualTo(Version.of(2, 6, 4));
+        assertThat(i.stageTimeout()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(i.notAfter()).isEmpty();
+        assertThat(i.paused()).isFalse();
+        assertThat(i.dryRun()).isFalse();
+        assertThat(i.imageRepository()).isEmpty();
+    }
+
+    @Test
+    void reads_every_key() {
+        Intent i = ((Checked.Ok<Intent>) parse("milvusNamespace", "prod", "targetVersion", "2.6.5", "imageRepository",
+                "registry.local:5000/milvusdb/milvus", "stageTimeout", "1h30m", "notAfter", "2026-11-25T05:00:00Z", "paused", "TRUE",
+                "dryRun", "false")).value();
+        assertThat(i.milvusNamespace()).contains("prod");
+        assertThat(i.targetVersion().tag()).isEqualTo("v2.6.5");
+        assertThat(i.imageRepository()).contains("registry.local:5000/milvusdb/milvus");
+        assertThat(i.stageTimeout()).isEqualTo(Duration.ofMinutes(90));
+        assertThat(i.notAfter()).contains(Instant.parse("2026-11-25T05:00:00Z"));
+        assertThat(i.paused()).isTrue();
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+        "milvus|<none>|intent key 'milvus' is missing; fix: set milvus to the name of the Milvus resource",
+        "targetVersion|<none>|intent key 'targetVersion' is missing; fix: set targetVersion, e.g. v2.6.4",
+        "targetVersion|latest|intent key 'targetVersion' is 'latest', not a version; fix: write it as v2.6.4 (the v is optional)",
+        "targetversion|v2.6.4|unknown intent key 'targetversion' (did you mean 'targetVersion'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun",
+        "dryrun|true|unknown intent key 'dryrun' (did you mean 'dryRun'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun",
+        "msgStreamType|kafka|unknown intent key 'msgStreamType'; fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun",
+        "milvus|My_Release|intent key 'milvus' is 'My_Release', not a Kubernetes resource name; fix: use the lowercase name shown by 'kubectl get milvus'",
+        "stageTimeout|5|intent key 'stageTimeout' is '5', not a duration; fix: write it like 90s, 45m, 2h or 1h30m",
+        "stageTimeout|25h|intent key 'stageTimeout' is 25h, outside 10s..24h; fix: pick a stage timeout between 10s and 24h (30m is the default)",
+        "notAfter|2026-11-24T21:59:59Z|the maintenance window in 'notAfter' ended at 2026-11-24T21:59:59Z; fix: set notAfter to the end of the next window, or remove it",
+        "notAfter|tonight|intent key 'notAfter' is 'tonight', not an RFC 3339 instant; fix: write it like 2026-11-25T05:00:00Z",
+        "paused|yes|intent key 'paused' is 'yes', not true or false; fix: write paused: \"true\" or \"false\"",
+        "imageRepository|milvusdb/milvus:v2.6.4|intent key 'imageRepository' is 'milvusdb/milvus:v2.6.4', not a repository without tag; fix: write it like registry.local:5000/milvusdb/milvus"})
+    void refuses_with_one_exact_line(String key, String value, String message) {
+        Checked<Intent> c = parse(key, "<none>".equals(value) ? null : value);
+        assertThat(c).isInstanceOf(Checked.Refused.class);
+        assertThat(((Checked.Refused<Intent>) c).rejection().message()).isEqualTo(message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"90s, 90", "45m, 2700", "2h, 7200", "1h30m, 5400", "1h0m30s, 3630"})
+    void parses_durations(String text, long seconds) {
+        assertThat(Intent.parseDuration(text)).isEqualTo(Optional.of(Duration.ofSeconds(seconds)));
+        assertThat(Intent.parseDuration(Intent.format(Duration.ofSeconds(seconds)))).contains(Duration.ofSeconds(seconds));
+    }
+}
