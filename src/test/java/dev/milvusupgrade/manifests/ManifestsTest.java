@@ -1,0 +1,200 @@
+package dev.milvusupgrade.manifests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Renders every overlay with {@code kubectl kustomize} and checks what a cluster would receive:
+ * typed fabric8 objects, the restricted Pod Security Standard on every pod template, the Job
+ * fields that map the contract's exit codes, the pinned image, and least-privilege RBAC.
+ */
+class ManifestsTest {
+
+    static final String IMAGE = "ghcr.io/example/milvus-upgrade:0.1.0";
+    private static final KubernetesSerialization JSON = new KubernetesSerialization();
+
+    /** kubectl from -Dkubectl, $KUBECTL, target/tools (where .ci/run unpacks Debian's), or PATH. */
+    static String kubectl() {
+        List<String> candidates = new ArrayList<>();
+        Optional.ofNullable(System.getProperty("kubectl")).ifPresent(candidates::add);
+        Optional.ofNullable(System.getenv("KUBECTL")).ifPresent(candidates::add);
+        candidates.add("target/tools/usr/bin/kubectl");
+        Arrays.stream(Optional.ofNullable(System.getenv("PATH")).orElse("").split(File.pathSeparator))
+                .map(p -> p + "/kubectl").forEach(candidates::add);
+        return candidates.stream().filter(c -> Files.isExecutable(Path.of(c))).findFirst().orElseThrow(() -> new AssertionError(
+                "no kubectl found to render k8s/ with: run .ci/run (it unpacks Debian's kubernetes-client into target/tools), "
+                        + "or pass -Dkubectl=/path/to/kubectl"));
+    }
+
+    static List<HasMetadata> render(String overlay) throws Exception {
+        Process p = new ProcessBuilder(kubectl(), "kustomize", "k8s/overlays/" + overlay).redirectErrorStream(false).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("kubectl kustomize k8s/overlays/" + overlay + ": " + err).isZero();
+        List<HasMetadata> objects = new ArrayList<>();
+        for (String doc : out.split("(?m)^---\\s*$")) {
+            // kustomize v2 (Debian's kubectl 1.20) renders a `$patch: delete` as an empty `{}` document.
+            if (!doc.isBlank() && !doc.strip().equals("{}")) {
+                objects.add(JSON.unmarshal(doc));
+            }
+        }
+        return objects;
+    }
+
+    static List<PodSpec> podSpecs(List<HasMetadata> objects) {
+        List<PodSpec> specs = new ArrayList<>();
+        for (HasMetadata o : objects) {
+            if (o instanceof Job j) {
+                specs.add(j.getSpec().getTemplate().getSpec());
+            } else if (o instanceof CronJob c) {
+                specs.add(c.getSpec().getJobTemplate().getSpec().getTemplate().getSpec());
+            }
+        }
+        return specs;
+    }
+
+    static List<JobSpec> jobSpecs(List<HasMetadata> objects) {
+        return objects.stream().<JobSpec>mapMulti((o, out) -> {
+            if (o instanceof Job j) {
+                out.accept(j.getSpec());
+            } else if (o instanceof CronJob c) {
+                out.accept(c.getSpec().getJobTemplate().getSpec());
+            }
+        }).toList();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"job", "cronjob", "argocd-hook"})
+    void every_pod_template_meets_the_restricted_pod_security_standard(String overlay) throws Exception {
+        List<HasMetadata> objects = render(overlay);
+        assertThat(objects).allSatisfy(o -> assertThat(o.getClass().getPackageName()).startsWith("io.fabric8.kubernetes.api.model"));
+        List<PodSpec> pods = podSpecs(objects);
+        assertThat(pods).isNotEmpty();
+        for (PodSpec pod : pods) {
+            assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+            assertThat(pod.getSecurityContext().getRunAsUser()).isPositive();
+            assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+            assertThat(pod.getAutomountServiceAccountToken()).isTrue();
+            assertThat(pod.getServiceAccountName()).isEqualTo("milvus-upgrade");
+            assertThat(pod.getRestartPolicy()).isEqualTo("Never");
+            for (Container c : pod.getContainers()) {
+                assertThat(c.getImage()).isEqualTo(IMAGE);
+                assertThat(c.getArgs()).containsExactly("run");
+                assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+                assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+                assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+                assertThat(c.getSecurityContext().getCapabilities().getAdd()).isNullOrEmpty();
+                assertThat(c.getTerminationMessagePolicy()).isEqualTo("FallbackToLogsOnError");
+                assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
+                assertThat(c.getResources().getLimits()).containsKeys("memory");
+                assertThat(c.getEnv()).anySatisfy(e -> {
+                    assertThat(e.getName()).isEqualTo("POD_NAMESPACE");
+                    assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
+                });
+            }
+        }
+        for (JobSpec job : jobSpecs(objects)) {
+            assertThat(job.getBackoffLimit()).isPositive();
+            assertThat(job.getActiveDeadlineSeconds()).isPositive();
+            assertThat(job.getTtlSecondsAfterFinished()).isPositive();
+            List<PodFailurePolicyRule> rules = job.getPodFailurePolicy().getRules();
+            assertThat(rules).anySatisfy(r -> {
+                assertThat(r.getAction()).isEqualTo("FailJob");
+                assertThat(r.getOnExitCodes().getOperator()).isEqualTo("In");
+                assertThat(r.getOnExitCodes().getValues()).containsExactlyInAnyOrder(1, 2);
+            });
+            assertThat(rules).anySatisfy(r -> {
+                assertThat(r.getAction()).isEqualTo("Count");
+                assertThat(r.getOnExitCodes().getValues()).containsExactly(75);
+            });
+            assertThat(rules).noneSatisfy(r -> {
+                assertThat(r.getAction()).isEqualTo("FailJob");
+                assertThat(r.getOnExitCodes().getValues()).contains(75);
+            });
+            assertThat(rules).anySatisfy(r -> assertThat(r.getOnPodConditions()).anySatisfy(c -> assertThat(c.getType()).isEqualTo("DisruptionTarget")));
+        }
+        assertThat(objects).filteredOn(ServiceAccount.class::isInstance)
+                .allSatisfy(sa -> assertThat(((ServiceAccount) sa).getAutomountServiceAccountToken()).isFalse());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"job", "cronjob", "argocd-hook"})
+    void rbac_is_namespaced_without_wildcards_or_secrets(String overlay) throws Exception {
+        List<HasMetadata> objects = render(overlay);
+        assertThat(objects).extracting(HasMetadata::getKind).doesNotContain("ClusterRole", "ClusterRoleBinding");
+        List<PolicyRule> rules = objects.stream().filter(Role.class::isInstance).flatMap(r -> ((Role) r).getRules().stream()).toList();
+        assertThat(rules).isNotEmpty();
+        for (PolicyRule r : rules) {
+            assertThat(Stream.of(r.getApiGroups(), r.getResources(), r.getVerbs()).flatMap(List::stream)).doesNotContain("*");
+            assertThat(r.getResources()).doesNotContain("secrets");
+            assertThat(r.getVerbs()).doesNotContain("delete", "deletecollection", "escalate", "bind", "impersonate");
+        }
+        assertThat(rules).filteredOn(r -> r.getResources().contains("configmaps"))
+                .singleElement().satisfies(r -> assertThat(r.getResourceNames()).containsExactly("milvus-upgrade"));
+    }
+
+    @Test
+    void the_cronjob_overlay_has_a_suspended_template_and_a_scheduled_window() throws Exception {
+        List<HasMetadata> objects = render("cronjob");
+        assertThat(objects).noneMatch(Job.class::isInstance);
+        CronJob template = objects.stream().filter(CronJob.class::isInstance).map(CronJob.class::cast)
+                .filter(c -> c.getMetadata().getName().equals("milvus-upgrade")).findFirst().orElseThrow();
+        assertThat(template.getSpec().getSuspend()).isTrue();
+        CronJob window = objects.stream().filter(CronJob.class::isInstance).map(CronJob.class::cast)
+                .filter(c -> !c.getMetadata().getName().equals("milvus-upgrade")).findFirst().orElseThrow();
+        assertThat(window.getSpec().getSuspend()).isNotEqualTo(Boolean.TRUE);
+        assertThat(window.getSpec().getTimeZone()).isNotBlank();
+        assertThat(window.getSpec().getConcurrencyPolicy()).isEqualTo("Forbid");
+        assertThat(window.getSpec().getStartingDeadlineSeconds()).isPositive();
+    }
+
+    @Test
+    void the_argocd_hook_runs_presync_after_its_intent_and_rbac() throws Exception {
+        List<HasMetadata> objects = render("argocd-hook");
+        Map<String, String> job = objects.stream().filter(Job.class::isInstance).findFirst().orElseThrow().getMetadata().getAnnotations();
+        assertThat(job).containsEntry("argocd.argoproj.io/hook", "PreSync").containsKey("argocd.argoproj.io/hook-delete-policy");
+        int jobWave = Integer.parseInt(job.get("argocd.argoproj.io/sync-wave"));
+        for (HasMetadata o : objects) {
+            if (o instanceof Job) {
+                continue;
+            }
+            Map<String, String> a = o.getMetadata().getAnnotations();
+            assertThat(a).as(o.getKind()).containsEntry("argocd.argoproj.io/hook", "PreSync");
+            assertThat(Integer.parseInt(a.get("argocd.argoproj.io/sync-wave"))).as(o.getKind() + " before the Job").isLessThan(jobWave);
+        }
+        assertThat(objects).anyMatch(o -> o.getKind().equals("ConfigMap") && o.getMetadata().getName().equals("milvus-upgrade"));
+    }
+
+    @Test
+    void the_example_intent_is_a_valid_configmap() throws Exception {
+        HasMetadata cm = JSON.unmarshal(Files.readString(Path.of("k8s/examples/intent.yaml")));
+        assertThat(cm.getKind()).isEqualTo("ConfigMap");
+        assertThat(((io.fabric8.kubernetes.api.model.ConfigMap) cm).getData()).containsKeys("milvus", "targetVersion");
+    }
+}
