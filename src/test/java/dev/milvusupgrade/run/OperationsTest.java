@@ -1,0 +1,170 @@
+package dev.milvusupgrade.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.milvusupgrade.k8s.EventRecorder;
+import dev.milvusupgrade.k8s.MilvusApi;
+import dev.milvusupgrade.k8s.RecordCodec;
+import dev.milvusupgrade.plan.Phase;
+import dev.milvusupgrade.plan.RunRecord;
+import dev.milvusupgrade.sim.SimulatedCluster.Layout;
+import dev.milvusupgrade.sim.SimulatorOptions;
+import dev.milvusupgrade.testing.Await;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
+import io.fabric8.kubernetes.api.model.FieldsV1;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Windows, pauses, drift, the issue-446 deadlock, and what a person sees in Events. */
+class OperationsTest {
+
+    private static RunRecord result(ScenarioCluster c) {
+        return new RecordCodec(c.client.getKubernetesSerialization()).decode(c.annotations().get(MilvusApi.ANNOTATION_RESULT)).orElseThrow();
+    }
+
+    private static List<Event> events(ScenarioCluster c, String kind) {
+        return c.client.v1().events().inNamespace(ScenarioCluster.NS).list().getItems().stream()
+                .filter(e -> kind.equals(e.getInvolvedObject().getKind())).toList();
+    }
+
+    private static void editIntent(ScenarioCluster c, String key, String value) {
+        c.client.configMaps().inNamespace(ScenarioCluster.NS).withName(ScenarioCluster.INTENT).edit(cm -> {
+            cm.getData().put(key, value);
+            return cm;
+        });
+    }
+
+    @Test
+    void a_stage_that_could_outlast_the_window_is_deferred_and_the_next_window_continues() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            c.seed("milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS);
+            c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "30m",
+                    "notAfter", Instant.now().plus(Duration.ofMinutes(10)).toString()));
+            String before = c.resourceVersion();
+
+            Runner.Report deferred = c.run();
+
+            assertThat(deferred.exitCode()).isZero();
+            assertThat(deferred.record().phase()).isEqualTo(Phase.Deferred);
+            assertThat(deferred.record().message()).contains("stage mixcoord-2.5.16 deferred: it may take up to 30m");
+            assertThat(c.resourceVersion()).isEqualTo(before);
+            assertThat(events(c, "Milvus")).anySatisfy(e -> assertThat(e.getReason()).isEqualTo(EventRecorder.UPGRADE_DEFERRED));
+
+            editIntent(c, "notAfter", Instant.now().plus(Duration.ofHours(2)).toString());
+            Runner.Report next = c.run();
+
+            assertThat(next.record().phase()).isEqualTo(Phase.Succeeded);
+            assertThat(c.components().get("image")).isEqualTo("milvusdb/milvus:v2.6.4");
+        }
+    }
+
+    @Test
+    void pausing_the_intent_mid_run_stops_before_the_next_stage_and_a_rerun_finishes() throws Exception {
+        try (ScenarioCluster c = new ScenarioCluster(SimulatorOptions.fast().withStepDelay(Duration.ofMillis(300)))) {
+            c.seed("milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS);
+            c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
+            CompletableFuture<Runner.Report> run = CompletableFuture.supplyAsync(c::run);
+            Await.until(Duration.ofSeconds(20), "the first stage to start", () -> "Running".equals(c.annotations().get(MilvusApi.ANNOTATION_PHASE)));
+            editIntent(c, "paused", "true");
+
+            Runner.Report paused = run.get(60, TimeUnit.SECONDS);
+
+            assertThat(paused.exitCode()).isZero();
+            assertThat(paused.record().phase()).isEqualTo(Phase.Paused);
+            assertThat(paused.record().message()).contains("before stage 2.6.4");
+            assertThat(c.components().get("image")).isEqualTo("milvusdb/milvus:v2.5.16");
+            assertThat(result(c).stage("mixcoord-2.5.16").orElseThrow().phase()).isEqualTo(RunRecord.StagePhase.Succeeded);
+
+            editIntent(c, "paused", "false");
+            Runner.Report resumed = c.run();
+
+            assertThat(resumed.record().phase()).isEqualTo(Phase.Succeeded);
+            assertThat(result(c).stages()).extracting(RunRecord.StageRecord::name).containsExactly("mixcoord-2.5.16", "2.6.4");
+            assertThat(c.ourMilvusPatches()).hasSize(2);
+        }
+    }
+
+    @Test
+    void an_image_reverted_by_a_gitops_controller_during_the_wait_fails_naming_it() throws Exception {
+        try (ScenarioCluster c = new ScenarioCluster(SimulatorOptions.fast().withStepDelay(Duration.ofMillis(400)))) {
+            c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
+            c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
+            CompletableFuture<Runner.Report> run = CompletableFuture.supplyAsync(c::run);
+            Await.until(Duration.ofSeconds(20), "our patch", () -> !c.ourMilvusPatches().isEmpty());
+
+            c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ScenarioCluster.NS).withName(ScenarioCluster.RELEASE).edit(m -> {
+                revert(m);
+                return m;
+            });
+
+            Runner.Report report = run.get(60, TimeUnit.SECONDS);
+            assertThat(report.exitCode()).isEqualTo(1);
+            assertThat(report.record().message()).contains("spec.components.image changed to milvusdb/milvus:v2.5.16")
+                    .contains("by argocd-application-controller").contains("fix:");
+            assertThat(events(c, "ConfigMap")).anySatisfy(e -> {
+                assertThat(e.getReason()).isEqualTo(EventRecorder.UPGRADE_FAILED);
+                assertThat(e.getType()).isEqualTo("Warning");
+            });
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void revert(GenericKubernetesResource m) {
+        ((Map<String, Object>) ((Map<String, Object>) m.getAdditionalProperties().get("spec")).get("components")).put("image", "milvusdb/milvus:v2.5.16");
+        FieldsV1 fields = new FieldsV1();
+        fields.setAdditionalProperty("f:spec", Map.of("f:components", Map.of("f:image", Map.of())));
+        m.getMetadata().setManagedFields(List.of(new ManagedFieldsEntryBuilder().withManager("argocd-application-controller")
+                .withOperation("Update").withTime(Instant.now().toString()).withFieldsType("FieldsV1").withFieldsV1(fields).build()));
+    }
+
+    @Test
+    void the_issue_446_deadlock_fails_the_run_with_the_remedy() {
+        try (ScenarioCluster c = new ScenarioCluster(SimulatorOptions.fast().withDeadlock446())) {
+            c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
+            c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
+            Instant start = Instant.now();
+
+            Runner.Report report = c.run();
+
+            assertThat(report.exitCode()).isEqualTo(1);
+            assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(30));
+            assertThat(report.record().message()).contains("deadlocked as in milvus-operator issue 446")
+                    .contains("streamingnode on milvusdb/milvus:v2.6.4").contains("mixcoord is still on milvusdb/milvus:v2.5.16")
+                    .contains("fix: set spec.components.mixCoord.image to milvusdb/milvus:v2.6.4");
+        }
+    }
+
+    @Test
+    void success_and_rejection_are_visible_as_events_on_the_milvus_and_the_intent() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
+            c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4"));
+            assertThat(c.run().exitCode()).isZero();
+
+            assertThat(events(c, "Milvus")).extracting(Event::getReason).contains(EventRecorder.STAGE_STARTED, EventRecorder.STAGE_SUCCEEDED,
+                    EventRecorder.UPGRADE_SUCCEEDED);
+            assertThat(events(c, "ConfigMap")).filteredOn(e -> e.getReason().equals(EventRecorder.UPGRADE_SUCCEEDED)).singleElement()
+                    .satisfies(e -> {
+                        assertThat(e.getType()).isEqualTo("Normal");
+                        assertThat(e.getMessage()).isEqualTo("Milvus milvus/my-release upgraded from v2.5.16 to v2.6.4 in 1 stage(s)");
+                        assertThat(e.getInvolvedObject().getName()).isEqualTo(ScenarioCluster.INTENT);
+                        assertThat(e.getSource().getComponent()).isEqualTo("milvus-upgrade");
+                    });
+
+            editIntent(c, "targetVersion", "v2.6.2");
+            assertThat(c.run().exitCode()).isEqualTo(2);
+            assertThat(events(c, "Milvus")).filteredOn(e -> e.getReason().equals(EventRecorder.UPGRADE_REJECTED)).singleElement()
+                    .satisfies(e -> {
+                        assertThat(e.getType()).isEqualTo("Warning");
+                        assertThat(e.getMessage()).contains("downgrades are not supported").contains("fix:");
+                    });
+        }
+    }
+}
