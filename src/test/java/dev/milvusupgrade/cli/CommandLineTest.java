@@ -89,7 +89,7 @@ class CommandLineTest {
     }
 
     @Test
-    void run_with_a_typo_in_the_intent_exits_2_with_a_hint(QuarkusMainLauncher launcher) {
+    void run_with_a_typo_in_the_intent_exits_2_with_a_hint(QuarkusMainLauncher launcher) throws Exception {
         KubernetesClient client = seed("cli-typo", "milvusdb/milvus:v2.5.8", Map.of("milvus", "my-release", "targetVersion", "v2.6.4",
                 "stagetimeout", "10m"));
         String before = rv(client, "cli-typo");
@@ -98,6 +98,7 @@ class CommandLineTest {
 
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.getOutput()).contains("Rejected: unknown intent key 'stagetimeout' (did you mean 'stageTimeout'?)");
+        assertThat(Files.readString(terminationLog)).startsWith("Rejected: unknown intent key 'stagetimeout'");
         assertThat(rv(client, "cli-typo")).isEqualTo(before);
     }
 
