@@ -38,7 +38,7 @@ class ManifestsTest {
     static final String IMAGE = "ghcr.io/example/milvus-upgrade:0.1.0";
     private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
-    /** kubectl from -Dkubectl, $KUBECTL, target/tools (where .ci/run unpacks Debian's), or PATH. */
+    /** kubectl from -Dkubectl, $KUBECTL, target/tools (where the build unpacks Debian's), or PATH. */
     static String kubectl() {
         List<String> candidates = new ArrayList<>();
         Optional.ofNullable(System.getProperty("kubectl")).ifPresent(candidates::add);
@@ -47,7 +47,7 @@ class ManifestsTest {
         Arrays.stream(Optional.ofNullable(System.getenv("PATH")).orElse("").split(File.pathSeparator))
                 .map(p -> p + "/kubectl").forEach(candidates::add);
         return candidates.stream().filter(c -> Files.isExecutable(Path.of(c))).findFirst().orElseThrow(() -> new AssertionError(
-                "no kubectl found to render k8s/ with: run .ci/run (it unpacks Debian's kubernetes-client into target/tools), "
+                "no kubectl found to render k8s/ with: the build unpacks Debian's kubernetes-client into target/tools where apt-get works; "
                         + "or pass -Dkubectl=/path/to/kubectl"));
     }
 
