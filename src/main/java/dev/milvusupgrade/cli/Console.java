@@ -6,6 +6,8 @@ import dev.milvusupgrade.plan.Stage;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -37,10 +39,24 @@ final class Console {
         out.println("Milvus " + r.milvus() + ": " + r.phase() + (r.fromVersion().isEmpty() ? "" : " (" + r.fromVersion() + " -> " + r.targetVersion() + ")"));
         out.println(r.message());
         if (!r.stages().isEmpty()) {
-            out.printf("%-18s %-52s %-10s %-21s %s%n", "STAGE", "IMAGE", "PHASE", "STARTED", "TOOK");
+            List<List<String>> rows = new ArrayList<>();
+            rows.add(List.of("STAGE", "IMAGE", "PHASE", "STARTED", "TOOK"));
             for (RunRecord.StageRecord s : r.stages()) {
-                out.printf("%-18s %-52s %-10s %-21s %s%n", s.name(), s.image(), s.phase(),
-                        s.startedAt().map(Instant::toString).orElse("-"), took(s.startedAt(), s.finishedAt()));
+                rows.add(List.of(s.name(), s.image(), s.phase().name(), s.startedAt().map(Instant::toString).orElse("-"),
+                        took(s.startedAt(), s.finishedAt())));
+            }
+            int[] width = new int[rows.get(0).size()];
+            rows.forEach(row -> {
+                for (int i = 0; i < width.length; i++) {
+                    width[i] = Math.max(width[i], row.get(i).length());
+                }
+            });
+            for (List<String> row : rows) {
+                StringBuilder line = new StringBuilder();
+                for (int i = 0; i < width.length; i++) {
+                    line.append(i == width.length - 1 ? row.get(i) : String.format("%-" + (width[i] + 2) + "s", row.get(i)));
+                }
+                out.println(line);
             }
         }
         out.println("run " + r.runId() + " started " + r.startedAt() + r.finishedAt().map(f -> ", finished " + f).orElse(""));

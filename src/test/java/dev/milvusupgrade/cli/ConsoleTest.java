@@ -1,0 +1,46 @@
+package dev.milvusupgrade.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.milvusupgrade.plan.Phase;
+import dev.milvusupgrade.plan.RunRecord;
+import dev.milvusupgrade.plan.RunRecord.StagePhase;
+import dev.milvusupgrade.plan.RunRecord.StageRecord;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The status table, without a cluster. */
+class ConsoleTest {
+
+    @Test
+    void the_status_table_keeps_every_column_aligned_whatever_the_widths() {
+        Instant t0 = Instant.parse("2026-11-25T02:00:00.123Z");
+        RunRecord r = new RunRecord(Phase.Succeeded, "milvus/my-release", "v2.5.4", "v2.6.4", List.of(
+                new StageRecord("mixcoord-2.5.16", "registry.example.internal:5000/platform/mirror/milvusdb/milvus:v2.5.16",
+                        StagePhase.Succeeded, Optional.of(t0), Optional.of(t0.plusSeconds(312))),
+                new StageRecord("2.6.4", "registry.example.internal:5000/platform/mirror/milvusdb/milvus:v2.6.4",
+                        StagePhase.Running, Optional.of(t0.plusSeconds(320)), Optional.empty())),
+                "stage 2.6.4 running", t0, Optional.empty(), "abc12345");
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+
+        Console.printTable(new PrintStream(buf, true, StandardCharsets.UTF_8), r);
+
+        List<String> lines = buf.toString(StandardCharsets.UTF_8).lines().toList();
+        String header = lines.stream().filter(l -> l.startsWith("STAGE")).findFirst().orElseThrow();
+        String first = lines.get(lines.indexOf(header) + 1);
+        String second = lines.get(lines.indexOf(header) + 2);
+        for (String column : List.of("IMAGE", "PHASE", "STARTED", "TOOK")) {
+            int at = header.indexOf(column);
+            assertThat(first.charAt(at - 1)).as(column + " in " + first).isEqualTo(' ');
+            assertThat(first.charAt(at)).as(column + " in " + first).isNotEqualTo(' ');
+            assertThat(second.charAt(at)).as(column + " in " + second).isNotEqualTo(' ');
+        }
+        assertThat(first).contains("Succeeded").endsWith("5m12s");
+        assertThat(second).contains("Running").endsWith("-");
+    }
+}
