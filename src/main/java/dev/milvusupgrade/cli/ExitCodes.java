@@ -23,7 +23,8 @@ public class ExitCodes {
     CommandLine commandLine(PicocliCommandLineFactory factory) {
         return factory.create().setExecutionExceptionHandler((e, cmd, parsed) -> {
             int code = of(e);
-            String line = (code == TEMPORARY ? "Temporary failure, a retry may succeed: " : code == REJECTED ? "Rejected: " : "Error: ") + oneLine(e);
+            String line = (code == TEMPORARY ? "Temporary failure, a retry may succeed: " : code == REJECTED ? "Rejected: " : "Error: ") + oneLine(e)
+                    + (unreachable(e) ? "; fix: check that the API server is reachable (the in-cluster ServiceAccount, or KUBECONFIG), then retry" : "");
             cmd.getErr().println(line);
             TerminationMessage.write(Path.of(ConfigProvider.getConfig().getOptionalValue("milvus-upgrade.termination-log", String.class)
                     .orElse("/dev/termination-log")), line);
@@ -38,10 +39,15 @@ public class ExitCodes {
         if (e instanceof RetryLater) {
             return TEMPORARY;
         }
+        // No connection at all (DNS, refused, reset, timeout): fabric8 wraps it in a
+        // KubernetesClientException without an HTTP code, so look at the whole chain first.
+        if (unreachable(e)) {
+            return TEMPORARY;
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof KubernetesClientException k) {
                 int c = k.getCode();
-                if (c == 0 || c == 429 || c >= 500 || c == 409) {
+                if (c == 429 || c >= 500 || c == 409) {
                     return TEMPORARY;
                 }
                 if (c == 401 || c == 403) {
@@ -49,16 +55,35 @@ public class ExitCodes {
                 }
                 return FAILED;
             }
-            if (t instanceof IOException) {
-                return TEMPORARY;
-            }
         }
         return FAILED;
     }
 
-    private static String oneLine(Throwable e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    static boolean unreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The message, and the root cause when it says something the message does not (a host that does not resolve). */
+    static String oneLine(Throwable e) {
+        String m = message(e);
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root != e && !m.contains(message(root))) {
+            m = m + ": " + message(root);
+        }
         return m.replaceAll("\\s+", " ").trim();
+    }
+
+    private static String message(Throwable t) {
+        String m = t.getMessage() == null ? "" : t.getMessage();
+        return t instanceof IOException || m.isEmpty() ? (t.getClass().getSimpleName() + " " + m).trim() : m;
     }
 
 }

@@ -1,0 +1,26 @@
+package dev.milvusupgrade.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.junit.main.Launch;
+import io.quarkus.test.junit.main.LaunchResult;
+import io.quarkus.test.junit.main.QuarkusMainIntegrationTest;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged application, as a user starts it: the runnable jar in {@code verify}, and the native
+ * binary under {@code -Pnative} (where a GraalVM/Mandrel toolchain exists, e.g. Dockerfile.native).
+ */
+@QuarkusMainIntegrationTest
+class PackagedDemoIT {
+
+    @Test
+    @Launch("demo")
+    void the_packaged_demo_plans_two_stages_and_ends_in_succeeded(LaunchResult result) {
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.getOutput())
+                .contains("1. mixcoord-2.5.16  image milvusdb/milvus:v2.5.16")
+                .contains("2. 2.6.4  image milvusdb/milvus:v2.6.4")
+                .contains("annotation milvus-upgrade.dev/phase=Succeeded");
+    }
+}
