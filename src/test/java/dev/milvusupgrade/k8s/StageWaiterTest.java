@@ -3,7 +3,6 @@ package dev.milvusupgrade.k8s;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.milvusupgrade.plan.ClusterSnapshot;
-import dev.milvusupgrade.plan.ClusterSnapshot.OperatorVersion;
 import dev.milvusupgrade.plan.ImageRef;
 import dev.milvusupgrade.plan.Stage;
 import dev.milvusupgrade.plan.Version;

@@ -113,7 +113,8 @@ class PlannerTest {
         ClusterSnapshot digest = Snapshots.withImage(ok, "milvusdb/milvus@sha256:0123");
         return Stream.of(
                 Arguments.of("rc1 source", healthy("milvusdb/milvus:v2.6.0-rc1", MIXCOORD_26), "v2.6.4", "v2.6.0-rc1 is not compatible with later 2.6 releases"),
-                Arguments.of("downgrade", healthy("milvusdb/milvus:v2.6.4", MIXCOORD_26), "v2.6.2", "targetVersion v2.6.2 is older than the running v2.6.4 and downgrades are not supported"),
+                Arguments.of("downgrade", healthy("milvusdb/milvus:v2.6.4", MIXCOORD_26), "v2.6.2",
+                        "targetVersion v2.6.2 is older than the running v2.6.4 and downgrades are not supported"),
                 Arguments.of("source below 2.5", healthy("milvusdb/milvus:v2.4.9", FOUR_COORDS), "v2.6.4", "the cluster runs v2.4.9, older than v2.5.0"),
                 Arguments.of("unknown target 2.7", ok, "v2.7.0", "targetVersion v2.7.0 is not in the upgrade catalogue"),
                 Arguments.of("unknown target 2.6.99", ok, "v2.6.99", "targetVersion v2.6.99 is not in the upgrade catalogue"),
