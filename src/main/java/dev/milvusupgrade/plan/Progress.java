@@ -61,10 +61,10 @@ public sealed interface Progress {
             behind.add("standalone on " + standalone.image());
         }
         if (!st.updated().isTrue()) {
-            behind.add("MilvusUpdated " + st.updated());
+            behind.add("MilvusUpdated " + st.updated() + said(st.updated()));
         }
         if (!st.ready().isTrue()) {
-            behind.add("MilvusReady " + st.ready());
+            behind.add("MilvusReady " + st.ready() + said(st.ready()));
         }
         if (!st.isHealthy()) {
             behind.add("status " + (st.status().isEmpty() ? "empty" : st.status()));
@@ -91,6 +91,11 @@ public sealed interface Progress {
             return new Deadlock446(deadlock.get());
         }
         return new Waiting(List.copyOf(behind));
+    }
+
+    /** What the operator says in a condition, e.g. "Milvus has terminating pods", which no other field shows. */
+    private static String said(ClusterSnapshot.Condition c) {
+        return c.message().isBlank() ? "" : ": " + c.message();
     }
 
     /**

@@ -243,27 +243,26 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
             deployments.put(comp, syncDeploymentStatus(d, now));
         }
 
+        // The status of this pass is written before the cleanups below, which run on the next pass: so
+        // there is a moment where the status says Ready, Updated and currentImage while the spec still
+        // holds the separate coordinators or the index node (FACTS §3 item 7 is what tells it apart).
+        boolean statusChanged = writeStatus(cr, components, status, expected, deployments, image, now);
         // FACTS §4 step 1.5: once mixcoord runs the spec image, the operator removes the separate coordinators.
-        if (components.get("mixCoord") != null && COORDS.stream().anyMatch(c -> components.get(c) != null)
-                && isUpdated(deployments.get("mixcoord"), image, now)) {
-            for (String c : COORDS) {
+        boolean coordsCleanup = components.get("mixCoord") != null && COORDS.stream().anyMatch(c -> components.get(c) != null)
+                && isUpdated(deployments.get("mixcoord"), image, now);
+        // FACTS §4 step 2.5: on 2.6, once the proxy is updated, the operator removes the index node.
+        boolean indexNodeCleanup = ge26 && components.get("indexNode") != null && isUpdated(deployments.get("proxy"), image, now);
+        if (!statusChanged && (coordsCleanup || indexNodeCleanup)) {
+            List<String> removed = coordsCleanup ? COORDS : List.of("indexNode");
+            for (String c : removed) {
                 client.apps().deployments().inNamespace(ns).withName(name + "-milvus-" + c.toLowerCase()).delete();
                 components.remove(c);
             }
-            cr.setAdditionalProperty("spec", spec);
-            client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).resource(cr).update();
+            GenericKubernetesResource fresh = client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).withName(name).get();
+            fresh.setAdditionalProperty("spec", spec);
+            client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).resource(fresh).update();
             return;
         }
-        // FACTS §4 step 2.5: on 2.6, once the proxy is updated, the operator removes the index node.
-        if (ge26 && components.get("indexNode") != null && isUpdated(deployments.get("proxy"), image, now)) {
-            client.apps().deployments().inNamespace(ns).withName(name + "-milvus-indexnode").delete();
-            components.remove("indexNode");
-            cr.setAdditionalProperty("spec", spec);
-            client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).resource(cr).update();
-            return;
-        }
-
-        writeStatus(cr, components, status, expected, deployments, image, now);
         long next = deployments.values().stream().mapToLong(SimulatedMilvusOperator::readyAt).filter(t -> t > now && t != NEVER).min().orElse(0);
         if (next > 0) {
             enqueueAt(ns + "/" + name, next);
@@ -342,7 +341,8 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         return d != null && image.equals(imageOf(d)) && now >= readyAt(d);
     }
 
-    private void writeStatus(GenericKubernetesResource cr, Map<String, Object> components, Map<String, Object> old, List<String> expected,
+    /** Writes the status this pass computes; returns whether it changed (a write triggers another pass). */
+    private boolean writeStatus(GenericKubernetesResource cr, Map<String, Object> components, Map<String, Object> old, List<String> expected,
             Map<String, Deployment> deps, String image, long now) {
         Map<String, Object> deployStatus = new LinkedHashMap<>();
         if (Version.parse(options.operatorVersion()).map(v -> v.isBefore(Version.of(1, 3, 8))).orElse(false)) {
@@ -372,7 +372,10 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         }
         Deployment proxy = deps.get("proxy");
         boolean ready = notReady.isEmpty() && proxy != null && Optional.ofNullable(proxy.getStatus().getReadyReplicas()).orElse(0) > 0;
-        boolean updated = updating.isEmpty();
+        // syncUpdatedCondition: any Terminating pod of the instance keeps MilvusUpdated False (FACTS §3).
+        boolean terminating = expected.stream().anyMatch(c -> options.stuckTerminating().contains(c)
+                && "update".equals(deps.get(c).getMetadata().getAnnotations().get(ROLLOUT)) && now >= readyAt(deps.get(c)));
+        boolean updated = updating.isEmpty() && !terminating;
         String previous = str(old.get("status"));
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("status", ready ? "Healthy" : "Healthy".equals(previous) || "Unhealthy".equals(previous) ? "Unhealthy" : "Pending");
@@ -386,7 +389,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         conditions.add(condition(old, "MilvusUpdated", updated,
                 updated ? "MilvusComponentsUpdated" : updatingImage ? "MilvusUpgradingImage" : "MilvusComponentsUpdating",
                 updated ? "Milvus components are all updated" : updatingImage ? "Milvus is performing rolling upgrade pending components" + updating
-                        : "Milvus components" + updating + " are updating"));
+                        : updating.isEmpty() ? "Milvus has terminating pods" : "Milvus components" + updating + " are updating"));
         status.put("conditions", conditions);
         status.put("componentsDeployStatus", deployStatus);
         status.put("endpoint", cr.getMetadata().getName() + "-milvus." + cr.getMetadata().getNamespace() + ":19530");
@@ -395,12 +398,13 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         status.put("currentVersion", ready && updated ? str(components.get("version")) : str(old.get("currentVersion")));
         Map<String, Object> normalised = json.unmarshal(json.asJson(status), Map.class);
         if (normalised.equals(old)) {
-            return;
+            return false;
         }
         cr.setAdditionalProperty("status", normalised);
         client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(cr.getMetadata().getNamespace()).resource(cr).updateStatus();
         lastStatusWrite.set(Instant.now());
         statusWrites.incrementAndGet();
+        return true;
     }
 
     private static Map<String, Object> condition(Map<String, Object> old, String type, boolean ok, String reason, String message) {

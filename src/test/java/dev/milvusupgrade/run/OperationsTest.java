@@ -11,9 +11,10 @@ import dev.milvusupgrade.sim.SimulatedCluster.Layout;
 import dev.milvusupgrade.sim.SimulatorOptions;
 import dev.milvusupgrade.testing.Await;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.FieldsV1;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
-import io.fabric8.kubernetes.api.model.FieldsV1;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -99,10 +100,20 @@ class OperationsTest {
             CompletableFuture<Runner.Report> run = CompletableFuture.supplyAsync(c::run);
             Await.until(Duration.ofSeconds(20), "our patch", () -> !c.ourMilvusPatches().isEmpty());
 
-            c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ScenarioCluster.NS).withName(ScenarioCluster.RELEASE).edit(m -> {
-                revert(m);
-                return m;
-            });
+            // The simulated operator writes the resource too: a conflict means read again and revert again, as a controller does.
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ScenarioCluster.NS).withName(ScenarioCluster.RELEASE).edit(m -> {
+                        revert(m);
+                        return m;
+                    });
+                    break;
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != 409 || attempt == 20) {
+                        throw e;
+                    }
+                }
+            }
 
             Runner.Report report = run.get(60, TimeUnit.SECONDS);
             assertThat(report.exitCode()).isEqualTo(1);

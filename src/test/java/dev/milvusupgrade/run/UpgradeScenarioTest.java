@@ -131,6 +131,23 @@ class UpgradeScenarioTest {
     }
 
     @Test
+    void pods_stuck_terminating_fail_the_stage_at_its_timeout_with_the_operators_reason() {
+        try (ScenarioCluster c = new ScenarioCluster(SimulatorOptions.fast().withStuckTerminating("querynode"))) {
+            c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
+            c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "10s"));
+
+            Runner.Report report = c.run();
+
+            assertThat(report.exitCode()).isEqualTo(1);
+            RunRecord r = result(c);
+            assertThat(r.message()).contains("did not complete within 10s").contains("Milvus has terminating pods").contains("fix:")
+                    .doesNotContain("\n");
+            // Every component runs the new image: only the terminating pods hold the stage back.
+            assertThat(r.message()).doesNotContain(" on milvusdb/milvus:v2.5.16");
+        }
+    }
+
+    @Test
     void refusals_leave_the_milvus_resource_untouched() {
         record Case(String image, Layout layout, String target, String expected) {
         }
