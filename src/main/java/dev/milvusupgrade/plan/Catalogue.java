@@ -14,6 +14,11 @@ public final class Catalogue {
 
     /** The oldest operator with the 2.6 upgrade logic (FACTS: v1.2.x has none). */
     public static final Version MIN_OPERATOR = Version.of(1, 3, 0);
+    /**
+     * Operators before this one read the version of {@code registry:5000/milvus:v2.6.4} wrongly
+     * (every {@code :} ends the name), take it for 2.5 and never start streaming nodes (FACTS, #433).
+     */
+    public static final Version REGISTRY_PORT_FIX_OPERATOR = Version.of(1, 3, 4);
     /** The oldest 2.5 release from which 2.6 may be reached, with mixCoord enabled. */
     public static final Version MIXCOORD_BRIDGE = Version.of(2, 5, 16);
     /** From 2.6 on the operator runs streaming nodes and no index nodes. */

@@ -33,7 +33,13 @@ public record ImageRef(String repository, Optional<String> tag, Optional<String>
     }
 
     public static ImageRef of(String repository, Version version) {
-        return new ImageRef(repository, Optional.of(version.tag()), Optional.empty());
+        return of(repository, version, true);
+    }
+
+    /** An image of {@code version}, its tag with the {@code v} prefix Milvus publishes or, for mirrors that drop it, without. */
+    public static ImageRef of(String repository, Version version, boolean vPrefix) {
+        String tag = version.tag();
+        return new ImageRef(repository, Optional.of(vPrefix ? tag : tag.substring(1)), Optional.empty());
     }
 
     /** The version in the tag, if the tag is one. */

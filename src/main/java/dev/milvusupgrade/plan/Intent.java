@@ -173,9 +173,13 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
     }
 
     static String didYouMean(String key) {
+        String typed = key.toLowerCase();
         return KEYS.stream()
-                .min(Comparator.comparingInt(k -> distance(k.toLowerCase(), key.toLowerCase())))
-                .filter(k -> distance(k.toLowerCase(), key.toLowerCase()) <= Math.max(2, k.length() / 3))
+                .min(Comparator.comparingInt(k -> distance(k.toLowerCase(), typed)))
+                .filter(k -> distance(k.toLowerCase(), typed) <= Math.max(2, k.length() / 3))
+                // "version", "timeout", "namespace", "image": part of a key's name rather than a typo of it
+                .or(() -> typed.length() < 4 ? Optional.empty()
+                        : KEYS.stream().filter(k -> k.toLowerCase().contains(typed) || typed.contains(k.toLowerCase())).findFirst())
                 .map(k -> " (did you mean '" + k + "'?)")
                 .orElse("");
     }

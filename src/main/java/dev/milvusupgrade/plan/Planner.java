@@ -42,13 +42,16 @@ public final class Planner {
         String variant = target.variant().isEmpty() ? declared.variant() : target.variant();
         Version targetTagged = target.release().withVariant(variant);
 
+        // A mirror that tags 2.5.4 rather than v2.5.4 is written to in its own style.
+        boolean vPrefix = specImage.tag().map(t -> t.startsWith("v")).orElse(true);
+
         List<Stage> stages = new ArrayList<>();
         if (route.viaMixCoord() && !Preflight.mixCoordBridgeDone(s, running)) {
             Version bridge = running.release().isAtLeast(Catalogue.MIXCOORD_BRIDGE) ? running.release() : Catalogue.MIXCOORD_BRIDGE;
             Version bridgeTagged = bridge.withVariant(variant);
-            stages.add(new Stage.MixCoordStage(ImageRef.of(repository, bridgeTagged), bridgeTagged));
+            stages.add(new Stage.MixCoordStage(ImageRef.of(repository, bridgeTagged, vPrefix), bridgeTagged, !s.hasSpec(Component.MIXCOORD)));
         }
-        Stage last = new Stage.ImageStage(ImageRef.of(repository, targetTagged), targetTagged);
+        Stage last = new Stage.ImageStage(ImageRef.of(repository, targetTagged, vPrefix), targetTagged);
         stages.add(last);
 
         if (running.release().equals(target.release()) && last.isApplied(s)

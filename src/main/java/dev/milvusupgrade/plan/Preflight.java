@@ -35,9 +35,16 @@ final class Preflight {
             return Optional.of(Rejection.of("spec.components.image is empty, so the running version is the operator's default and unknown here",
                     "set spec.components.image to the image the cluster runs, e.g. milvusdb/milvus:v2.5.8"));
         }
-        if (ImageRef.parse(s.image()).isEmpty()) {
+        Optional<ImageRef> image = ImageRef.parse(s.image());
+        if (image.isEmpty()) {
             return Optional.of(Rejection.of("spec.components.image '" + s.image() + "' is not an image reference",
                     "set spec.components.image to a valid image such as milvusdb/milvus:v2.5.8"));
+        }
+        if (image.get().repository().contains(":") && s.operator() instanceof ClusterSnapshot.OperatorVersion.Known k
+                && k.version().isBefore(Catalogue.REGISTRY_PORT_FIX_OPERATOR)) {
+            return Optional.of(Rejection.of("Milvus Operator " + k.version() + " misreads the version of images from a registry with a port ("
+                    + image.get().repository() + ") and would never roll a 2.6 cluster (fixed in " + Catalogue.REGISTRY_PORT_FIX_OPERATOR + ")",
+                    "upgrade the operator to " + Catalogue.REGISTRY_PORT_FIX_OPERATOR + " or later with helm, then rerun"));
         }
         return Optional.empty();
     }

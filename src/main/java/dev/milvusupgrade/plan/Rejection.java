@@ -6,9 +6,11 @@ package dev.milvusupgrade.plan;
  */
 public record Rejection(String message) {
     public Rejection {
-        if (message == null || message.isBlank() || message.contains("\n")) {
-            throw new IllegalArgumentException("a rejection is one non-empty line");
+        if (message == null || message.isBlank()) {
+            throw new IllegalArgumentException("a rejection says why");
         }
+        // Values quoted from an intent or a spec may hold line breaks: the message stays one line.
+        message = message.strip().replaceAll("\\s+", " ");
     }
 
     public static Rejection of(String problem, String fix) {

@@ -45,8 +45,10 @@ public sealed interface Stage {
     /**
      * Enables mixCoord (one replica) together with an image of at least 2.5.16: the runbook's step
      * 2.2. The operator then deletes the separate coordinators itself once mixcoord is updated.
+     * Where the spec already has a mixCoord ({@code enableMixCoord} false) only the image changes,
+     * so that its replicas stay as they are.
      */
-    record MixCoordStage(ImageRef image, Version version) implements Stage {
+    record MixCoordStage(ImageRef image, Version version, boolean enableMixCoord) implements Stage {
         @Override
         public String name() {
             return "mixcoord-" + version.toString().substring(1);
@@ -54,7 +56,8 @@ public sealed interface Stage {
 
         @Override
         public String patch() {
-            return "{\"spec\":{\"components\":{\"mixCoord\":{\"replicas\":1},\"image\":" + Json.quote(image.toString()) + "}}}";
+            return "{\"spec\":{\"components\":{" + (enableMixCoord ? "\"mixCoord\":{\"replicas\":1}," : "")
+                    + "\"image\":" + Json.quote(image.toString()) + "}}}";
         }
 
         @Override

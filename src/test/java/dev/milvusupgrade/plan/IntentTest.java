@@ -60,6 +60,8 @@ class IntentTest {
         "targetVersion|latest|intent key 'targetVersion' is 'latest', not a version; fix: write it as v2.6.4 (the v is optional)",
         "targetversion|v2.6.4|unknown intent key 'targetversion' (did you mean 'targetVersion'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun",
         "dryrun|true|unknown intent key 'dryrun' (did you mean 'dryRun'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun",
+        "version|v2.6.4|unknown intent key 'version' (did you mean 'targetVersion'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun",
+        "timeout|1h|unknown intent key 'timeout' (did you mean 'stageTimeout'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun",
         "msgStreamType|kafka|unknown intent key 'msgStreamType'; fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun",
         "milvus|My_Release|intent key 'milvus' is 'My_Release', not a Kubernetes resource name; fix: use the lowercase name shown by 'kubectl get milvus'",
         "stageTimeout|5|intent key 'stageTimeout' is '5', not a duration; fix: write it like 90s, 45m, 2h or 1h30m",
@@ -72,6 +74,14 @@ class IntentTest {
         Checked<Intent> c = parse(key, "<none>".equals(value) ? null : value);
         assertThat(c).isInstanceOf(Checked.Refused.class);
         assertThat(((Checked.Refused<Intent>) c).rejection().message()).isEqualTo(message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {"paused|yes", "stageTimeout|5\\nminutes", "milvus|my\\nrelease", "notAfter|tonight\\n"})
+    void a_value_with_line_breaks_is_refused_in_one_line(String key, String value) {
+        Checked<Intent> c = parse(key, value.replace("\\n", "\n") + "\n");
+        assertThat(c).isInstanceOf(Checked.Refused.class);
+        assertThat(((Checked.Refused<Intent>) c).rejection().message()).doesNotContain("\n").contains("fix:");
     }
 
     @ParameterizedTest(name = "{0}")

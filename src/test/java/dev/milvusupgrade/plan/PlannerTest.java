@@ -43,8 +43,8 @@ class PlannerTest {
                         List.of("2.6.4|{\"spec\":{\"components\":{\"image\":\"milvusdb/milvus:v2.6.4\"}}}")),
                 Arguments.of("mixCoord on 2.5.18", healthy("milvusdb/milvus:v2.5.18", MIXCOORD_25), "v2.6.4",
                         List.of("2.6.4|{\"spec\":{\"components\":{\"image\":\"milvusdb/milvus:v2.6.4\"}}}")),
-                Arguments.of("mixCoord on 2.5.8 still needs 2.5.16", healthy("milvusdb/milvus:v2.5.8", MIXCOORD_25), "v2.6.4",
-                        List.of("mixcoord-2.5.16|{\"spec\":{\"components\":{\"mixCoord\":{\"replicas\":1},\"image\":\"milvusdb/milvus:v2.5.16\"}}}",
+                Arguments.of("mixCoord on 2.5.8 still needs 2.5.16, its replicas kept", healthy("milvusdb/milvus:v2.5.8", MIXCOORD_25), "v2.6.4",
+                        List.of("mixcoord-2.5.16|{\"spec\":{\"components\":{\"image\":\"milvusdb/milvus:v2.5.16\"}}}",
                                 "2.6.4|{\"spec\":{\"components\":{\"image\":\"milvusdb/milvus:v2.6.4\"}}}")),
                 Arguments.of("four coordinators on 2.5.18 never go back to 2.5.16", healthy("milvusdb/milvus:v2.5.18", FOUR_COORDS), "v2.6.4",
                         List.of("mixcoord-2.5.18|{\"spec\":{\"components\":{\"mixCoord\":{\"replicas\":1},\"image\":\"milvusdb/milvus:v2.5.18\"}}}",
@@ -54,6 +54,8 @@ class PlannerTest {
                 Arguments.of("private registry with a port", healthy("registry.local:5000/milvusdb/milvus:v2.5.8", FOUR_COORDS), "v2.6.4",
                         List.of("mixcoord-2.5.16|{\"spec\":{\"components\":{\"mixCoord\":{\"replicas\":1},\"image\":\"registry.local:5000/milvusdb/milvus:v2.5.16\"}}}",
                                 "2.6.4|{\"spec\":{\"components\":{\"image\":\"registry.local:5000/milvusdb/milvus:v2.6.4\"}}}")),
+                Arguments.of("a mirror that tags without v", healthy("mirror.local/milvus:2.5.16", MIXCOORD_25), "v2.6.4",
+                        List.of("2.6.4|{\"spec\":{\"components\":{\"image\":\"mirror.local/milvus:2.6.4\"}}}")),
                 Arguments.of("gpu variant carried", healthy("milvusdb/milvus:v2.5.8-gpu", FOUR_COORDS), "v2.6.4",
                         List.of("mixcoord-2.5.16-gpu|{\"spec\":{\"components\":{\"mixCoord\":{\"replicas\":1},\"image\":\"milvusdb/milvus:v2.5.16-gpu\"}}}",
                                 "2.6.4-gpu|{\"spec\":{\"components\":{\"image\":\"milvusdb/milvus:v2.6.4-gpu\"}}}")));
@@ -78,6 +80,11 @@ class PlannerTest {
     @Test
     void a_settled_cluster_on_the_target_is_a_noop() {
         assertThat(Planner.plan(intent("v2.6.4"), healthy("milvusdb/milvus:v2.6.4", MIXCOORD_26))).isInstanceOf(Decision.NoOp.class);
+    }
+
+    @Test
+    void a_settled_cluster_on_the_target_tagged_without_v_is_a_noop_not_a_restart() {
+        assertThat(Planner.plan(intent("v2.6.4"), healthy("milvusdb/milvus:2.6.4", MIXCOORD_26))).isInstanceOf(Decision.NoOp.class);
     }
 
     @Test
@@ -123,6 +130,9 @@ class PlannerTest {
                 Arguments.of("standalone", Snapshots.with(ok, "standalone", Optional.empty(), false, ok.operator()), "v2.6.4", "runs in standalone mode"),
                 Arguments.of("old operator", Snapshots.with(ok, "cluster", Optional.empty(), false, new OperatorVersion.Known(Version.of(1, 2, 8))),
                         "v2.6.4", "Milvus Operator v1.2.8 has no 2.6 upgrade logic (it needs v1.3.0 or later)"),
+                Arguments.of("operator that misreads registry ports", Snapshots.with(healthy("registry.local:5000/milvusdb/milvus:v2.5.8", FOUR_COORDS),
+                        "cluster", Optional.empty(), false, new OperatorVersion.Known(Version.of(1, 3, 2))), "v2.6.4",
+                        "Milvus Operator v1.3.2 misreads the version of images from a registry with a port (registry.local:5000/milvusdb/milvus)"),
                 Arguments.of("pinned version", Snapshots.with(ok, "cluster", Optional.of("v2.5.8"), false, ok.operator()), "v2.6.4",
                         "spec.components.version is pinned to v2.5.8"),
                 Arguments.of("pause-reconcile", Snapshots.with(ok, "cluster", Optional.empty(), true, ok.operator()), "v2.6.4", "milvus.io/pause-reconcile=true"),

@@ -23,7 +23,7 @@ class ProgressTest {
     private static final String NEW = "milvusdb/milvus:v2.6.4";
     private static final String OLD = "milvusdb/milvus:v2.5.16";
     private static final Stage TARGET = new Stage.ImageStage(ImageRef.parse(NEW).orElseThrow(), Version.of(2, 6, 4));
-    private static final Stage BRIDGE = new Stage.MixCoordStage(ImageRef.parse(OLD).orElseThrow(), Version.of(2, 5, 16));
+    private static final Stage BRIDGE = new Stage.MixCoordStage(ImageRef.parse(OLD).orElseThrow(), Version.of(2, 5, 16), true);
 
     private static List<String> behind(Progress p) {
         assertThat(p).isInstanceOf(Progress.Waiting.class);
