@@ -36,24 +36,12 @@ public class ExitCodes {
         if (e instanceof Runner.NoIntent) {
             return REJECTED;
         }
-        if (e instanceof RetryLater) {
-            return TEMPORARY;
-        }
-        // No connection at all (DNS, refused, reset, timeout): fabric8 wraps it in a
-        // KubernetesClientException without an HTTP code, so look at the whole chain first.
-        if (unreachable(e)) {
+        if (RetryLater.isTemporary(e)) {
             return TEMPORARY;
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof KubernetesClientException k) {
-                int c = k.getCode();
-                if (c == 429 || c >= 500 || c == 409) {
-                    return TEMPORARY;
-                }
-                if (c == 401 || c == 403) {
-                    return REJECTED;
-                }
-                return FAILED;
+            if (t instanceof KubernetesClientException k && (k.getCode() == 401 || k.getCode() == 403)) {
+                return REJECTED;
             }
         }
         return FAILED;

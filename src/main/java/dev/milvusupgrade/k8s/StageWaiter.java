@@ -105,6 +105,11 @@ public final class StageWaiter {
                 List<Deployment> deps = quiet ? new ClusterGateway(client).deployments(ns, name) : deployments.getStore().list();
                 ClusterSnapshot snap = SnapshotMapper.toSnapshot(m, deps, start.operator());
                 Progress p = Progress.evaluate(stage, snap);
+                if (p instanceof Progress.Done && !quiet) {
+                    // Two watch streams can be out of step: completion is confirmed on one fresh read.
+                    quiet = true;
+                    continue;
+                }
                 if (p instanceof Progress.Done) {
                     return new Outcome.Completed(snap);
                 }

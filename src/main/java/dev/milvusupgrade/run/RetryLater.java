@@ -1,8 +1,31 @@
 package dev.milvusupgrade.run;
 
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.util.concurrent.TimeoutException;
+
 /** A failure a later run may not have: another run holds the lock, the API server is unreachable. Exit 75. */
 public class RetryLater extends RuntimeException {
     public RetryLater(String message) {
         super(message);
+    }
+
+    /**
+     * Whether a retry may succeed where this failed: the lock was busy, the API server could not be
+     * reached or did not answer in time (fabric8 reports both without an HTTP code), or it answered
+     * 409, 429 or 5xx. A run that stops on such a failure leaves its checkpoint for the next run.
+     */
+    public static boolean isTemporary(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof RetryLater || t instanceof IOException || t instanceof TimeoutException) {
+                return true;
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof KubernetesClientException k) {
+                return k.getCode() == 409 || k.getCode() == 429 || k.getCode() >= 500;
+            }
+        }
+        return false;
     }
 }

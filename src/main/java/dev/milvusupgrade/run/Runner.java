@@ -111,18 +111,27 @@ public final class Runner {
             return decide(namespace, intentName, intent, read, started, runId, Optional.empty());
         }
         String holder = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("local") + "/" + runId;
-        try (RunLock lock = new RunLock(cluster.client(), milvusNs, intent.milvus(), holder, settings.leaseDuration(), clock, log).acquire()) {
-            return decide(namespace, intentName, intent, read, started, runId, Optional.of(lock));
+        RunLock lock;
+        try {
+            lock = new RunLock(cluster.client(), milvusNs, intent.milvus(), holder, settings.leaseDuration(), clock, log).acquire();
         } catch (RunLock.Busy busy) {
             throw new RetryLater(busy.getMessage());
         } catch (KubernetesClientException e) {
-            if (e.getCode() != 403) {
-                throw e;
-            }
+            // Refused before any change: the Lease is the first thing this run writes.
+            Rejection why = switch (e.getCode()) {
+                case 403 -> Rejection.of("this tool may not use Leases in namespace " + milvusNs + " (403 Forbidden)",
+                        "bind the milvus-upgrade Role in namespace " + milvusNs + " to its ServiceAccount, or fix milvusNamespace");
+                case 404 -> Rejection.of("namespace " + milvusNs + " does not exist, so Milvus " + milvusNs + "/" + intent.milvus() + " cannot either",
+                        "check the intent keys milvus and milvusNamespace ('kubectl get milvus -A')");
+                default -> throw e;
+            };
             return finish(true, namespace, intentName, rejected(milvusNs + "/" + intent.milvus(), "", intent.targetVersion().toString(),
-                    Rejection.of("this tool may not use Milvus or Leases in namespace " + milvusNs + " (403 Forbidden)",
-                            "bind the milvus-upgrade Role in namespace " + milvusNs + " to its ServiceAccount, or fix milvusNamespace"),
-                    started, runId), Optional.empty());
+                    why, started, runId), Optional.empty());
+        }
+        try {
+            return decide(namespace, intentName, intent, read, started, runId, Optional.of(lock));
+        } finally {
+            lock.close();
         }
     }
 
@@ -131,6 +140,13 @@ public final class Runner {
         boolean execute = lock.isPresent();
         String milvusNs = intent.milvusNamespace().orElse(namespace);
         String milvusRef = milvusNs + "/" + intent.milvus();
+        if (execute && intent.paused()) {
+            RunRecord paused = read.previous().filter(p -> p.milvus().equals(milvusRef) && p.targetVersion().equals(intent.targetVersion().toString())
+                    && p.phase() != Phase.Succeeded && p.phase() != Phase.NoOp).orElse(new RunRecord(Phase.Paused, milvusRef, "",
+                    intent.targetVersion().toString(), List.of(), "", started, Optional.empty(), runId));
+            return finish(true, namespace, intentName, paused.withPhase(Phase.Paused, "paused by the intent (paused: \"true\"); nothing was"
+                    + " changed; set paused to \"false\" to continue", Optional.of(now())), Optional.empty());
+        }
         Optional<ClusterSnapshot> snapshot;
         try {
             snapshot = cluster.read(milvusNs, intent.milvus());
@@ -194,10 +210,6 @@ public final class Runner {
         if (!execute) {
             return new Report(record.withPhase(Phase.Planned, planMessage(plan), Optional.of(now())), Optional.of(plan));
         }
-        if (intent.paused()) {
-            return finish(true, namespace, intentName, record.withPhase(Phase.Paused, "paused by the intent (paused: \"true\"); "
-                    + "set it to false to run " + plan.stages().size() + " stage(s)", Optional.of(now())), Optional.of(plan));
-        }
         if (intent.dryRun()) {
             return finish(true, namespace, intentName, record.withPhase(Phase.Planned, planMessage(plan), Optional.of(now())),
                     Optional.of(plan));
@@ -214,10 +226,25 @@ public final class Runner {
                 return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, "Milvus " + plan.milvus()
                         + " disappeared before stage " + stage.name() + "; fix: restore it, then rerun", Optional.of(now())));
             }
-            Optional<Intent> current = currentIntent(namespace, intentName);
-            if (current.map(Intent::paused).orElse(false)) {
+            Checked<Intent> current = intents.read(namespace, intentName).map(r -> Intent.parse(r.data(), now()))
+                    .orElseThrow(() -> new NoIntent("intent ConfigMap " + namespace + "/" + intentName + " was deleted during the run;"
+                            + " fix: recreate it, then rerun to continue from the cluster's state"));
+            if (current instanceof Checked.Refused<Intent> bad) {
+                // A typo in `paused` must not start the next stage.
+                return recordEnd(namespace, intentName, record.withPhase(Phase.Rejected, "the intent was changed during the run and is now"
+                        + " invalid, so stage " + stage.name() + " was not started: " + bad.rejection().message(), Optional.of(now())));
+            }
+            if (((Checked.Ok<Intent>) current).value().paused()) {
                 return recordEnd(namespace, intentName, record.withPhase(Phase.Paused, "paused by the intent before stage "
                         + stage.name() + "; set paused to false to continue", Optional.of(now())));
+            }
+            // The plan is re-derived before every stage: a spec reverted or changed since must not be built on.
+            Decision again = Planner.plan(intent, s);
+            if (!(again instanceof Decision.Staged fresh) || !fresh.plan().stages().get(0).equals(stage)) {
+                String why = again instanceof Decision.Refuse r ? r.rejection().message()
+                        : "the cluster now needs " + (again instanceof Decision.Staged st ? "stage " + st.plan().stages().get(0).name() : "nothing");
+                return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, "Milvus " + plan.milvus() + " changed before stage "
+                        + stage.name() + ": " + why + (why.contains("fix:") ? "" : "; fix: rerun to plan again"), Optional.of(now())));
             }
             Instant now = now();
             if (!stage.isApplied(s) && intent.notAfter().isPresent() && now.plus(intent.stageTimeout()).isAfter(intent.notAfter().get())) {
@@ -234,15 +261,27 @@ public final class Runner {
             save(namespace, intentName, record, stage.name());
             events.emit(false, EventRecorder.STAGE_STARTED, "stage " + stage.name() + " started: image " + stage.image(),
                     targets(namespace, intentName, plan.milvus()));
-            if (stage.isApplied(s)) {
-                log.accept("stage " + stage.name() + ": spec already says " + stage.image() + "; waiting for the operator");
-            } else {
-                checkpoints.reached(Checkpoint.BEFORE_PATCH, stage.name());
-                log.accept("stage " + stage.name() + ": patching Milvus " + plan.milvus() + " with " + stage.patch());
-                s = patchOnce(intent, stage, s);
-                checkpoints.reached(Checkpoint.AFTER_PATCH, stage.name());
+            Outcome outcome;
+            try {
+                if (stage.isApplied(s)) {
+                    log.accept("stage " + stage.name() + ": spec already says " + stage.image() + "; waiting for the operator");
+                } else {
+                    checkpoints.reached(Checkpoint.BEFORE_PATCH, stage.name());
+                    log.accept("stage " + stage.name() + ": patching Milvus " + plan.milvus() + " with " + stage.patch());
+                    s = patchOnce(intent, stage, s);
+                    checkpoints.reached(Checkpoint.AFTER_PATCH, stage.name());
+                }
+                outcome = waiter.await(s, stage, intent.stageTimeout(), () -> checkpoints.reached(Checkpoint.MID_WAIT, stage.name()));
+            } catch (KubernetesClientException e) {
+                if (RetryLater.isTemporary(e)) {
+                    throw e; // the record says Running: the next run resumes this stage
+                }
+                Instant end = now();
+                record = record.withStage(new StageRecord(sr.name(), sr.image(), StagePhase.Failed, sr.startedAt(), Optional.of(end)));
+                return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, "stage " + stage.name() + ": the API server refused a"
+                        + " request (" + e.getCode() + " " + Optional.ofNullable(e.getStatus()).map(st -> st.getMessage()).orElse(e.getMessage())
+                        + "); fix: check the milvus-upgrade Role and any admission webhook on Milvus resources, then rerun", Optional.of(end)));
             }
-            Outcome outcome = waiter.await(s, stage, intent.stageTimeout(), () -> checkpoints.reached(Checkpoint.MID_WAIT, stage.name()));
             Instant end = now();
             if (outcome instanceof Outcome.Completed) {
                 log.accept("stage " + stage.name() + " succeeded in " + Intent.format(Duration.between(sr.startedAt().get(), end)));
@@ -257,7 +296,8 @@ public final class Runner {
             return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, failure(outcome), Optional.of(end)));
         }
         return recordEnd(namespace, intentName, record.withPhase(Phase.Succeeded, "Milvus " + plan.milvus() + " upgraded from "
-                + plan.from() + " to " + plan.target() + " in " + plan.stages().size() + " stage(s)", Optional.of(now())));
+                + plan.from() + " to " + plan.target() + " in " + plan.stages().size() + " stage(s); message queue " + plan.msgStreamType()
+                + " unchanged", Optional.of(now())));
     }
 
     /**
@@ -300,11 +340,6 @@ public final class Runner {
             return d.message();
         }
         return ((Outcome.Vanished) o).message();
-    }
-
-    private Optional<Intent> currentIntent(String namespace, String intentName) {
-        return intents.read(namespace, intentName).map(r -> Intent.parse(r.data(), now()))
-                .filter(c -> c instanceof Checked.Ok<Intent>).map(c -> ((Checked.Ok<Intent>) c).value());
     }
 
     /**

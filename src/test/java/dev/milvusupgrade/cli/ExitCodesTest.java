@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,6 +28,7 @@ class ExitCodesTest {
         return Stream.of(
                 Arguments.of("unknown API server host", transport(new UnknownHostException("kubernetes.default.svc")), 75),
                 Arguments.of("connection refused", transport(new ConnectException("Connection refused")), 75),
+                Arguments.of("request timed out", transport(new TimeoutException()), 75),
                 Arguments.of("429 throttled", new KubernetesClientException("slow down", 429, null), 75),
                 Arguments.of("503 unavailable", new KubernetesClientException("try again", 503, null), 75),
                 Arguments.of("409 conflict left over", new KubernetesClientException("conflict", 409, null), 75),

@@ -164,7 +164,7 @@ class OperationsTest {
             assertThat(events(c, "ConfigMap")).filteredOn(e -> e.getReason().equals(EventRecorder.UPGRADE_SUCCEEDED)).singleElement()
                     .satisfies(e -> {
                         assertThat(e.getType()).isEqualTo("Normal");
-                        assertThat(e.getMessage()).isEqualTo("Milvus milvus/my-release upgraded from v2.5.16 to v2.6.4 in 1 stage(s)");
+                        assertThat(e.getMessage()).isEqualTo("Milvus milvus/my-release upgraded from v2.5.16 to v2.6.4 in 1 stage(s); message queue pulsar unchanged");
                         assertThat(e.getInvolvedObject().getName()).isEqualTo(ScenarioCluster.INTENT);
                         assertThat(e.getSource().getComponent()).isEqualTo("milvus-upgrade");
                     });
