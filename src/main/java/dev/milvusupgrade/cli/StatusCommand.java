@@ -15,8 +15,13 @@ public class StatusCommand implements Callable<Integer> {
     @Mixin
     IntentOptions options;
 
+    /** How the result is printed. */
+    enum Format {
+        table, json
+    }
+
     @Option(names = {"-o", "--output"}, description = "table (default) or json", defaultValue = "table")
-    String output;
+    Format output;
 
     @Inject
     KubernetesClient client;
@@ -27,14 +32,16 @@ public class StatusCommand implements Callable<Integer> {
         IntentStore store = new IntentStore(client);
         var read = store.read(ns, options.intent());
         if (read.isEmpty()) {
-            System.out.println("intent ConfigMap " + ns + "/" + options.intent() + " not found");
-            return 2;
+            System.err.println("intent ConfigMap " + ns + "/" + options.intent() + " not found; fix: pass --intent/--namespace");
+            return ExitCodes.REJECTED;
         }
         if (read.get().previous().isEmpty()) {
-            System.out.println("no result recorded on " + ns + "/" + options.intent() + " yet (annotation " + MilvusApi.ANNOTATION_RESULT + ")");
+            // JSON readers (jq, scripts) get an empty object, people a sentence.
+            System.out.println(output == Format.json ? "{}"
+                    : "no result recorded on " + ns + "/" + options.intent() + " yet (annotation " + MilvusApi.ANNOTATION_RESULT + ")");
             return 0;
         }
-        if ("json".equals(output)) {
+        if (output == Format.json) {
             System.out.println(store.codec().encode(read.get().previous().get()));
         } else {
             Console.printTable(System.out, read.get().previous().get());

@@ -122,6 +122,23 @@ class CommandLineTest {
     }
 
     @Test
+    void status_before_any_run_prints_an_empty_json_object_and_refuses_unknown_formats(QuarkusMainLauncher launcher) {
+        seed("cli-status", "milvusdb/milvus:v2.5.8", Map.of("milvus", "my-release", "targetVersion", "v2.6.4"));
+
+        LaunchResult json = launcher.launch("status", "--namespace", "cli-status", "-o", "json");
+        assertThat(json.exitCode()).isZero();
+        assertThat(json.getOutput().strip()).isEqualTo("{}");
+
+        LaunchResult yaml = launcher.launch("status", "--namespace", "cli-status", "-o", "yaml");
+        assertThat(yaml.exitCode()).isEqualTo(2);
+        assertThat(yaml.getErrorOutput()).contains("yaml").contains("table, json");
+
+        LaunchResult missing = launcher.launch("status", "--namespace", "cli-status", "--intent", "nope");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.getErrorOutput()).contains("intent ConfigMap cli-status/nope not found");
+    }
+
+    @Test
     void run_exits_75_and_changes_nothing_while_another_run_holds_the_lease(QuarkusMainLauncher launcher) {
         KubernetesClient client = seed("cli-lock", "milvusdb/milvus:v2.5.8", Map.of("milvus", "my-release", "targetVersion", "v2.6.4"));
         client.leases().inNamespace("cli-lock").resource(new LeaseBuilder().withNewMetadata().withName("milvus-upgrade-my-release")
