@@ -93,12 +93,13 @@ public record ClusterSnapshot(String namespace, String name, String resourceVers
 
     /** The state of a component rollout, computed as the operator does (FACTS §3). */
     public enum DeployState {
-        COMPLETE, PROGRESSING, PAUSED, FAILED;
+        COMPLETE, PROGRESSING, ROLLING, PAUSED, FAILED;
 
         /**
          * The operator's rule: behind on generation is Progressing; no Progressing condition is
          * Progressing; reason DeploymentPaused is Paused; a non-True condition is Failed;
-         * NewReplicaSetAvailable is Complete; anything else Progressing.
+         * NewReplicaSetAvailable is Complete; anything else Progressing. One departure: reason Rolling
+         * (a two-Deployment component moving between its groups) is Rolling, not Failed.
          */
         public static DeployState of(long generation, long observedGeneration, String progressingStatus,
                 String progressingReason) {
@@ -107,6 +108,11 @@ public record ClusterSnapshot(String namespace, String name, String resourceVers
             }
             if ("DeploymentPaused".equals(progressingReason)) {
                 return PAUSED;
+            }
+            if ("Rolling".equals(progressingReason)) {
+                // The operator writes False/Rolling over a two-Deployment component (querynode -0/-1)
+                // while it moves replicas between them: its own rule would call that Failed.
+                return ROLLING;
             }
             if (!"True".equals(progressingStatus)) {
                 return FAILED;
