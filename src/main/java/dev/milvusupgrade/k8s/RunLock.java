@@ -40,6 +40,8 @@ public final class RunLock implements AutoCloseable {
     private final Clock clock;
     private final Consumer<String> log;
     private final AtomicBoolean lost = new AtomicBoolean();
+    /** When the Lease was last written by this run: past that plus its duration another run may take it. */
+    private volatile Instant renewedAt = Instant.EPOCH;
     private ScheduledExecutorService renewer;
 
     public RunLock(KubernetesClient client, String namespace, String milvus, String holder, Duration duration, Clock clock,
@@ -90,6 +92,7 @@ public final class RunLock implements AutoCloseable {
             }
             throw e;
         }
+        renewedAt = now.toInstant();
         renewer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lease-renewer");
             t.setDaemon(true);
@@ -100,9 +103,12 @@ public final class RunLock implements AutoCloseable {
         return this;
     }
 
-    /** Whether another holder took the Lease away (this run then must not write to the cluster). */
+    /**
+     * Whether another holder took the Lease away, or renewals failed for so long that it expired and
+     * another run may have taken it: this run then must not write to the Milvus resource.
+     */
     public boolean lost() {
-        return lost.get();
+        return lost.get() || !clock.instant().isBefore(renewedAt.plus(duration));
     }
 
     private void renew() {
@@ -114,10 +120,13 @@ public final class RunLock implements AutoCloseable {
                 renewer.shutdown();
                 return;
             }
-            lease.getSpec().setRenewTime(ZonedDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
+            ZonedDateTime now = ZonedDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+            lease.getSpec().setRenewTime(now);
             client.leases().inNamespace(namespace).resource(lease).update();
-        } catch (KubernetesClientException e) {
-            log.accept("could not renew Lease " + namespace + "/" + name + " (" + e.getCode() + "), will retry");
+            renewedAt = now.toInstant();
+        } catch (RuntimeException e) {
+            // Whatever failed, the renewer must keep its schedule: an exception here would cancel it.
+            log.accept("could not renew Lease " + namespace + "/" + name + " (" + e.getMessage() + "), will retry");
         }
     }
 

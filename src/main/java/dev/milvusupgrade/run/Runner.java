@@ -176,17 +176,18 @@ public final class Runner {
             noop.warnings().forEach(w -> log.accept("warning: " + w));
             Optional<RunRecord> unfinished = read.previous().filter(p -> !p.phase().isTerminal() || p.phase() == Phase.Deferred
                     || p.phase() == Phase.Paused || p.phase() == Phase.Failed)
-                    .filter(p -> p.milvus().equals(milvusRef) && p.targetVersion().equals(noop.version().toString()));
+                    .filter(p -> p.milvus().equals(milvusRef) && p.targetVersion().equals(noop.version().toString()))
+                    .filter(Runner::startedAnyStage);
             if (unfinished.isPresent()) {
-                // An earlier run did the work and died before recording the end: finish its record.
+                // An earlier run did the work and died before recording the end: finish its record. Only the
+                // stages it started are its own; one it never started was done by someone else.
                 Instant end = now();
                 RunRecord r = unfinished.get();
-                for (StageRecord st : r.stages()) {
-                    if (st.phase() != StagePhase.Succeeded) {
-                        r = r.withStage(new StageRecord(st.name(), st.image(), StagePhase.Succeeded, st.startedAt(), Optional.of(end)));
-                    }
-                }
-                r = new RunRecord(Phase.Succeeded, r.milvus(), r.fromVersion(), r.targetVersion(), r.stages(), "Milvus " + milvusRef
+                List<StageRecord> stages = r.stages().stream().filter(st -> st.startedAt().isPresent())
+                        .map(st -> st.phase() == StagePhase.Succeeded ? st
+                                : new StageRecord(st.name(), st.image(), StagePhase.Succeeded, st.startedAt(), Optional.of(end)))
+                        .toList();
+                r = new RunRecord(Phase.Succeeded, r.milvus(), r.fromVersion(), r.targetVersion(), stages, "Milvus " + milvusRef
                         + " upgraded from " + r.fromVersion() + " to " + r.targetVersion() + " (completion confirmed by a rerun)",
                         r.startedAt(), Optional.of(end), runId);
                 return finish(execute, namespace, intentName, r, Optional.empty());
@@ -348,7 +349,7 @@ public final class Runner {
      */
     private static RunRecord resumedFrom(RunRecord fresh, Optional<RunRecord> previous) {
         if (previous.isEmpty() || previous.get().phase() == Phase.Succeeded || previous.get().phase() == Phase.NoOp
-                || previous.get().phase() == Phase.Rejected
+                || previous.get().phase() == Phase.Rejected || !startedAnyStage(previous.get())
                 || !previous.get().milvus().equals(fresh.milvus()) || !previous.get().targetVersion().equals(fresh.targetVersion())) {
             return fresh;
         }
@@ -368,6 +369,11 @@ public final class Runner {
         }
         return new RunRecord(fresh.phase(), fresh.milvus(), old.fromVersion().isEmpty() ? fresh.fromVersion() : old.fromVersion(),
                 fresh.targetVersion(), stages, fresh.message(), old.startedAt(), fresh.finishedAt(), fresh.runId());
+    }
+
+    /** A record of a run that changed something: a dry run or one paused or deferred before its first stage did not. */
+    private static boolean startedAnyStage(RunRecord r) {
+        return r.stages().stream().anyMatch(st -> st.startedAt().isPresent());
     }
 
     private static String planMessage(Plan plan) {

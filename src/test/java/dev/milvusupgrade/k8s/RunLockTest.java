@@ -3,11 +3,14 @@ package dev.milvusupgrade.k8s;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.milvusupgrade.run.FaultInjectingDispatcher;
 import dev.milvusupgrade.sim.EmbeddedApiServer;
 import dev.milvusupgrade.testing.Await;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -68,6 +71,24 @@ class RunLockTest {
         assertThat(lease().getSpec().getHolderIdentity()).isNull();
         try (RunLock next = lock("pod-e/5", Duration.ofSeconds(30)).acquire()) {
             assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("pod-e/5");
+        }
+    }
+
+    @Test
+    void a_lease_that_could_not_be_renewed_for_its_duration_counts_as_lost() {
+        FaultInjectingDispatcher[] faults = new FaultInjectingDispatcher[1];
+        try (EmbeddedApiServer failing = new EmbeddedApiServer(d -> faults[0] = new FaultInjectingDispatcher(d))) {
+            faults[0].inject(new FaultInjectingDispatcher.Fault("renewals fail", FaultInjectingDispatcher.method("PUT", "/leases/"),
+                    Integer.MAX_VALUE, () -> FaultInjectingDispatcher.status(500, "InternalError", "etcdserver: leader changed")));
+            // No client-side retries, so each renewal fails at once instead of backing off.
+            try (KubernetesClient noRetries = new KubernetesClientBuilder().withConfig(new ConfigBuilder(failing.client().getConfiguration())
+                    .withRequestRetryBackoffLimit(0).build()).build();
+                    RunLock lock = new RunLock(noRetries, "ns", "my-release", "pod-f/6", Duration.ofSeconds(1), Clock.systemUTC(), log::add)
+                            .acquire()) {
+                assertThat(lock.lost()).isFalse();
+                Await.until(Duration.ofSeconds(5), "the unrenewed lease to count as lost", lock::lost);
+                assertThat(log).anyMatch(l -> l.startsWith("could not renew Lease ns/milvus-upgrade-my-release"));
+            }
         }
     }
 }

@@ -143,4 +143,21 @@ class StopsCleanlyTest {
                     + " fix: check the intent keys milvus and milvusNamespace ('kubectl get milvus -A')");
         }
     }
+
+    @Test
+    void a_dry_run_is_not_a_checkpoint_the_real_run_resumes_from() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
+            c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "dryRun", "true"));
+            assertThat(c.run().record().phase()).isEqualTo(Phase.Planned);
+            RunRecord planned = result(c);
+
+            setIntent(c, "dryRun", "false");
+            Runner.Report report = c.run();
+
+            assertThat(report.record().phase()).isEqualTo(Phase.Succeeded);
+            assertThat(result(c).startedAt()).isAfterOrEqualTo(planned.finishedAt().orElseThrow()).isNotEqualTo(planned.startedAt());
+            assertThat(result(c).runId()).isNotEqualTo(planned.runId());
+        }
+    }
 }
