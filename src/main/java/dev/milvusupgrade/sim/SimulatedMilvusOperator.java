@@ -50,8 +50,14 @@ import java.util.logging.Logger;
  * there (§4 steps 1.5 and 2.5); status with observedGeneration, MilvusReady and MilvusUpdated with
  * the real reasons, componentsDeployStatus, and currentImage only when Ready and Updated (§3).
  *
- * <p>Simplifications: one query node Deployment ({@code -querynode-0}) instead of a two-group
- * rollout; no pods; rollouts take a fixed time per component instead of depending on probes.
+ * <p>The query node runs as two Deployments ({@code -querynode-0}, {@code -querynode-1}, rollingMode
+ * 2): a rollout moves the replicas to the idle group on the new image, marks the CR rolling
+ * (label and current-group annotation) and reports Progressing False/Rolling until the new group
+ * is up, then scales the old group to zero.
+ *
+ * <p>Simplifications: no pods (pods stuck terminating are an option, not a state); a group switch
+ * in one step rather than one replica at a time; rollouts take a fixed time per component instead
+ * of depending on probes; the status is written on every pass rather than by a 30 s syncer.
  */
 public final class SimulatedMilvusOperator implements AutoCloseable {
 
@@ -61,6 +67,10 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
     /** Whether the Deployment is being created (not available) or updated (old pods still serve). */
     static final String ROLLOUT = "sim.milvus-upgrade.dev/rollout";
     static final long NEVER = Long.MAX_VALUE;
+    /** FACTS §4 "QueryNode two-Deployment rollout": the bookkeeping of rollingMode 2. */
+    static final String QN_CURRENT_GROUP = "milvus.io/querynode-current-group-id";
+    static final String QN_ROLLING = "milvus.io/querynode-rolling-id";
+    static final String QN_GROUP_LABEL = "milvus.io/querynode-group-id";
 
     static final List<String> COORDS = List.of("rootCoord", "dataCoord", "queryCoord", "indexCoord");
     static final List<String> CLUSTER_GRAPH = List.of("indexnode", "rootcoord", "datacoord", "indexcoord", "querycoord", "querynode", "datanode", "proxy");
@@ -221,16 +231,51 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         List<String> graph = ge26 ? (upgrading26 ? UPGRADE26_GRAPH : STREAMING_GRAPH)
                 : components.get("mixCoord") != null ? MIXCOORD_GRAPH : CLUSTER_GRAPH;
 
+        // The query node runs as two Deployments (groups 0 and 1); "querynode" below is the current group's.
+        String currentGroup = annotations.getOrDefault(QN_CURRENT_GROUP, "0");
+        Map<String, String> labels = Optional.ofNullable(cr.getMetadata().getLabels()).orElse(Map.of());
         Map<String, Deployment> deployments = new HashMap<>();
+        Deployment otherGroup = null;
         for (Deployment d : client.apps().deployments().inNamespace(ns).withLabel(MilvusApi.LABEL_INSTANCE, name).list().getItems()) {
-            deployments.put(d.getMetadata().getLabels().get(MilvusApi.LABEL_COMPONENT), d);
+            String comp = d.getMetadata().getLabels().get(MilvusApi.LABEL_COMPONENT);
+            String group = d.getMetadata().getLabels().get(QN_GROUP_LABEL);
+            if (group != null && !group.equals(currentGroup)) {
+                otherGroup = d;
+            } else {
+                deployments.put(comp, d);
+            }
         }
         long now = System.currentTimeMillis();
+        if (labels.containsKey(QN_ROLLING) && deployments.get("querynode") != null && now >= readyAt(deployments.get("querynode"))) {
+            // The new group is up: the old one is scaled down and the rollout is over.
+            if (otherGroup != null) {
+                otherGroup.getSpec().setReplicas(0);
+                syncDeploymentStatus(client.apps().deployments().inNamespace(ns).resource(otherGroup).update(), now);
+            }
+            cr.getMetadata().getLabels().remove(QN_ROLLING);
+            client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).resource(cr).update();
+            return;
+        }
         for (String comp : expected) {
             Deployment d = deployments.get(comp);
             int replicas = replicas(components, comp);
             if (d == null) {
                 d = create(ns, name, comp, image, replicas, now);
+            } else if ("querynode".equals(comp) && otherGroup != null && !image.equals(imageOf(d))
+                    && predecessorsUpdated(comp, graph, deployments, expected, image, now)) {
+                // Roll by switching groups: the idle group gets the new image and the replicas, becomes current,
+                // and the CR is labelled as rolling until it is up.
+                otherGroup.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
+                otherGroup.getSpec().setReplicas(replicas);
+                long readyAt = options.stuckComponents().contains(comp) ? NEVER : now + options.delayOf(comp).toMillis();
+                otherGroup.getMetadata().getAnnotations().put(READY_AT, Long.toString(readyAt));
+                otherGroup.getMetadata().getAnnotations().put(ROLLOUT, "update");
+                syncDeploymentStatus(client.apps().deployments().inNamespace(ns).resource(otherGroup).update(), now);
+                cr.getMetadata().getAnnotations().put(QN_CURRENT_GROUP, otherGroup.getMetadata().getLabels().get(QN_GROUP_LABEL));
+                cr.getMetadata().setLabels(new LinkedHashMap<>(labels));
+                cr.getMetadata().getLabels().put(QN_ROLLING, Long.toString(cr.getMetadata().getGeneration()));
+                client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).resource(cr).update();
+                return;
             } else if (!image.equals(imageOf(d)) && predecessorsUpdated(comp, graph, deployments, expected, image, now)) {
                 d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
                 d.getSpec().setReplicas(replicas);
@@ -288,12 +333,24 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
     }
 
     private Deployment create(String ns, String release, String comp, String image, int replicas, long now) {
+        if ("querynode".equals(comp)) {
+            // Group 1 waits with no replicas on the operator's placeholder image until the first rollout.
+            create(ns, release, comp, "1", "dummy", 0, now);
+            return create(ns, release, comp, "0", image, replicas, now);
+        }
+        return create(ns, release, comp, null, image, replicas, now);
+    }
+
+    private Deployment create(String ns, String release, String comp, String group, String image, int replicas, long now) {
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(MilvusApi.LABEL_INSTANCE, release);
         labels.put(MilvusApi.LABEL_COMPONENT, comp);
         labels.put(MilvusApi.LABEL_NAME, "milvus");
         labels.put(MilvusApi.LABEL_MANAGED_BY, "milvus-operator");
-        String name = release + "-milvus-" + comp + ("querynode".equals(comp) ? "-0" : "");
+        if (group != null) {
+            labels.put(QN_GROUP_LABEL, group);
+        }
+        String name = release + "-milvus-" + comp + (group == null ? "" : "-" + group);
         long readyAt = replicas == 0 ? now : now + options.delayOf(comp).toMillis();
         Deployment d = new DeploymentBuilder()
                 .withNewMetadata().withName(name).withNamespace(ns).withLabels(labels)
@@ -344,6 +401,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
     /** Writes the status this pass computes; returns whether it changed (a write triggers another pass). */
     private boolean writeStatus(GenericKubernetesResource cr, Map<String, Object> components, Map<String, Object> old, List<String> expected,
             Map<String, Deployment> deps, String image, long now) {
+        boolean rolling = Optional.ofNullable(cr.getMetadata().getLabels()).map(l -> l.containsKey(QN_ROLLING)).orElse(false);
         Map<String, Object> deployStatus = new LinkedHashMap<>();
         if (Version.parse(options.operatorVersion()).map(v -> v.isBefore(Version.of(1, 3, 8))).orElse(false)) {
             deployStatus.putAll(map(old.get("componentsDeployStatus"))); // v1.3.0-1.3.7 never prune stale keys (FACTS §1)
@@ -354,13 +412,19 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         for (String comp : expected) {
             Deployment d = deps.get(comp);
             DeploymentStatus ds = d.getStatus();
+            if ("querynode".equals(comp) && rolling) {
+                // makeWorkloadDeploymentMap: a two-Deployment component that is rolling reports Progressing False/Rolling.
+                ds = new DeploymentStatusBuilder(ds).withConditions(ds.getConditions().stream().map(c -> "Progressing".equals(c.getType())
+                        ? new DeploymentConditionBuilder(c).withStatus("False").withReason("Rolling").build() : c).toList()).build();
+                updating.add(comp); // IsComponentRolling keeps MilvusUpdated False
+            }
             deployStatus.put(comp, json.unmarshal(json.asJson(Map.of("generation", d.getMetadata().getGeneration(), "image", imageOf(d),
                     "status", ds)), Map.class));
             boolean available = ds.getConditions().stream().anyMatch(c -> "Available".equals(c.getType()) && "True".equals(c.getStatus()));
             if (!available) {
                 notReady.add(comp);
             }
-            if (now < readyAt(d)) {
+            if (now < readyAt(d) && !updating.contains(comp)) {
                 updating.add(comp);
             }
             if (!image.equals(imageOf(d))) {

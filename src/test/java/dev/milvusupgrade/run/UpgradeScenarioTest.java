@@ -30,7 +30,8 @@ class UpgradeScenarioTest {
 
     @Test
     void upgrades_four_coordinators_on_2_5_4_in_two_stages() {
-        try (ScenarioCluster c = ScenarioCluster.start()) {
+        // The query node takes long enough that its rolling state is seen between two status writes.
+        try (ScenarioCluster c = new ScenarioCluster(SimulatorOptions.fast().withComponentDelays(Map.of("querynode", Duration.ofMillis(500))))) {
             c.seed("milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS);
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4"));
 
@@ -62,6 +63,13 @@ class UpgradeScenarioTest {
                     .extracting(d -> d.getMetadata().getName())
                     .noneMatch(n -> n.endsWith("-rootcoord") || n.endsWith("-datacoord") || n.endsWith("-querycoord")
                             || n.endsWith("-indexcoord") || n.endsWith("-indexnode"));
+            // The query node moved between its two Deployments at each stage, and the wait read that as rolling.
+            assertThat(c.client.apps().deployments().inNamespace(NS).withLabel(MilvusApi.LABEL_COMPONENT, "querynode").list().getItems())
+                    .extracting(d -> d.getMetadata().getName() + " " + d.getSpec().getReplicas() + " "
+                            + d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+                    .containsExactlyInAnyOrder("my-release-milvus-querynode-0 1 milvusdb/milvus:v2.6.4",
+                            "my-release-milvus-querynode-1 0 milvusdb/milvus:v2.5.16");
+            assertThat(c.log).anyMatch(l -> l.contains("querynode rolling")).noneMatch(l -> l.contains("querynode failed"));
         }
     }
 
