@@ -160,8 +160,8 @@ public final class StageWaiter {
     static String deadlockMessage(Stage stage, Progress.Deadlock446 dl, Duration stuckFor) {
         return "stage " + stage.name() + " is deadlocked as in milvus-operator issue 446 (" + dl.detail() + ", for "
                 + Intent.format(stuckFor) + "): the new streaming node waits for a 2.6 mixcoord and the operator waits for the"
-                + " streaming node; fix: set spec.components.mixCoord.image to " + stage.image()
-                + " so mixcoord rolls first, wait for it, remove that override, then rerun";
+                + " streaming node; fix: set spec.components.imageUpdateMode to all, so the operator updates mixcoord without"
+                + " waiting for the streaming node, rerun to wait for " + stage.image() + ", then set it back to rollingUpgrade";
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -234,6 +234,10 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         // The query node runs as two Deployments (groups 0 and 1); "querynode" below is the current group's.
         String currentGroup = annotations.getOrDefault(QN_CURRENT_GROUP, "0");
         Map<String, String> labels = Optional.ofNullable(cr.getMetadata().getLabels()).orElse(Map.of());
+        // FACTS §2 imageUpdateMode: only rollingUpgrade with rolling update on follows the dependency graph;
+        // all, force or rolling update off set every component's image at once.
+        boolean rollingUpgrade = !Boolean.FALSE.equals(components.get("enableRollingUpdate"))
+                && "rollingUpgrade".equals(str(components.getOrDefault("imageUpdateMode", "rollingUpgrade")));
         Map<String, Deployment> deployments = new HashMap<>();
         Deployment otherGroup = null;
         for (Deployment d : client.apps().deployments().inNamespace(ns).withLabel(MilvusApi.LABEL_INSTANCE, name).list().getItems()) {
@@ -262,7 +266,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
             if (d == null) {
                 d = create(ns, name, comp, image, replicas, now);
             } else if ("querynode".equals(comp) && otherGroup != null && !image.equals(imageOf(d))
-                    && predecessorsUpdated(comp, graph, deployments, expected, image, now)) {
+                    && (!rollingUpgrade || predecessorsUpdated(comp, graph, deployments, expected, image, now))) {
                 // Roll by switching groups: the idle group gets the new image and the replicas, becomes current,
                 // and the CR is labelled as rolling until it is up.
                 otherGroup.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
@@ -276,7 +280,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
                 cr.getMetadata().getLabels().put(QN_ROLLING, Long.toString(cr.getMetadata().getGeneration()));
                 client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).resource(cr).update();
                 return;
-            } else if (!image.equals(imageOf(d)) && predecessorsUpdated(comp, graph, deployments, expected, image, now)) {
+            } else if (!image.equals(imageOf(d)) && (!rollingUpgrade || predecessorsUpdated(comp, graph, deployments, expected, image, now))) {
                 d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
                 d.getSpec().setReplicas(replicas);
                 long readyAt = options.stuckComponents().contains(comp) ? NEVER : now + options.delayOf(comp).toMillis();
@@ -402,6 +406,8 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
     private boolean writeStatus(GenericKubernetesResource cr, Map<String, Object> components, Map<String, Object> old, List<String> expected,
             Map<String, Deployment> deps, String image, long now) {
         boolean rolling = Optional.ofNullable(cr.getMetadata().getLabels()).map(l -> l.containsKey(QN_ROLLING)).orElse(false);
+        boolean rollingUpgrade = !Boolean.FALSE.equals(components.get("enableRollingUpdate"))
+                && "rollingUpgrade".equals(str(components.getOrDefault("imageUpdateMode", "rollingUpgrade")));
         Map<String, Object> deployStatus = new LinkedHashMap<>();
         if (Version.parse(options.operatorVersion()).map(v -> v.isBefore(Version.of(1, 3, 8))).orElse(false)) {
             deployStatus.putAll(map(old.get("componentsDeployStatus"))); // v1.3.0-1.3.7 never prune stale keys (FACTS §1)
@@ -451,8 +457,8 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         conditions.add(condition(old, "MilvusReady", ready, ready ? "ReasonMilvusHealthy" : "MilvusComponentNotHealthy",
                 ready ? "All Milvus components are healthy" : notReady + " not ready, detail: component not available"));
         conditions.add(condition(old, "MilvusUpdated", updated,
-                updated ? "MilvusComponentsUpdated" : updatingImage ? "MilvusUpgradingImage" : "MilvusComponentsUpdating",
-                updated ? "Milvus components are all updated" : updatingImage ? "Milvus is performing rolling upgrade pending components" + updating
+                updated ? "MilvusComponentsUpdated" : updatingImage && rollingUpgrade ? "MilvusUpgradingImage" : "MilvusComponentsUpdating",
+                updated ? "Milvus components are all updated" : updatingImage && rollingUpgrade ? "Milvus is performing rolling upgrade pending components" + updating
                         : updating.isEmpty() ? "Milvus has terminating pods" : "Milvus components" + updating + " are updating"));
         status.put("conditions", conditions);
         status.put("componentsDeployStatus", deployStatus);

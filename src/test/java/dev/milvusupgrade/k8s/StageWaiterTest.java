@@ -154,6 +154,6 @@ class StageWaiterTest {
         assertThat(outcome).isInstanceOf(StageWaiter.Outcome.Deadlocked.class);
         assertThat(((StageWaiter.Outcome.Deadlocked) outcome).message()).contains("milvus-operator issue 446")
                 .contains("streamingnode on " + NEW).contains("mixcoord is still on " + OLD)
-                .contains("fix: set spec.components.mixCoord.image to " + NEW);
+                .contains("fix: set spec.components.imageUpdateMode to all").contains("rerun to wait for " + NEW);
     }
 }

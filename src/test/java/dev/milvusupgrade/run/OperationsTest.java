@@ -15,6 +15,8 @@ import io.fabric8.kubernetes.api.model.FieldsV1;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -148,7 +150,15 @@ class OperationsTest {
             assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(30));
             assertThat(report.record().message()).contains("deadlocked as in milvus-operator issue 446")
                     .contains("streamingnode on milvusdb/milvus:v2.6.4").contains("mixcoord is still on milvusdb/milvus:v2.5.16")
-                    .contains("fix: set spec.components.mixCoord.image to milvusdb/milvus:v2.6.4");
+                    .contains("fix: set spec.components.imageUpdateMode to all");
+
+            // The remedy, applied by a person; the rerun then only waits for the stage it had started.
+            c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ScenarioCluster.NS).withName(ScenarioCluster.RELEASE)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"components\":{\"imageUpdateMode\":\"all\"}}}");
+            Runner.Report rerun = c.run();
+
+            assertThat(rerun.record().phase()).as(String.join("\n", c.log)).isEqualTo(Phase.Succeeded);
+            assertThat(c.ourMilvusPatches()).hasSize(1);
         }
     }
 
