@@ -99,10 +99,21 @@ public final class Runner {
         IntentRead read = intents.read(namespace, intentName).orElseThrow(() -> new NoIntent("intent ConfigMap " + namespace + "/"
                 + intentName + " not found; fix: create it (see k8s/examples) or pass --intent/--namespace"));
         Checked<Intent> parsed = Intent.parse(read.data(), started);
-        String milvusRef = namespace + "/" + read.data().getOrDefault(Intent.MILVUS, "");
-        String targetText = read.data().getOrDefault(Intent.TARGET_VERSION, "");
         if (parsed instanceof Checked.Refused<Intent> r) {
-            return finish(execute, namespace, intentName, rejected(milvusRef, "", targetText, r.rejection(), started, runId), Optional.empty());
+            String rawName = read.data().getOrDefault(Intent.MILVUS, "").strip();
+            String rawNs = Optional.of(read.data().getOrDefault(Intent.MILVUS_NAMESPACE, "").strip()).filter(s -> !s.isEmpty()).orElse(namespace);
+            RunRecord refused = rejected(rawNs + "/" + rawName, "", read.data().getOrDefault(Intent.TARGET_VERSION, ""), r.rejection(),
+                    started, runId);
+            if (!execute) {
+                return new Report(refused, Optional.empty());
+            }
+            // A run that holds the Lease keeps its checkpoint: this one exits 75 and the holder finds the typo before its next stage.
+            Optional<RunLock> lock = rawName.isEmpty() ? Optional.empty() : tryLock(rawNs, rawName, runId);
+            try {
+                return finish(true, namespace, intentName, refused, Optional.empty());
+            } finally {
+                lock.ifPresent(RunLock::close);
+            }
         }
         Intent intent = ((Checked.Ok<Intent>) parsed).value();
         String milvusNs = intent.milvusNamespace().orElse(namespace);
@@ -110,10 +121,9 @@ public final class Runner {
         if (!execute) {
             return decide(namespace, intentName, intent, read, started, runId, Optional.empty());
         }
-        String holder = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("local") + "/" + runId;
         RunLock lock;
         try {
-            lock = new RunLock(cluster.client(), milvusNs, intent.milvus(), holder, settings.leaseDuration(), clock, log).acquire();
+            lock = newLock(milvusNs, intent.milvus(), runId).acquire();
         } catch (RunLock.Busy busy) {
             throw new RetryLater(busy.getMessage());
         } catch (KubernetesClientException e) {
@@ -133,6 +143,25 @@ public final class Runner {
         } finally {
             lock.close();
         }
+    }
+
+    /** The Lease if it can be had; empty where it cannot be written (a name the API server refuses, no RBAC). */
+    private Optional<RunLock> tryLock(String milvusNs, String milvus, String runId) {
+        try {
+            return Optional.of(newLock(milvusNs, milvus, runId).acquire());
+        } catch (RunLock.Busy busy) {
+            throw new RetryLater(busy.getMessage());
+        } catch (KubernetesClientException e) {
+            if (RetryLater.isTemporary(e)) {
+                throw e;
+            }
+            return Optional.empty();
+        }
+    }
+
+    private RunLock newLock(String milvusNs, String milvus, String runId) {
+        String holder = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("local") + "/" + runId;
+        return new RunLock(cluster.client(), milvusNs, milvus, holder, settings.leaseDuration(), clock, log);
     }
 
     private Report decide(String namespace, String intentName, Intent intent, IntentRead read, Instant started, String runId,

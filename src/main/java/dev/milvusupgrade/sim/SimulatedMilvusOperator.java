@@ -67,6 +67,8 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
     /** Whether the Deployment is being created (not available) or updated (old pods still serve). */
     static final String ROLLOUT = "sim.milvus-upgrade.dev/rollout";
     static final long NEVER = Long.MAX_VALUE;
+    /** The status syncer's 30 s for instances that are not Healthy and Updated, compressed. */
+    static final long RESYNC_MILLIS = 1_000;
     /** FACTS §4 "QueryNode two-Deployment rollout": the bookkeeping of rollingMode 2. */
     static final String QN_CURRENT_GROUP = "milvus.io/querynode-current-group-id";
     static final String QN_ROLLING = "milvus.io/querynode-rolling-id";
@@ -165,7 +167,10 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
     private void enqueueAt(String key, long epochMillis) {
         long delay = Math.max(0, epochMillis - System.currentTimeMillis());
         ScheduledFuture<?> previous = timers.get(key);
-        if (previous != null && !previous.isDone() && previous.getDelay(TimeUnit.MILLISECONDS) <= delay) {
+        // A timer whose delay has run out is the one running this very reconcile (not done until it returns):
+        // it does not stand for a later pass, so it must not swallow this one.
+        long pending = previous == null || previous.isDone() ? -1 : previous.getDelay(TimeUnit.MILLISECONDS);
+        if (pending > 0 && pending <= delay) {
             return;
         }
         if (previous != null) {
@@ -315,6 +320,11 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         long next = deployments.values().stream().mapToLong(SimulatedMilvusOperator::readyAt).filter(t -> t > now && t != NEVER).min().orElse(0);
         if (next > 0) {
             enqueueAt(ns + "/" + name, next);
+        }
+        // The real operator's status syncer revisits an instance that is not Healthy and Updated every 30 s
+        // (FACTS §3); compressed here, it also keeps one missed trigger from stalling a rollout for good.
+        if (statusChanged || next > 0 || expected.stream().anyMatch(c -> !image.equals(imageOf(deployments.get(c))))) {
+            enqueueAt(ns + "/" + name, now + RESYNC_MILLIS);
         }
     }
 

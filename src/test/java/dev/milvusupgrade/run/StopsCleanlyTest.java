@@ -1,6 +1,7 @@
 package dev.milvusupgrade.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.milvusupgrade.k8s.MilvusApi;
 import dev.milvusupgrade.k8s.RecordCodec;
@@ -10,7 +11,9 @@ import dev.milvusupgrade.plan.RunRecord.StagePhase;
 import dev.milvusupgrade.run.FaultInjectingDispatcher.Fault;
 import dev.milvusupgrade.sim.SimulatedCluster.Layout;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import java.time.Clock;
+import java.time.ZonedDateTime;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -158,6 +161,21 @@ class StopsCleanlyTest {
             assertThat(report.record().phase()).isEqualTo(Phase.Succeeded);
             assertThat(result(c).startedAt()).isAfterOrEqualTo(planned.finishedAt().orElseThrow()).isNotEqualTo(planned.startedAt());
             assertThat(result(c).runId()).isNotEqualTo(planned.runId());
+        }
+    }
+
+    @Test
+    void an_invalid_intent_does_not_overwrite_the_checkpoint_of_a_run_that_holds_the_lease() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
+            c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stagetimeout", "1h"));
+            c.client.leases().inNamespace(ScenarioCluster.NS).resource(new LeaseBuilder().withNewMetadata()
+                    .withName("milvus-upgrade-" + ScenarioCluster.RELEASE).withNamespace(ScenarioCluster.NS).endMetadata().withNewSpec()
+                    .withHolderIdentity("other-pod/abcd").withLeaseDurationSeconds(300).withRenewTime(ZonedDateTime.now()).endSpec().build())
+                    .create();
+
+            assertThatThrownBy(c::run).isInstanceOf(RetryLater.class).hasMessageContaining("another run (other-pod/abcd) holds Lease");
+            assertThat(c.annotations()).doesNotContainKey(MilvusApi.ANNOTATION_RESULT);
         }
     }
 }
