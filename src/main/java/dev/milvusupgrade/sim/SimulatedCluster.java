@@ -41,12 +41,24 @@ public final class SimulatedCluster {
         m.setKind(MilvusApi.KIND);
         m.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).withAnnotations(new LinkedHashMap<>()).build());
         m.setAdditionalProperty("spec", Map.of("mode", "cluster", "components", components, "dependencies", Map.of("msgStreamType", msgStreamType)));
-        client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(namespace).resource(m).create();
+        return seedMilvus(client, m, timeout);
+    }
+
+    /**
+     * Creates {@code milvus} as given (a sample CR, say) and waits, bounded by {@code timeout}, until
+     * the simulated operator reports it Healthy and Updated on the image its spec ends up with.
+     */
+    public static GenericKubernetesResource seedMilvus(KubernetesClient client, GenericKubernetesResource milvus, Duration timeout) {
+        String namespace = milvus.getMetadata().getNamespace();
+        String name = milvus.getMetadata().getName();
+        client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(namespace).resource(milvus).create();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             GenericKubernetesResource now = client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(namespace).withName(name).get();
             Map<?, ?> status = now.getAdditionalProperties().get("status") instanceof Map<?, ?> s ? s : Map.of();
-            if ("Healthy".equals(status.get("status")) && image.equals(status.get("currentImage"))
+            Map<?, ?> spec = now.getAdditionalProperties().get("spec") instanceof Map<?, ?> s ? s : Map.of();
+            Object image = spec.get("components") instanceof Map<?, ?> c ? c.get("image") : null;
+            if ("Healthy".equals(status.get("status")) && image != null && image.equals(status.get("currentImage"))
                     && now.getMetadata().getGeneration().equals(((Number) status.get("observedGeneration")).longValue())) {
                 return now;
             }

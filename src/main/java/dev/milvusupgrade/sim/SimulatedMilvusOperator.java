@@ -222,7 +222,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         }
         Map<String, Object> status = map(cr.getAdditionalProperties().get("status"));
         // FACTS §1: with webhooks off the controller writes the defaults back, bumping generation.
-        if (applyDefaults(spec)) {
+        if (applyDefaults(spec, defaultImage(options.operatorVersion()))) {
             cr.setAdditionalProperty("spec", spec);
             client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).resource(cr).update();
             return;
@@ -233,7 +233,9 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         String currentImage = str(status.get("currentImage"));
         boolean upgrading26 = ge26 && !currentImage.isEmpty() && !isImageGE26(currentImage);
         List<String> expected = componentsBySpec(components, ge26);
-        List<String> graph = ge26 ? (upgrading26 ? UPGRADE26_GRAPH : STREAMING_GRAPH)
+        // FACTS §4 "Rolling order": UseStreamingNode() picks the streaming graph on 2.5 too.
+        boolean useStreamingNode = ge26 || Boolean.TRUE.equals(components.get("streamingMode")) || components.get("streamingNode") != null;
+        List<String> graph = upgrading26 ? UPGRADE26_GRAPH : useStreamingNode ? STREAMING_GRAPH
                 : components.get("mixCoord") != null ? MIXCOORD_GRAPH : CLUSTER_GRAPH;
 
         // The query node runs as two Deployments (groups 0 and 1); "querynode" below is the current group's.
@@ -507,11 +509,18 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         return c;
     }
 
+    /** FACTS Sources: config.DefaultMilvusImage is v2.6.11 from operator v1.3.6 on, v2.6.0 before. */
+    static String defaultImage(String operatorVersion) {
+        boolean recent = Version.parse(operatorVersion).map(v -> v.isAtLeast(Version.of(1, 3, 6))).orElse(true);
+        return "milvusdb/milvus:" + (recent ? "v2.6.11" : "v2.6.0");
+    }
+
     /** FACTS §2 "Defaults for cluster mode"; returns whether anything changed. */
-    static boolean applyDefaults(Map<String, Object> spec) {
+    static boolean applyDefaults(Map<String, Object> spec, String defaultImage) {
         Map<String, Object> before = deepCopy(spec);
         Map<String, Object> components = child(spec, "components");
         Map<String, Object> dependencies = child(spec, "dependencies");
+        components.putIfAbsent("image", defaultImage);
         components.putIfAbsent("imageUpdateMode", "rollingUpgrade");
         components.putIfAbsent("enableRollingUpdate", true);
         components.putIfAbsent("rollingMode", 2);
@@ -528,6 +537,9 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
             components.put("streamingMode", true);
         } else {
             defaultReplicas(components, "indexNode", 1);
+            if (components.get("streamingNode") != null) {
+                components.put("streamingMode", true); // UseStreamingNode() (FACTS §2 streamingMode)
+            }
         }
         for (String c : List.of("dataNode", "queryNode", "proxy")) {
             defaultReplicas(components, c, 1);

@@ -88,6 +88,15 @@ public final class ScenarioCluster implements AutoCloseable {
         return Optional.ofNullable(cm.getMetadata().getAnnotations()).orElse(Map.of());
     }
 
+    /** Stops the simulated operator and marks the instance Unhealthy, as a cluster with a failing component reports. */
+    @SuppressWarnings("unchecked")
+    public void makeUnhealthy() {
+        operator.close();
+        GenericKubernetesResource m = milvus();
+        ((Map<String, Object>) m.getAdditionalProperties().get("status")).put("status", "Unhealthy");
+        client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(NS).resource(m).updateStatus();
+    }
+
     public String resourceVersion() {
         return milvus().getMetadata().getResourceVersion();
     }

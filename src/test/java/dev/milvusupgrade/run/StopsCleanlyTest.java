@@ -10,7 +10,6 @@ import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.plan.RunRecord.StagePhase;
 import dev.milvusupgrade.run.FaultInjectingDispatcher.Fault;
 import dev.milvusupgrade.sim.SimulatedCluster.Layout;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import java.time.Clock;
 import java.time.ZonedDateTime;
@@ -47,12 +46,7 @@ class StopsCleanlyTest {
     void a_paused_intent_is_honoured_before_anything_is_read_even_on_an_unhealthy_cluster() {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.8", Layout.FOUR_COORDS);
-            c.operator.close();
-            GenericKubernetesResource unhealthy = c.milvus();
-            @SuppressWarnings("unchecked")
-            Map<String, Object> status = (Map<String, Object>) unhealthy.getAdditionalProperties().get("status");
-            status.put("status", "Unhealthy");
-            c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ScenarioCluster.NS).resource(unhealthy).updateStatus();
+            c.makeUnhealthy();
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "paused", "true"));
             String before = c.resourceVersion();
 

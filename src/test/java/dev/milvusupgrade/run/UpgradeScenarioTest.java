@@ -184,12 +184,7 @@ class UpgradeScenarioTest {
     void an_unhealthy_cluster_is_refused_before_the_first_stage() {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.8", Layout.FOUR_COORDS);
-            c.operator.close();
-            GenericKubernetesResource m = c.milvus();
-            @SuppressWarnings("unchecked")
-            Map<String, Object> status = (Map<String, Object>) m.getAdditionalProperties().get("status");
-            status.put("status", "Unhealthy");
-            c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(NS).resource(m).updateStatus();
+            c.makeUnhealthy();
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4"));
             String before = c.resourceVersion();
 
