@@ -107,6 +107,22 @@ class StageWaiterTest {
     }
 
     @Test
+    void while_nothing_changes_it_logs_one_progress_line_per_interval_and_nothing_more() {
+        Map<String, Object> comps = all(NEW);
+        comps.put("proxy", component(OLD, true));
+        create(status(0, OLD, comps));
+        setStatus(status(generation(), OLD, comps));
+        StageWaiter waiter = new StageWaiter(client, Clock.systemUTC(), Duration.ofMinutes(5), Duration.ofSeconds(1), log::add);
+
+        StageWaiter.Outcome outcome = waiter.await(snapshot(), STAGE, Duration.ofMillis(3500));
+
+        assertThat(outcome).isInstanceOf(StageWaiter.Outcome.TimedOut.class);
+        // Nothing changed for 3.5 s with a 1 s interval: the first line, then about one a second, all alike.
+        assertThat(log).allMatch(l -> l.equals(log.get(0))).hasSizeBetween(3, 5);
+        assertThat(log.get(0)).startsWith("stage 2.6.4 waiting: proxy on " + OLD + " (1/1 ready)");
+    }
+
+    @Test
     void a_timeout_names_the_components_behind_and_their_images() {
         Map<String, Object> comps = all(NEW);
         comps.put("proxy", component(OLD, true));
