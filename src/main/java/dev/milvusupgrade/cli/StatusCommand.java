@@ -3,6 +3,7 @@ package dev.milvusupgrade.cli;
 import dev.milvusupgrade.k8s.IntentStore;
 import dev.milvusupgrade.k8s.MilvusApi;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -15,7 +16,8 @@ public class StatusCommand implements Callable<Integer> {
     @Mixin
     IntentOptions options;
 
-    /** How the result is printed. */
+    /** How the result is printed. Registered so that picocli can convert it in the native image too. */
+    @RegisterForReflection
     enum Format {
         table, json
     }

@@ -170,9 +170,11 @@ public final class Runner {
         String milvusNs = intent.milvusNamespace().orElse(namespace);
         String milvusRef = milvusNs + "/" + intent.milvus();
         if (execute && intent.paused()) {
+            // A run that had started keeps its stages in the record, so that the pause shows where it stands.
             RunRecord paused = read.previous().filter(p -> p.milvus().equals(milvusRef) && p.targetVersion().equals(intent.targetVersion().toString())
-                    && p.phase() != Phase.Succeeded && p.phase() != Phase.NoOp).orElse(new RunRecord(Phase.Paused, milvusRef, "",
-                    intent.targetVersion().toString(), List.of(), "", started, Optional.empty(), runId));
+                    && p.phase() != Phase.Succeeded && p.phase() != Phase.NoOp && p.phase() != Phase.Rejected && startedAnyStage(p))
+                    .orElse(new RunRecord(Phase.Paused, milvusRef, "", intent.targetVersion().toString(), List.of(), "", started,
+                            Optional.empty(), runId));
             return finish(true, namespace, intentName, paused.withPhase(Phase.Paused, "paused by the intent (paused: \"true\"); nothing was"
                     + " changed; set paused to \"false\" to continue", Optional.of(now())), Optional.empty());
         }
