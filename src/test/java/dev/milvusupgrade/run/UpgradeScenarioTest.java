@@ -198,6 +198,24 @@ class UpgradeScenarioTest {
     }
 
     @Test
+    void a_forbidden_operator_version_read_is_a_warning_and_the_upgrade_goes_on() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
+            c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4"));
+            // The default install has no Role in milvus-operator (k8s/optional/operator-version-reader grants it).
+            c.faults().inject(new FaultInjectingDispatcher.Fault("no rbac in milvus-operator", r -> r.getPath().contains("/namespaces/milvus-operator/")
+                    && ScenarioCluster.TOOL_AGENT.equals(r.getHeader("User-Agent")), Integer.MAX_VALUE,
+                    () -> FaultInjectingDispatcher.status(403, "Forbidden", "deployments.apps is forbidden")));
+
+            Runner.Report report = c.run();
+
+            assertThat(report.exitCode()).isZero();
+            assertThat(c.faults().fired("no rbac in milvus-operator")).isPositive();
+            assertThat(c.log).anyMatch(l -> l.startsWith("warning: could not check the Milvus Operator version") && l.contains("v1.3.0 or later"));
+        }
+    }
+
+    @Test
     void an_operator_older_than_1_3_0_is_refused() {
         try (ScenarioCluster c = new ScenarioCluster(SimulatorOptions.fast().withOperatorVersion("1.2.8"))) {
             c.seed("milvusdb/milvus:v2.5.8", Layout.FOUR_COORDS);
