@@ -4,6 +4,8 @@ import dev.milvusupgrade.run.Runner;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,9 +24,13 @@ public class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Runner.Report report = new Runner(client, Clock.systemUTC(), config.settings(), line -> { })
-                .plan(options.namespace(client), options.intent());
-        report.plan().ifPresent(p -> Console.printPlan(System.out, p));
+        List<String> warnings = new ArrayList<>();
+        Runner.Report report = new Runner(client, Clock.systemUTC(), config.settings(), line -> {
+            if (line.startsWith("warning: ")) {
+                warnings.add(line);
+            }
+        }).plan(options.namespace(client), options.intent());
+        report.plan().ifPresentOrElse(p -> Console.printPlan(System.out, p), () -> warnings.forEach(w -> System.out.println("  " + w)));
         System.out.println(report.record().phase() + ": " + report.record().message());
         return report.exitCode();
     }
