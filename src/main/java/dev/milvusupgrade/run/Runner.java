@@ -102,7 +102,7 @@ public final class Runner {
         if (parsed instanceof Checked.Refused<Intent> r) {
             String rawName = read.data().getOrDefault(Intent.MILVUS, "").strip();
             String rawNs = Optional.of(read.data().getOrDefault(Intent.MILVUS_NAMESPACE, "").strip()).filter(s -> !s.isEmpty()).orElse(namespace);
-            RunRecord refused = rejected(rawNs + "/" + rawName, "", read.data().getOrDefault(Intent.TARGET_VERSION, ""), r.rejection(),
+            RunRecord refused = rejected(read.previous(), rawNs + "/" + rawName, "", read.data().getOrDefault(Intent.TARGET_VERSION, ""), r.rejection(),
                     started, runId);
             if (!execute) {
                 return new Report(refused, Optional.empty());
@@ -135,7 +135,7 @@ public final class Runner {
                         "check the intent keys milvus and milvusNamespace ('kubectl get milvus -A')");
                 default -> throw e;
             };
-            return finish(true, namespace, intentName, rejected(milvusNs + "/" + intent.milvus(), "", intent.targetVersion().toString(),
+            return finish(true, namespace, intentName, rejected(read.previous(), milvusNs + "/" + intent.milvus(), "", intent.targetVersion().toString(),
                     why, started, runId), Optional.empty());
         }
         try {
@@ -185,13 +185,13 @@ public final class Runner {
             if (e.getCode() != 403) {
                 throw e;
             }
-            return finish(execute, namespace, intentName, rejected(milvusRef, "", intent.targetVersion().toString(),
+            return finish(execute, namespace, intentName, rejected(read.previous(), milvusRef, "", intent.targetVersion().toString(),
                     Rejection.of("this tool may not read Milvus " + milvusRef + " (403 Forbidden)",
                             "bind the milvus-upgrade Role in namespace " + milvusNs + " to its ServiceAccount, or fix milvusNamespace"),
                     started, runId), Optional.empty());
         }
         if (snapshot.isEmpty()) {
-            return finish(execute, namespace, intentName, rejected(milvusRef, "", intent.targetVersion().toString(),
+            return finish(execute, namespace, intentName, rejected(read.previous(), milvusRef, "", intent.targetVersion().toString(),
                     Rejection.of("Milvus " + milvusRef + " not found", "check the intent keys milvus and milvusNamespace ('kubectl get milvus -A')"),
                     started, runId), Optional.empty());
         }
@@ -199,8 +199,8 @@ public final class Runner {
         Decision decision = Planner.plan(intent, s);
         if (decision instanceof Decision.Refuse refuse) {
             log.accept("refused: " + refuse.rejection().message());
-            return finish(execute, namespace, intentName, rejected(milvusRef, ImageRef.parse(s.image()).flatMap(ImageRef::tagVersion).map(Version::toString).orElse(""),
-                    intent.targetVersion().toString(),
+            String from = ImageRef.parse(s.image()).flatMap(ImageRef::tagVersion).map(Version::toString).orElse("");
+            return finish(execute, namespace, intentName, rejected(read.previous(), milvusRef, from, intent.targetVersion().toString(),
                     refuse.rejection(), started, runId), Optional.empty());
         }
         if (decision instanceof Decision.NoOp noop) {
@@ -380,7 +380,7 @@ public final class Runner {
      */
     private static RunRecord resumedFrom(RunRecord fresh, Optional<RunRecord> previous) {
         if (previous.isEmpty() || previous.get().phase() == Phase.Succeeded || previous.get().phase() == Phase.NoOp
-                || previous.get().phase() == Phase.Rejected || !startedAnyStage(previous.get())
+                || !startedAnyStage(previous.get())
                 || !previous.get().milvus().equals(fresh.milvus()) || !previous.get().targetVersion().equals(fresh.targetVersion())) {
             return fresh;
         }
@@ -411,8 +411,18 @@ public final class Runner {
         return "planned " + plan.from() + " -> " + plan.target() + ": " + String.join(", ", plan.stages().stream().map(Stage::name).toList());
     }
 
-    private RunRecord rejected(String milvus, String from, String target, Rejection why, Instant started, String runId) {
-        return new RunRecord(Phase.Rejected, milvus, from, target, List.of(), why.message(), started, Optional.of(now()), runId);
+    /**
+     * A rejection. When it interrupts an upgrade under way (the previous record, for the same Milvus
+     * and target, started a stage) it keeps that record's stages, start and starting version, so the
+     * run that follows the fix resumes from them.
+     */
+    private RunRecord rejected(Optional<RunRecord> previous, String milvus, String from, String target, Rejection why, Instant started,
+            String runId) {
+        return previous.filter(p -> p.milvus().equals(milvus) && p.targetVersion().equals(target) && startedAnyStage(p)
+                        && p.phase() != Phase.Succeeded && p.phase() != Phase.NoOp)
+                .map(p -> new RunRecord(Phase.Rejected, milvus, p.fromVersion(), target, p.stages(), why.message(), p.startedAt(),
+                        Optional.of(now()), runId))
+                .orElse(new RunRecord(Phase.Rejected, milvus, from, target, List.of(), why.message(), started, Optional.of(now()), runId));
     }
 
     private Report finish(boolean write, String namespace, String intentName, RunRecord r, Optional<Plan> plan) {

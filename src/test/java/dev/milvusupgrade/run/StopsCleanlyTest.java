@@ -79,6 +79,18 @@ class StopsCleanlyTest {
             assertThat(r.stage("mixcoord-2.5.16").orElseThrow().phase()).isEqualTo(StagePhase.Succeeded);
             assertThat(c.ourMilvusPatches()).hasSize(1);
             assertThat(c.components().get("image")).isEqualTo("milvusdb/milvus:v2.5.16");
+
+            // Fixed, the next run resumes the same upgrade: its record still starts at 2.5.4 with both stages.
+            c.client.configMaps().inNamespace(ScenarioCluster.NS).withName(ScenarioCluster.INTENT).edit(cm -> {
+                cm.getData().remove("pause");
+                return cm;
+            });
+            assertThat(c.run().exitCode()).isZero();
+            RunRecord resumed = result(c);
+            assertThat(resumed.fromVersion()).isEqualTo("v2.5.4");
+            assertThat(resumed.startedAt()).isEqualTo(r.startedAt());
+            assertThat(resumed.stages()).extracting(RunRecord.StageRecord::name).containsExactly("mixcoord-2.5.16", "2.6.4");
+            assertThat(c.ourMilvusPatches()).hasSize(2);
         }
     }
 
