@@ -314,9 +314,10 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
                 client.apps().deployments().inNamespace(ns).withName(name + "-milvus-" + c.toLowerCase()).delete();
                 components.remove(c);
             }
-            GenericKubernetesResource fresh = client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).withName(name).get();
-            fresh.setAdditionalProperty("spec", spec);
-            client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).resource(fresh).update();
+            // No status was written in this pass, so cr still carries the resourceVersion this pass read: a
+            // change made since (our tool's patch) makes this update conflict and the pass run again.
+            cr.setAdditionalProperty("spec", spec);
+            client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).resource(cr).update();
             return;
         }
         long next = deployments.values().stream().mapToLong(SimulatedMilvusOperator::readyAt).filter(t -> t > now && t != NEVER).min().orElse(0);
