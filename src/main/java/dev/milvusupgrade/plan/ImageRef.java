@@ -32,10 +32,6 @@ public record ImageRef(String repository, Optional<String> tag, Optional<String>
         return Optional.of(new ImageRef(rest, tag, digest));
     }
 
-    public static ImageRef of(String repository, Version version) {
-        return of(repository, version, true);
-    }
-
     /** An image of {@code version}, its tag with the {@code v} prefix Milvus publishes or, for mirrors that drop it, without. */
     public static ImageRef of(String repository, Version version, boolean vPrefix) {
         String tag = version.tag();

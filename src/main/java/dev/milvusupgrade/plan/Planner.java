@@ -42,8 +42,9 @@ public final class Planner {
         String variant = target.variant().isEmpty() ? declared.variant() : target.variant();
         Version targetTagged = target.release().withVariant(variant);
 
-        // A mirror that tags 2.5.4 rather than v2.5.4 is written to in its own style.
-        boolean vPrefix = specImage.tag().map(t -> t.startsWith("v")).orElse(true);
+        // A mirror that tags 2.5.4 rather than v2.5.4 is written to in its own style; another repository
+        // (imageRepository) gets the v Milvus publishes.
+        boolean vPrefix = !repository.equals(specImage.repository()) || specImage.tag().map(t -> t.startsWith("v")).orElse(true);
 
         List<Stage> stages = new ArrayList<>();
         if (route.viaMixCoord() && !Preflight.mixCoordBridgeDone(s, running)) {
@@ -58,7 +59,10 @@ public final class Planner {
                 && Progress.evaluate(last, s) instanceof Progress.Done) {
             return new Decision.NoOp(s.qualifiedName(), running, warnings);
         }
-        refused = Preflight.inFlight(s, running, stages.get(0));
+        refused = Preflight.operatorReadsRepository(s.operator(), repository);
+        if (refused.isEmpty()) {
+            refused = Preflight.inFlight(s, running, stages.get(0));
+        }
         if (refused.isEmpty() && !stages.get(0).isApplied(s)) {
             refused = Preflight.readyToStart(s);
         }

@@ -35,16 +35,9 @@ final class Preflight {
             return Optional.of(Rejection.of("spec.components.image is empty, so the running version is the operator's default and unknown here",
                     "set spec.components.image to the image the cluster runs, e.g. milvusdb/milvus:v2.5.8"));
         }
-        Optional<ImageRef> image = ImageRef.parse(s.image());
-        if (image.isEmpty()) {
+        if (ImageRef.parse(s.image()).isEmpty()) {
             return Optional.of(Rejection.of("spec.components.image '" + s.image() + "' is not an image reference",
                     "set spec.components.image to a valid image such as milvusdb/milvus:v2.5.8"));
-        }
-        if (image.get().repository().contains(":") && s.operator() instanceof ClusterSnapshot.OperatorVersion.Known k
-                && k.version().isBefore(Catalogue.REGISTRY_PORT_FIX_OPERATOR)) {
-            return Optional.of(Rejection.of("Milvus Operator " + k.version() + " misreads the version of images from a registry with a port ("
-                    + image.get().repository() + ") and would never roll a 2.6 cluster (fixed in " + Catalogue.REGISTRY_PORT_FIX_OPERATOR + ")",
-                    "upgrade the operator to " + Catalogue.REGISTRY_PORT_FIX_OPERATOR + " or later with helm, then rerun"));
         }
         return Optional.empty();
     }
@@ -59,6 +52,17 @@ final class Preflight {
         }
         ClusterSnapshot.OperatorVersion.Unknown u = (ClusterSnapshot.OperatorVersion.Unknown) operator;
         warnings.add("could not check the Milvus Operator version (" + u.why() + "); it must be " + Catalogue.MIN_OPERATOR + " or later");
+        return Optional.empty();
+    }
+
+    /** Operators before 1.3.4 misread the version of an image whose repository has a registry port. */
+    static Optional<Rejection> operatorReadsRepository(ClusterSnapshot.OperatorVersion operator, String repository) {
+        if (repository.contains(":") && operator instanceof ClusterSnapshot.OperatorVersion.Known k
+                && k.version().isBefore(Catalogue.REGISTRY_PORT_FIX_OPERATOR)) {
+            return Optional.of(Rejection.of("Milvus Operator " + k.version() + " misreads the version of images from a registry with a port ("
+                    + repository + ") and would never roll a 2.6 cluster (fixed in " + Catalogue.REGISTRY_PORT_FIX_OPERATOR + ")",
+                    "upgrade the operator to " + Catalogue.REGISTRY_PORT_FIX_OPERATOR + " or later with helm, then rerun"));
+        }
         return Optional.empty();
     }
 

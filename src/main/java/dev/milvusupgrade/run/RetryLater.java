@@ -12,8 +12,8 @@ public class RetryLater extends RuntimeException {
 
     /**
      * Whether a retry may succeed where this failed: the lock was busy, the API server could not be
-     * reached or did not answer in time (fabric8 reports both without an HTTP code), or it answered
-     * 409, 429 or 5xx. A run that stops on such a failure leaves its checkpoint for the next run.
+     * reached, did not answer in time or dropped the connection (fabric8 reports these without an
+     * HTTP code), or it answered 409, 429 or 5xx. A run that stops on such a failure leaves its checkpoint for the next run.
      */
     public static boolean isTemporary(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -23,7 +23,8 @@ public class RetryLater extends RuntimeException {
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof KubernetesClientException k) {
-                return k.getCode() == 409 || k.getCode() == 429 || k.getCode() >= 500;
+                // No HTTP code: the request never got an answer (a connection the HTTP client closed, say).
+                return k.getCode() <= 0 || k.getCode() == 409 || k.getCode() == 429 || k.getCode() >= 500;
             }
         }
         return false;

@@ -102,8 +102,9 @@ public final class Runner {
         if (parsed instanceof Checked.Refused<Intent> r) {
             String rawName = read.data().getOrDefault(Intent.MILVUS, "").strip();
             String rawNs = Optional.of(read.data().getOrDefault(Intent.MILVUS_NAMESPACE, "").strip()).filter(s -> !s.isEmpty()).orElse(namespace);
-            RunRecord refused = rejected(read.previous(), rawNs + "/" + rawName, "", read.data().getOrDefault(Intent.TARGET_VERSION, ""), r.rejection(),
-                    started, runId);
+            String rawTarget = read.data().getOrDefault(Intent.TARGET_VERSION, "").strip();
+            String target = Version.parse(rawTarget).map(Version::toString).orElse(rawTarget); // as records write it: v2.6.4
+            RunRecord refused = rejected(read.previous(), rawNs + "/" + rawName, "", target, r.rejection(), started, runId);
             if (!execute) {
                 return new Report(refused, Optional.empty());
             }
@@ -172,11 +173,12 @@ public final class Runner {
         if (execute && intent.paused()) {
             // A run that had started keeps its stages in the record, so that the pause shows where it stands.
             RunRecord paused = read.previous().filter(p -> p.milvus().equals(milvusRef) && p.targetVersion().equals(intent.targetVersion().toString())
-                    && p.phase() != Phase.Succeeded && p.phase() != Phase.NoOp && p.phase() != Phase.Rejected && startedAnyStage(p))
+                    && p.phase() != Phase.Succeeded && p.phase() != Phase.NoOp && startedAnyStage(p))
                     .orElse(new RunRecord(Phase.Paused, milvusRef, "", intent.targetVersion().toString(), List.of(), "", started,
                             Optional.empty(), runId));
-            return finish(true, namespace, intentName, paused.withPhase(Phase.Paused, "paused by the intent (paused: \"true\"); nothing was"
-                    + " changed; set paused to \"false\" to continue", Optional.of(now())), Optional.empty());
+            return finish(true, namespace, intentName, new RunRecord(Phase.Paused, paused.milvus(), paused.fromVersion(), paused.targetVersion(),
+                    paused.stages(), "paused by the intent (paused: \"true\"); nothing was changed; set paused to \"false\" to continue",
+                    paused.startedAt(), Optional.of(now()), runId), Optional.empty());
         }
         Optional<ClusterSnapshot> snapshot;
         try {
@@ -205,8 +207,8 @@ public final class Runner {
         }
         if (decision instanceof Decision.NoOp noop) {
             noop.warnings().forEach(w -> log.accept("warning: " + w));
-            Optional<RunRecord> unfinished = read.previous().filter(p -> !p.phase().isTerminal() || p.phase() == Phase.Deferred
-                    || p.phase() == Phase.Paused || p.phase() == Phase.Failed)
+            Optional<RunRecord> unfinished = read.previous().filter(p -> p.phase() != Phase.Succeeded && p.phase() != Phase.NoOp
+                    && p.phase() != Phase.Planned)
                     .filter(p -> p.milvus().equals(milvusRef) && p.targetVersion().equals(noop.version().toString()))
                     .filter(Runner::startedAnyStage);
             if (unfinished.isPresent()) {
@@ -253,48 +255,47 @@ public final class Runner {
         StageWaiter waiter = new StageWaiter(cluster.client(), clock, settings.deadlockGrace(), settings.progressEvery(), log);
         String[] ref = plan.milvus().split("/", 2);
         for (Stage stage : plan.stages()) {
-            ClusterSnapshot s = cluster.read(ref[0], ref[1]).orElse(null);
-            if (s == null) {
-                return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, "Milvus " + plan.milvus()
-                        + " disappeared before stage " + stage.name() + "; fix: restore it, then rerun", Optional.of(now())));
-            }
-            Checked<Intent> current = intents.read(namespace, intentName).map(r -> Intent.parse(r.data(), now()))
-                    .orElseThrow(() -> new NoIntent("intent ConfigMap " + namespace + "/" + intentName + " was deleted during the run;"
-                            + " fix: recreate it, then rerun to continue from the cluster's state"));
-            if (current instanceof Checked.Refused<Intent> bad) {
-                // A typo in `paused` must not start the next stage.
-                return recordEnd(namespace, intentName, record.withPhase(Phase.Rejected, "the intent was changed during the run and is now"
-                        + " invalid, so stage " + stage.name() + " was not started: " + bad.rejection().message(), Optional.of(now())));
-            }
-            if (((Checked.Ok<Intent>) current).value().paused()) {
-                return recordEnd(namespace, intentName, record.withPhase(Phase.Paused, "paused by the intent before stage "
-                        + stage.name() + "; set paused to false to continue", Optional.of(now())));
-            }
-            // The plan is re-derived before every stage: a spec reverted or changed since must not be built on.
-            Decision again = Planner.plan(intent, s);
-            if (!(again instanceof Decision.Staged fresh) || !fresh.plan().stages().get(0).equals(stage)) {
-                String why = again instanceof Decision.Refuse r ? r.rejection().message()
-                        : "the cluster now needs " + (again instanceof Decision.Staged st ? "stage " + st.plan().stages().get(0).name() : "nothing");
-                return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, "Milvus " + plan.milvus() + " changed before stage "
-                        + stage.name() + ": " + why + (why.contains("fix:") ? "" : "; fix: rerun to plan again"), Optional.of(now())));
-            }
-            Instant now = now();
-            if (!stage.isApplied(s) && intent.notAfter().isPresent() && now.plus(intent.stageTimeout()).isAfter(intent.notAfter().get())) {
-                return recordEnd(namespace, intentName, record.withPhase(Phase.Deferred, "stage " + stage.name() + " deferred: it may take up to "
-                        + Intent.format(intent.stageTimeout()) + " and the window closes at " + intent.notAfter().get()
-                        + "; the next run in a window continues", Optional.of(now())));
-            }
-            if (lock.lost()) {
-                throw new RetryLater("this run lost Lease " + lock.leaseName() + " to another run before stage " + stage.name());
-            }
-            StageRecord sr = new StageRecord(stage.name(), stage.image().toString(), StagePhase.Running,
-                    Optional.of(record.stage(stage.name()).flatMap(StageRecord::startedAt).orElse(now)), Optional.empty());
-            record = record.withStage(sr).withPhase(Phase.Running, "stage " + stage.name() + " running", Optional.empty());
-            save(namespace, intentName, record, stage.name());
-            events.emit(false, EventRecorder.STAGE_STARTED, "stage " + stage.name() + " started: image " + stage.image(),
-                    targets(namespace, intentName, plan.milvus()));
-            Outcome outcome;
             try {
+                ClusterSnapshot s = cluster.read(ref[0], ref[1]).orElse(null);
+                if (s == null) {
+                    return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, "Milvus " + plan.milvus()
+                            + " disappeared before stage " + stage.name() + "; fix: restore it, then rerun", Optional.of(now())));
+                }
+                Checked<Intent> current = intents.read(namespace, intentName).map(r -> Intent.parse(r.data(), now()))
+                        .orElseThrow(() -> new IllegalStateException("intent ConfigMap " + namespace + "/" + intentName + " was deleted during"
+                                + " the run; fix: recreate it, then rerun to continue from the cluster's state"));
+                if (current instanceof Checked.Refused<Intent> bad) {
+                    // A typo in `paused` must not start the next stage.
+                    return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, "the intent was changed during the run and is now"
+                            + " invalid, so stage " + stage.name() + " was not started: " + bad.rejection().message(), Optional.of(now())));
+                }
+                if (((Checked.Ok<Intent>) current).value().paused()) {
+                    return recordEnd(namespace, intentName, record.withPhase(Phase.Paused, "paused by the intent before stage "
+                            + stage.name() + "; set paused to false to continue", Optional.of(now())));
+                }
+                // The plan is re-derived before every stage: a spec reverted or changed since must not be built on.
+                Decision again = Planner.plan(intent, s);
+                if (!(again instanceof Decision.Staged fresh) || !fresh.plan().stages().get(0).equals(stage)) {
+                    String why = again instanceof Decision.Refuse r ? r.rejection().message()
+                            : "the cluster now needs " + (again instanceof Decision.Staged st ? "stage " + st.plan().stages().get(0).name() : "nothing");
+                    return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, "Milvus " + plan.milvus() + " changed before stage "
+                            + stage.name() + ": " + why + (why.contains("fix:") ? "" : "; fix: rerun to plan again"), Optional.of(now())));
+                }
+                Instant now = now();
+                if (!stage.isApplied(s) && intent.notAfter().isPresent() && now.plus(intent.stageTimeout()).isAfter(intent.notAfter().get())) {
+                    return recordEnd(namespace, intentName, record.withPhase(Phase.Deferred, "stage " + stage.name() + " deferred: it may take up to "
+                            + Intent.format(intent.stageTimeout()) + " and the window closes at " + intent.notAfter().get()
+                            + "; the next run in a window continues", Optional.of(now())));
+                }
+                if (lock.lost()) {
+                    throw new RetryLater("this run lost Lease " + lock.leaseName() + " to another run before stage " + stage.name());
+                }
+                StageRecord sr = new StageRecord(stage.name(), stage.image().toString(), StagePhase.Running,
+                        Optional.of(record.stage(stage.name()).flatMap(StageRecord::startedAt).orElse(now)), Optional.empty());
+                record = record.withStage(sr).withPhase(Phase.Running, "stage " + stage.name() + " running", Optional.empty());
+                save(namespace, intentName, record, stage.name());
+                events.emit(false, EventRecorder.STAGE_STARTED, "stage " + stage.name() + " started: image " + stage.image(),
+                        targets(namespace, intentName, plan.milvus()));
                 if (stage.isApplied(s)) {
                     log.accept("stage " + stage.name() + ": spec already says " + stage.image() + "; waiting for the operator");
                 } else {
@@ -303,33 +304,43 @@ public final class Runner {
                     s = patchOnce(intent, stage, s);
                     checkpoints.reached(Checkpoint.AFTER_PATCH, stage.name());
                 }
-                outcome = waiter.await(s, stage, intent.stageTimeout(), () -> checkpoints.reached(Checkpoint.MID_WAIT, stage.name()));
+                Outcome outcome = waiter.await(s, stage, intent.stageTimeout(), () -> checkpoints.reached(Checkpoint.MID_WAIT, stage.name()));
+                Instant end = now();
+                if (outcome instanceof Outcome.Completed) {
+                    log.accept("stage " + stage.name() + " succeeded in " + Intent.format(Duration.between(sr.startedAt().get(), end)));
+                    record = record.withStage(new StageRecord(sr.name(), sr.image(), StagePhase.Succeeded, sr.startedAt(), Optional.of(end)));
+                    save(namespace, intentName, record, stage.name());
+                    events.emit(false, EventRecorder.STAGE_SUCCEEDED, "stage " + stage.name() + " succeeded: all components run " + stage.image(),
+                            targets(namespace, intentName, plan.milvus()));
+                    checkpoints.reached(Checkpoint.BETWEEN_STAGES, stage.name());
+                    continue;
+                }
+                record = record.withStage(new StageRecord(sr.name(), sr.image(), StagePhase.Failed, sr.startedAt(), Optional.of(end)));
+                return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, failure(outcome), Optional.of(end)));
             } catch (KubernetesClientException e) {
                 if (RetryLater.isTemporary(e)) {
-                    throw e; // the record says Running: the next run resumes this stage
+                    throw e; // the record says Running: the next run resumes where this one stopped
                 }
-                Instant end = now();
-                record = record.withStage(new StageRecord(sr.name(), sr.image(), StagePhase.Failed, sr.startedAt(), Optional.of(end)));
-                return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, "stage " + stage.name() + ": the API server refused a"
-                        + " request (" + e.getCode() + " " + Optional.ofNullable(e.getStatus()).map(st -> st.getMessage()).orElse(e.getMessage())
-                        + "); fix: check the milvus-upgrade Role and any admission webhook on Milvus resources, then rerun", Optional.of(end)));
+                return recordEnd(namespace, intentName, refusedMidRun(record, stage, e));
             }
-            Instant end = now();
-            if (outcome instanceof Outcome.Completed) {
-                log.accept("stage " + stage.name() + " succeeded in " + Intent.format(Duration.between(sr.startedAt().get(), end)));
-                record = record.withStage(new StageRecord(sr.name(), sr.image(), StagePhase.Succeeded, sr.startedAt(), Optional.of(end)));
-                save(namespace, intentName, record, stage.name());
-                events.emit(false, EventRecorder.STAGE_SUCCEEDED, "stage " + stage.name() + " succeeded: all components run " + stage.image(),
-                        targets(namespace, intentName, plan.milvus()));
-                checkpoints.reached(Checkpoint.BETWEEN_STAGES, stage.name());
-                continue;
-            }
-            record = record.withStage(new StageRecord(sr.name(), sr.image(), StagePhase.Failed, sr.startedAt(), Optional.of(end)));
-            return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, failure(outcome), Optional.of(end)));
         }
         return recordEnd(namespace, intentName, record.withPhase(Phase.Succeeded, "Milvus " + plan.milvus() + " upgraded from "
                 + plan.from() + " to " + plan.target() + " in " + plan.stages().size() + " stage(s); message queue " + plan.msgStreamType()
                 + " unchanged", Optional.of(now())));
+    }
+
+    /**
+     * An API request refused once the run had begun (403 after a Role change, an admission webhook's
+     * 422): the run failed, and the stage under way with it; the stages before it stay recorded.
+     */
+    private RunRecord refusedMidRun(RunRecord record, Stage stage, KubernetesClientException e) {
+        Instant end = now();
+        RunRecord r = record.stage(stage.name()).filter(st -> st.phase() == StagePhase.Running)
+                .map(st -> record.withStage(new StageRecord(st.name(), st.image(), StagePhase.Failed, st.startedAt(), Optional.of(end))))
+                .orElse(record);
+        String said = Optional.ofNullable(e.getStatus()).map(st -> st.getMessage()).filter(m -> m != null && !m.isBlank()).orElse(e.getMessage());
+        return r.withPhase(Phase.Failed, "stage " + stage.name() + ": the API server refused a request (" + e.getCode() + " " + said
+                + "); fix: check the milvus-upgrade Role and any admission webhook on Milvus resources, then rerun", Optional.of(end));
     }
 
     /**

@@ -114,11 +114,13 @@ class StageWaiterTest {
         setStatus(status(generation(), OLD, comps));
         StageWaiter waiter = new StageWaiter(client, Clock.systemUTC(), Duration.ofMinutes(5), Duration.ofSeconds(1), log::add);
 
+        long started = System.nanoTime();
         StageWaiter.Outcome outcome = waiter.await(snapshot(), STAGE, Duration.ofMillis(3500));
+        double seconds = (System.nanoTime() - started) / 1e9;
 
         assertThat(outcome).isInstanceOf(StageWaiter.Outcome.TimedOut.class);
-        // Nothing changed for 3.5 s with a 1 s interval: the first line, then about one a second, all alike.
-        assertThat(log).allMatch(l -> l.equals(log.get(0))).hasSizeBetween(3, 5);
+        // Nothing changed with a 1 s interval: the first line, then at most one a second, all alike.
+        assertThat(log).allMatch(l -> l.equals(log.get(0))).hasSizeGreaterThanOrEqualTo(2).hasSizeLessThanOrEqualTo((int) seconds + 2);
         assertThat(log.get(0)).startsWith("stage 2.6.4 waiting: proxy on " + OLD + " (1/1 ready)");
     }
 

@@ -78,6 +78,21 @@ class PlannerTest {
     }
 
     @Test
+    void another_repository_gets_the_v_that_milvus_publishes() {
+        Plan plan = staged(Planner.plan(intent("v2.6.4", "imageRepository", "milvusdb/milvus"), healthy("mirror.local/milvus:2.5.16", MIXCOORD_25)));
+        assertThat(plan.stages()).singleElement().satisfies(st -> assertThat(st.image().toString()).isEqualTo("milvusdb/milvus:v2.6.4"));
+    }
+
+    @Test
+    void an_intent_repository_with_a_port_is_refused_for_an_operator_that_misreads_it() {
+        ClusterSnapshot s = Snapshots.with(healthy("milvusdb/milvus:v2.5.8", FOUR_COORDS), "cluster", Optional.empty(), false,
+                new OperatorVersion.Known(Version.of(1, 3, 2)));
+        Decision d = Planner.plan(intent("v2.6.4", "imageRepository", "registry.local:5000/milvus"), s);
+        assertThat(d).isInstanceOf(Decision.Refuse.class);
+        assertThat(((Decision.Refuse) d).rejection().message()).contains("(registry.local:5000/milvus)").contains("fixed in v1.3.4");
+    }
+
+    @Test
     void a_settled_cluster_on_the_target_is_a_noop() {
         assertThat(Planner.plan(intent("v2.6.4"), healthy("milvusdb/milvus:v2.6.4", MIXCOORD_26))).isInstanceOf(Decision.NoOp.class);
     }

@@ -72,13 +72,19 @@ class StopsCleanlyTest {
                 }
             }).run(ScenarioCluster.NS, ScenarioCluster.INTENT);
 
-            assertThat(report.exitCode()).isEqualTo(2);
+            assertThat(report.exitCode()).isEqualTo(1); // not 2: the first stage had changed the cluster
             RunRecord r = result(c);
-            assertThat(r.phase()).isEqualTo(Phase.Rejected);
+            assertThat(r.phase()).isEqualTo(Phase.Failed);
             assertThat(r.message()).contains("stage 2.6.4 was not started").contains("unknown intent key 'pause' (did you mean 'paused'?)");
             assertThat(r.stage("mixcoord-2.5.16").orElseThrow().phase()).isEqualTo(StagePhase.Succeeded);
             assertThat(c.ourMilvusPatches()).hasSize(1);
             assertThat(c.components().get("image")).isEqualTo("milvusdb/milvus:v2.5.16");
+
+            // Run again with the typo still there: refused before any change, and the record keeps what was done.
+            assertThat(c.run().exitCode()).isEqualTo(2);
+            assertThat(result(c).phase()).isEqualTo(Phase.Rejected);
+            assertThat(result(c).stage("mixcoord-2.5.16").orElseThrow().phase()).isEqualTo(StagePhase.Succeeded);
+            assertThat(result(c).fromVersion()).isEqualTo("v2.5.4");
 
             // Fixed, the next run resumes the same upgrade: its record still starts at 2.5.4 with both stages.
             c.client.configMaps().inNamespace(ScenarioCluster.NS).withName(ScenarioCluster.INTENT).edit(cm -> {
