@@ -29,6 +29,7 @@ class ExitCodesTest {
                 Arguments.of("unknown API server host", transport(new UnknownHostException("kubernetes.default.svc")), 75),
                 Arguments.of("connection refused", transport(new ConnectException("Connection refused")), 75),
                 Arguments.of("request timed out", transport(new TimeoutException()), 75),
+                Arguments.of("connection closed by the HTTP client", transport(new IllegalStateException("Connection was closed")), 75),
                 Arguments.of("429 throttled", new KubernetesClientException("slow down", 429, null), 75),
                 Arguments.of("503 unavailable", new KubernetesClientException("try again", 503, null), 75),
                 Arguments.of("409 conflict left over", new KubernetesClientException("conflict", 409, null), 75),
