@@ -241,10 +241,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         // The query node runs as two Deployments (groups 0 and 1); "querynode" below is the current group's.
         String currentGroup = annotations.getOrDefault(QN_CURRENT_GROUP, "0");
         Map<String, String> labels = Optional.ofNullable(cr.getMetadata().getLabels()).orElse(Map.of());
-        // FACTS §2 imageUpdateMode: only rollingUpgrade with rolling update on follows the dependency graph;
-        // all, force or rolling update off set every component's image at once.
-        boolean rollingUpgrade = !Boolean.FALSE.equals(components.get("enableRollingUpdate"))
-                && "rollingUpgrade".equals(str(components.getOrDefault("imageUpdateMode", "rollingUpgrade")));
+        boolean rollingUpgrade = followsDependencyGraph(components);
         Map<String, Deployment> deployments = new HashMap<>();
         Deployment otherGroup = null;
         for (Deployment d : client.apps().deployments().inNamespace(ns).withLabel(MilvusApi.LABEL_INSTANCE, name).list().getItems()) {
@@ -419,8 +416,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
     private boolean writeStatus(GenericKubernetesResource cr, Map<String, Object> components, Map<String, Object> old, List<String> expected,
             Map<String, Deployment> deps, String image, long now) {
         boolean rolling = Optional.ofNullable(cr.getMetadata().getLabels()).map(l -> l.containsKey(QN_ROLLING)).orElse(false);
-        boolean rollingUpgrade = !Boolean.FALSE.equals(components.get("enableRollingUpdate"))
-                && "rollingUpgrade".equals(str(components.getOrDefault("imageUpdateMode", "rollingUpgrade")));
+        boolean rollingUpgrade = followsDependencyGraph(components);
         Map<String, Object> deployStatus = new LinkedHashMap<>();
         if (Version.parse(options.operatorVersion()).map(v -> v.isBefore(Version.of(1, 3, 8))).orElse(false)) {
             deployStatus.putAll(map(old.get("componentsDeployStatus"))); // v1.3.0-1.3.7 never prune stale keys (FACTS §1)
@@ -569,6 +565,15 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
             list.add("streamingnode");
         }
         return list;
+    }
+
+    /**
+     * FACTS §2 imageUpdateMode: only rollingUpgrade with rolling update on follows the dependency
+     * graph; all, force or rolling update off set every component's image at once.
+     */
+    static boolean followsDependencyGraph(Map<String, Object> components) {
+        return !Boolean.FALSE.equals(components.get("enableRollingUpdate"))
+                && "rollingUpgrade".equals(str(components.getOrDefault("imageUpdateMode", "rollingUpgrade")));
     }
 
     /** FACTS §2 "The 2.6 check": spec.components.version wins, else the image tag; master- counts as 2.6. */

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.milvusupgrade.k8s.EventRecorder;
 import dev.milvusupgrade.k8s.MilvusApi;
-import dev.milvusupgrade.k8s.RecordCodec;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.sim.SimulatedCluster.Layout;
@@ -28,21 +27,12 @@ import org.junit.jupiter.api.Test;
 /** Windows, pauses, drift, the issue-446 deadlock, and what a person sees in Events. */
 class OperationsTest {
 
-    private static RunRecord result(ScenarioCluster c) {
-        return new RecordCodec(c.client.getKubernetesSerialization()).decode(c.annotations().get(MilvusApi.ANNOTATION_RESULT)).orElseThrow();
-    }
 
     private static List<Event> events(ScenarioCluster c, String kind) {
         return c.client.v1().events().inNamespace(ScenarioCluster.NS).list().getItems().stream()
                 .filter(e -> kind.equals(e.getInvolvedObject().getKind())).toList();
     }
 
-    private static void editIntent(ScenarioCluster c, String key, String value) {
-        c.client.configMaps().inNamespace(ScenarioCluster.NS).withName(ScenarioCluster.INTENT).edit(cm -> {
-            cm.getData().put(key, value);
-            return cm;
-        });
-    }
 
     @Test
     void a_stage_that_could_outlast_the_window_is_deferred_and_the_next_window_continues() {
@@ -60,7 +50,7 @@ class OperationsTest {
             assertThat(c.resourceVersion()).isEqualTo(before);
             assertThat(events(c, "Milvus")).anySatisfy(e -> assertThat(e.getReason()).isEqualTo(EventRecorder.UPGRADE_DEFERRED));
 
-            editIntent(c, "notAfter", Instant.now().plus(Duration.ofHours(2)).toString());
+            c.editIntent("notAfter", Instant.now().plus(Duration.ofHours(2)).toString());
             Runner.Report next = c.run();
 
             assertThat(next.record().phase()).isEqualTo(Phase.Succeeded);
@@ -75,7 +65,7 @@ class OperationsTest {
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
             CompletableFuture<Runner.Report> run = CompletableFuture.supplyAsync(c::run);
             Await.until(Duration.ofSeconds(20), "the first stage to start", () -> "Running".equals(c.annotations().get(MilvusApi.ANNOTATION_PHASE)));
-            editIntent(c, "paused", "true");
+            c.editIntent("paused", "true");
 
             Runner.Report paused = run.get(60, TimeUnit.SECONDS);
 
@@ -83,13 +73,13 @@ class OperationsTest {
             assertThat(paused.record().phase()).isEqualTo(Phase.Paused);
             assertThat(paused.record().message()).contains("before stage 2.6.4");
             assertThat(c.components().get("image")).isEqualTo("milvusdb/milvus:v2.5.16");
-            assertThat(result(c).stage("mixcoord-2.5.16").orElseThrow().phase()).isEqualTo(RunRecord.StagePhase.Succeeded);
+            assertThat(c.result().stage("mixcoord-2.5.16").orElseThrow().phase()).isEqualTo(RunRecord.StagePhase.Succeeded);
 
-            editIntent(c, "paused", "false");
+            c.editIntent("paused", "false");
             Runner.Report resumed = c.run();
 
             assertThat(resumed.record().phase()).isEqualTo(Phase.Succeeded);
-            assertThat(result(c).stages()).extracting(RunRecord.StageRecord::name).containsExactly("mixcoord-2.5.16", "2.6.4");
+            assertThat(c.result().stages()).extracting(RunRecord.StageRecord::name).containsExactly("mixcoord-2.5.16", "2.6.4");
             assertThat(c.ourMilvusPatches()).hasSize(2);
         }
     }
@@ -179,7 +169,7 @@ class OperationsTest {
                         assertThat(e.getSource().getComponent()).isEqualTo("milvus-upgrade");
                     });
 
-            editIntent(c, "targetVersion", "v2.6.2");
+            c.editIntent("targetVersion", "v2.6.2");
             assertThat(c.run().exitCode()).isEqualTo(2);
             assertThat(events(c, "Milvus")).filteredOn(e -> e.getReason().equals(EventRecorder.UPGRADE_REJECTED)).singleElement()
                     .satisfies(e -> {

@@ -3,7 +3,6 @@ package dev.milvusupgrade.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.milvusupgrade.k8s.MilvusApi;
-import dev.milvusupgrade.k8s.RecordCodec;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.sim.SimulatedCluster;
@@ -65,8 +64,7 @@ class OperatorSamplesTest {
 
             Runner.Report report = c.run();
 
-            RunRecord r = new RecordCodec(c.client.getKubernetesSerialization()).decode(c.annotations().get(MilvusApi.ANNOTATION_RESULT))
-                    .orElseThrow();
+            RunRecord r = c.result();
             assertThat(r.phase()).as(r.message()).isEqualTo(phase);
             assertThat(report.exitCode()).isEqualTo(phase.exitCode());
             assertThat(r.stages()).extracting(RunRecord.StageRecord::name).containsExactlyElementsOf(stages);

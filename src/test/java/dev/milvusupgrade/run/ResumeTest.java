@@ -2,12 +2,9 @@ package dev.milvusupgrade.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.milvusupgrade.k8s.MilvusApi;
-import dev.milvusupgrade.k8s.RecordCodec;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.sim.SimulatedCluster.Layout;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +26,7 @@ class ResumeTest {
             c.seed("milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS);
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
             List<String> seen = new ArrayList<>();
-            Runner.Report r = new Runner(c.toolClient, Clock.systemUTC(), c.settings, c.log::add,
-                    (cp, stage) -> seen.add(cp + "@" + stage)).run(ScenarioCluster.NS, ScenarioCluster.INTENT);
+            Runner.Report r = c.runner((cp, stage) -> seen.add(cp + "@" + stage)).run(ScenarioCluster.NS, ScenarioCluster.INTENT);
             assertThat(r.record().phase()).isEqualTo(Phase.Succeeded);
             return seen;
         }
@@ -50,7 +46,7 @@ class ResumeTest {
                 AtomicInteger n = new AtomicInteger();
                 int target = kill;
                 try {
-                    new Runner(c.toolClient, Clock.systemUTC(), c.settings, c.log::add, (cp, stage) -> {
+                    c.runner((cp, stage) -> {
                         if (n.getAndIncrement() == target) {
                             throw new Killed(where);
                         }
@@ -68,8 +64,7 @@ class ResumeTest {
                 assertThat(c.components()).as(where).doesNotContainKeys("rootCoord", "dataCoord", "queryCoord", "indexCoord", "indexNode");
                 assertThat(c.ourMilvusPatches().stream().filter(p -> p.body().contains("v2.5.16")).count()).as(where).isEqualTo(1);
                 assertThat(c.ourMilvusPatches().stream().filter(p -> p.body().contains("v2.6.4")).count()).as(where).isEqualTo(1);
-                RunRecord recorded = new RecordCodec(c.client.getKubernetesSerialization())
-                        .decode(c.annotations().get(MilvusApi.ANNOTATION_RESULT)).orElseThrow();
+                RunRecord recorded = c.result();
                 assertThat(recorded.phase()).as(where).isEqualTo(Phase.Succeeded);
                 assertThat(recorded.fromVersion()).as(where).isEqualTo("v2.5.4");
                 assertThat(recorded.stages()).as(where).extracting(RunRecord.StageRecord::name).containsExactly("mixcoord-2.5.16", "2.6.4");

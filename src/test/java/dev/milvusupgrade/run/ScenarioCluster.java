@@ -2,6 +2,8 @@ package dev.milvusupgrade.run;
 
 import dev.milvusupgrade.k8s.MilvusApi;
 import dev.milvusupgrade.k8s.ClusterGateway;
+import dev.milvusupgrade.k8s.RecordCodec;
+import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.sim.EmbeddedApiServer;
 import dev.milvusupgrade.sim.SimulatedCluster;
 import dev.milvusupgrade.sim.SimulatedMilvusOperator;
@@ -67,7 +69,25 @@ public final class ScenarioCluster implements AutoCloseable {
     }
 
     public Runner runner() {
-        return new Runner(toolClient, Clock.systemUTC(), settings, log::add);
+        return runner(Checkpoint.Listener.NONE);
+    }
+
+    /** A runner that reports its checkpoints, to interrupt or disturb a run at one of them. */
+    public Runner runner(Checkpoint.Listener checkpoints) {
+        return new Runner(toolClient, Clock.systemUTC(), settings, log::add, checkpoints);
+    }
+
+    /** Sets one key of the intent, as a person editing the ConfigMap would. */
+    public void editIntent(String key, String value) {
+        client.configMaps().inNamespace(NS).withName(INTENT).edit(cm -> {
+            cm.getData().put(key, value);
+            return cm;
+        });
+    }
+
+    /** The result annotation, decoded. */
+    public RunRecord result() {
+        return new RecordCodec(client.getKubernetesSerialization()).decode(annotations().get(MilvusApi.ANNOTATION_RESULT)).orElseThrow();
     }
 
     public Runner.Report run() {

@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.milvusupgrade.k8s.MilvusApi;
-import dev.milvusupgrade.k8s.RecordCodec;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.plan.RunRecord.StagePhase;
 import dev.milvusupgrade.run.FaultInjectingDispatcher.Fault;
 import dev.milvusupgrade.sim.SimulatedCluster.Layout;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
-import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -19,16 +17,7 @@ import org.junit.jupiter.api.Test;
 /** Whatever goes wrong after the start, the record says what happened and the next run knows where it is. */
 class StopsCleanlyTest {
 
-    private static RunRecord result(ScenarioCluster c) {
-        return new RecordCodec(c.client.getKubernetesSerialization()).decode(c.annotations().get(MilvusApi.ANNOTATION_RESULT)).orElseThrow();
-    }
 
-    private static void setIntent(ScenarioCluster c, String key, String value) {
-        c.client.configMaps().inNamespace(ScenarioCluster.NS).withName(ScenarioCluster.INTENT).edit(cm -> {
-            cm.getData().put(key, value);
-            return cm;
-        });
-    }
 
     @SuppressWarnings("unchecked")
     private static void setImage(ScenarioCluster c, String image) {
@@ -38,9 +27,6 @@ class StopsCleanlyTest {
         });
     }
 
-    private static Runner runner(ScenarioCluster c, Checkpoint.Listener listener) {
-        return new Runner(c.toolClient, Clock.systemUTC(), c.settings, c.log::add, listener);
-    }
 
     @Test
     void a_paused_intent_is_honoured_before_anything_is_read_even_on_an_unhealthy_cluster() {
@@ -53,8 +39,8 @@ class StopsCleanlyTest {
             Runner.Report report = c.run();
 
             assertThat(report.exitCode()).isZero();
-            assertThat(result(c).phase()).isEqualTo(Phase.Paused);
-            assertThat(result(c).message()).contains("paused by the intent").contains("set paused to \"false\"");
+            assertThat(c.result().phase()).isEqualTo(Phase.Paused);
+            assertThat(c.result().message()).contains("paused by the intent").contains("set paused to \"false\"");
             assertThat(c.resourceVersion()).isEqualTo(before);
             assertThat(c.toolRequests()).noneMatch(r -> r.path().contains("/milvuses/"));
         }
@@ -66,14 +52,14 @@ class StopsCleanlyTest {
             c.seed("milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS);
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
 
-            Runner.Report report = runner(c, (checkpoint, stage) -> {
+            Runner.Report report = c.runner((checkpoint, stage) -> {
                 if (checkpoint == Checkpoint.BETWEEN_STAGES) {
-                    setIntent(c, "pause", "true"); // meant `paused`
+                    c.editIntent("pause", "true"); // meant `paused`
                 }
             }).run(ScenarioCluster.NS, ScenarioCluster.INTENT);
 
             assertThat(report.exitCode()).isEqualTo(1); // not 2: the first stage had changed the cluster
-            RunRecord r = result(c);
+            RunRecord r = c.result();
             assertThat(r.phase()).isEqualTo(Phase.Failed);
             assertThat(r.message()).contains("stage 2.6.4 was not started").contains("unknown intent key 'pause' (did you mean 'paused'?)");
             assertThat(r.stage("mixcoord-2.5.16").orElseThrow().phase()).isEqualTo(StagePhase.Succeeded);
@@ -82,9 +68,9 @@ class StopsCleanlyTest {
 
             // Run again with the typo still there: refused before any change, and the record keeps what was done.
             assertThat(c.run().exitCode()).isEqualTo(2);
-            assertThat(result(c).phase()).isEqualTo(Phase.Rejected);
-            assertThat(result(c).stage("mixcoord-2.5.16").orElseThrow().phase()).isEqualTo(StagePhase.Succeeded);
-            assertThat(result(c).fromVersion()).isEqualTo("v2.5.4");
+            assertThat(c.result().phase()).isEqualTo(Phase.Rejected);
+            assertThat(c.result().stage("mixcoord-2.5.16").orElseThrow().phase()).isEqualTo(StagePhase.Succeeded);
+            assertThat(c.result().fromVersion()).isEqualTo("v2.5.4");
 
             // Fixed, the next run resumes the same upgrade: its record still starts at 2.5.4 with both stages.
             c.client.configMaps().inNamespace(ScenarioCluster.NS).withName(ScenarioCluster.INTENT).edit(cm -> {
@@ -92,7 +78,7 @@ class StopsCleanlyTest {
                 return cm;
             });
             assertThat(c.run().exitCode()).isZero();
-            RunRecord resumed = result(c);
+            RunRecord resumed = c.result();
             assertThat(resumed.fromVersion()).isEqualTo("v2.5.4");
             assertThat(resumed.startedAt()).isEqualTo(r.startedAt());
             assertThat(resumed.stages()).extracting(RunRecord.StageRecord::name).containsExactly("mixcoord-2.5.16", "2.6.4");
@@ -106,14 +92,14 @@ class StopsCleanlyTest {
             c.seed("milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS);
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
 
-            Runner.Report report = runner(c, (checkpoint, stage) -> {
+            Runner.Report report = c.runner((checkpoint, stage) -> {
                 if (checkpoint == Checkpoint.BETWEEN_STAGES) {
                     setImage(c, "milvusdb/milvus:v2.5.10"); // someone else's change
                 }
             }).run(ScenarioCluster.NS, ScenarioCluster.INTENT);
 
             assertThat(report.exitCode()).isEqualTo(1);
-            assertThat(result(c).message()).contains("changed before stage 2.6.4")
+            assertThat(c.result().message()).contains("changed before stage 2.6.4")
                     .contains("spec.components.image is milvusdb/milvus:v2.5.10").contains("fix:");
             assertThat(c.ourMilvusPatches()).hasSize(1);
             assertThat(c.components().get("image")).isEqualTo("milvusdb/milvus:v2.5.10");
@@ -133,7 +119,7 @@ class StopsCleanlyTest {
             Runner.Report report = c.run();
 
             assertThat(report.exitCode()).isEqualTo(1);
-            RunRecord r = result(c);
+            RunRecord r = c.result();
             assertThat(r.phase()).isEqualTo(Phase.Failed);
             assertThat(r.message()).contains("stage 2.6.4: the API server refused a request (422 admission webhook denied the request")
                     .contains("fix:");
@@ -154,7 +140,7 @@ class StopsCleanlyTest {
             Runner.Report report = c.run();
 
             assertThat(report.exitCode()).isEqualTo(2);
-            assertThat(result(c).message()).isEqualTo("namespace typo does not exist, so Milvus typo/my-release cannot either;"
+            assertThat(c.result().message()).isEqualTo("namespace typo does not exist, so Milvus typo/my-release cannot either;"
                     + " fix: check the intent keys milvus and milvusNamespace ('kubectl get milvus -A')");
         }
     }
@@ -165,14 +151,14 @@ class StopsCleanlyTest {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "dryRun", "true"));
             assertThat(c.run().record().phase()).isEqualTo(Phase.Planned);
-            RunRecord planned = result(c);
+            RunRecord planned = c.result();
 
-            setIntent(c, "dryRun", "false");
+            c.editIntent("dryRun", "false");
             Runner.Report report = c.run();
 
             assertThat(report.record().phase()).isEqualTo(Phase.Succeeded);
-            assertThat(result(c).startedAt()).isAfterOrEqualTo(planned.finishedAt().orElseThrow()).isNotEqualTo(planned.startedAt());
-            assertThat(result(c).runId()).isNotEqualTo(planned.runId());
+            assertThat(c.result().startedAt()).isAfterOrEqualTo(planned.finishedAt().orElseThrow()).isNotEqualTo(planned.startedAt());
+            assertThat(c.result().runId()).isNotEqualTo(planned.runId());
         }
     }
 

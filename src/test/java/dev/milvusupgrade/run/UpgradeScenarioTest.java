@@ -4,7 +4,6 @@ import static dev.milvusupgrade.run.ScenarioCluster.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.milvusupgrade.k8s.MilvusApi;
-import dev.milvusupgrade.k8s.RecordCodec;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.sim.SimulatedCluster.Layout;
@@ -19,9 +18,6 @@ import org.junit.jupiter.api.Test;
 /** Whole runs against the simulated operator on the mock API server. */
 class UpgradeScenarioTest {
 
-    private static RunRecord result(ScenarioCluster c) {
-        return new RecordCodec(c.client.getKubernetesSerialization()).decode(c.annotations().get(MilvusApi.ANNOTATION_RESULT)).orElseThrow();
-    }
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> spec(GenericKubernetesResource m) {
@@ -44,7 +40,7 @@ class UpgradeScenarioTest {
             assertThat((Map<String, Object>) components.get("mixCoord")).containsEntry("replicas", 1);
             assertThat((Map<String, Object>) spec(c.milvus()).get("dependencies")).containsEntry("msgStreamType", "pulsar");
             assertThat(c.annotations()).containsEntry(MilvusApi.ANNOTATION_PHASE, "Succeeded");
-            RunRecord r = result(c);
+            RunRecord r = c.result();
             assertThat(r.phase()).isEqualTo(Phase.Succeeded);
             assertThat(r.fromVersion()).isEqualTo("v2.5.4");
             assertThat(r.targetVersion()).isEqualTo("v2.6.4");
@@ -83,7 +79,7 @@ class UpgradeScenarioTest {
 
             assertThat(report.exitCode()).isZero();
             assertThat(c.components().get("image")).isEqualTo("milvusdb/milvus:v2.6.4");
-            assertThat(result(c).stages()).extracting(RunRecord.StageRecord::name).containsExactly("2.6.4");
+            assertThat(c.result().stages()).extracting(RunRecord.StageRecord::name).containsExactly("2.6.4");
             assertThat(c.ourMilvusPatches()).hasSize(1);
         }
     }
@@ -115,7 +111,7 @@ class UpgradeScenarioTest {
 
             assertThat(report.exitCode()).isZero();
             assertThat(c.components().get("image")).isEqualTo("registry.local:5000/milvusdb/milvus:v2.6.4");
-            assertThat(result(c).stages()).extracting(RunRecord.StageRecord::image)
+            assertThat(c.result().stages()).extracting(RunRecord.StageRecord::image)
                     .containsExactly("registry.local:5000/milvusdb/milvus:v2.5.16", "registry.local:5000/milvusdb/milvus:v2.6.4");
         }
     }
@@ -132,7 +128,7 @@ class UpgradeScenarioTest {
             assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(25));
             assertThat(report.exitCode()).isEqualTo(1);
             assertThat(c.annotations()).containsEntry(MilvusApi.ANNOTATION_PHASE, "Failed");
-            RunRecord r = result(c);
+            RunRecord r = c.result();
             assertThat(r.message()).contains("did not complete within 10s").contains("proxy").contains("fix:");
             assertThat(r.stages()).singleElement().satisfies(s -> assertThat(s.phase()).isEqualTo(RunRecord.StagePhase.Failed));
         }
@@ -147,7 +143,7 @@ class UpgradeScenarioTest {
             Runner.Report report = c.run();
 
             assertThat(report.exitCode()).isEqualTo(1);
-            RunRecord r = result(c);
+            RunRecord r = c.result();
             assertThat(r.message()).contains("did not complete within 10s").contains("Milvus has terminating pods").contains("fix:")
                     .doesNotContain("\n");
             // Every component runs the new image: only the terminating pods hold the stage back.
@@ -173,7 +169,7 @@ class UpgradeScenarioTest {
 
                 assertThat(report.exitCode()).as(k.toString()).isEqualTo(2);
                 assertThat(c.annotations()).containsEntry(MilvusApi.ANNOTATION_PHASE, "Rejected");
-                assertThat(result(c).message()).as(k.toString()).contains(k.expected()).doesNotContain("\n");
+                assertThat(c.result().message()).as(k.toString()).contains(k.expected()).doesNotContain("\n");
                 assertThat(c.resourceVersion()).isEqualTo(before);
                 assertThat(c.ourMilvusPatches()).isEmpty();
             }
@@ -191,7 +187,7 @@ class UpgradeScenarioTest {
             Runner.Report report = c.run();
 
             assertThat(report.exitCode()).isEqualTo(2);
-            assertThat(result(c).message()).contains("Unhealthy, not Healthy").contains("fix:");
+            assertThat(c.result().message()).contains("Unhealthy, not Healthy").contains("fix:");
             assertThat(c.resourceVersion()).isEqualTo(before);
             assertThat(c.ourMilvusPatches()).isEmpty();
         }
@@ -225,7 +221,7 @@ class UpgradeScenarioTest {
             Runner.Report report = c.run();
 
             assertThat(report.exitCode()).isEqualTo(2);
-            assertThat(result(c).message()).contains("Milvus Operator v1.2.8 has no 2.6 upgrade logic").contains("fix:");
+            assertThat(c.result().message()).contains("Milvus Operator v1.2.8 has no 2.6 upgrade logic").contains("fix:");
             assertThat(c.resourceVersion()).isEqualTo(before);
         }
     }
