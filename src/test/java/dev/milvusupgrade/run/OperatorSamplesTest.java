@@ -6,11 +6,8 @@ import dev.milvusupgrade.k8s.MilvusApi;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.sim.SimulatedCluster;
+import dev.milvusupgrade.testing.OperatorReference;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,23 +18,18 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The Milvus Operator's own sample CRs (shared/reference/milvus-operator, copied from its
- * repository) as users deploy them: created as they are, defaulted and brought up by the simulated
- * operator, then upgraded (or refused) by the tool.
+ * The Milvus Operator's own sample CRs (its repository's config/samples, carried without their
+ * comments as test resources in src/test/resources/milvus-operator/, see NOTICE.md there) as users
+ * deploy them: created as they are, defaulted and brought up by the simulated operator, then upgraded
+ * (or refused) by the tool.
  */
 class OperatorSamplesTest {
 
-    static final Path REFERENCE = Path.of("..", "shared", "reference", "milvus-operator");
-
     static GenericKubernetesResource sample(ScenarioCluster c, String file) {
-        try {
-            GenericKubernetesResource m = c.client.getKubernetesSerialization().unmarshal(Files.readString(REFERENCE.resolve(file)),
-                    GenericKubernetesResource.class);
-            m.getMetadata().setNamespace(ScenarioCluster.NS);
-            return m;
-        } catch (IOException e) {
-            throw new UncheckedIOException("the operator's samples are expected in " + REFERENCE.toAbsolutePath(), e);
-        }
+        GenericKubernetesResource m = c.client.getKubernetesSerialization().unmarshal(OperatorReference.read(file),
+                GenericKubernetesResource.class);
+        m.getMetadata().setNamespace(ScenarioCluster.NS);
+        return m;
     }
 
     static Stream<Arguments> samples() {

@@ -3,21 +3,21 @@ package dev.milvusupgrade.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.milvusupgrade.k8s.MilvusApi;
+import dev.milvusupgrade.testing.OperatorReference;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The operator's real CRD (shared/reference/milvus-operator/milvus.io_milvuses.yaml) against what
- * this tool assumes: the API the embedded server serves, every field the patches write and every
- * field the snapshot reads.
+ * The operator's real CRD (its repository's config/crd/bases/milvus.io_milvuses.yaml, carried as
+ * JSON without its description texts in src/test/resources/milvus-operator/milvus.io_milvuses.json,
+ * see NOTICE.md there) against what this tool assumes: the API the embedded server serves, every
+ * field the patches write and every field the snapshot reads.
  */
 class RealCrdTest {
 
@@ -25,9 +25,8 @@ class RealCrdTest {
     private static CustomResourceDefinitionVersion v1beta1;
 
     @BeforeAll
-    static void read() throws Exception {
-        crd = new KubernetesSerialization().unmarshal(Files.readString(Path.of("..", "shared", "reference", "milvus-operator",
-                "milvus.io_milvuses.yaml")), CustomResourceDefinition.class);
+    static void read() {
+        crd = new KubernetesSerialization().unmarshal(OperatorReference.read("milvus.io_milvuses.json"), CustomResourceDefinition.class);
         v1beta1 = crd.getSpec().getVersions().stream().filter(v -> v.getName().equals(MilvusApi.VERSION)).findFirst().orElseThrow();
     }
 
