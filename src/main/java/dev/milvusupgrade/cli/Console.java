@@ -59,6 +59,7 @@ final class Console {
                 out.println(line);
             }
         }
+        r.warnings().forEach(w -> out.println("warning: " + w));
         out.println("run " + r.runId() + " started " + r.startedAt() + r.finishedAt().map(f -> ", finished " + f).orElse(""));
     }
 

@@ -54,7 +54,8 @@ public class DemoCommand implements Callable<Integer> {
                     .withNewMetadata().withName("milvus-upgrade").withNamespace(NAMESPACE).endMetadata()
                     .withData(Map.of(Intent.MILVUS, RELEASE, Intent.TARGET_VERSION, target, Intent.STAGE_TIMEOUT, "2m"))
                     .build()).create();
-            Runner runner = new Runner(client, Clock.systemUTC(), new Runner.Settings(Duration.ofMinutes(1), Duration.ofSeconds(10), Duration.ofSeconds(30)),
+            Runner runner = new Runner(client, Clock.systemUTC(), new Runner.Settings(Duration.ofMinutes(1), Duration.ofSeconds(10), Duration.ofSeconds(30),
+                    Duration.ofSeconds(1)),
                     Console::log);
             Runner.Report plan = new Runner(client, Clock.systemUTC(), Runner.Settings.defaults(), line -> { }).plan(NAMESPACE, "milvus-upgrade");
             plan.plan().ifPresent(p -> Console.printPlan(System.out, p));

@@ -9,9 +9,19 @@ import java.time.Duration;
 @ConfigMapping(prefix = "milvus-upgrade")
 public interface UpgradeConfig {
 
-    /** How long the signature of operator issue 446 must persist before the run fails with it. */
-    @WithDefault("5m")
+    /**
+     * How long the signature of operator issue 446 must persist before the run fails with it: long
+     * enough for a new streaming node's image pull on a slow registry.
+     */
+    @WithDefault("15m")
     Duration deadlockGrace();
+
+    /**
+     * How long a complete stage must stay complete before it is recorded Succeeded: one resync of a
+     * healthy instance by the operator (60 s).
+     */
+    @WithDefault("60s")
+    Duration settle();
 
     /** At most one progress line per this interval while nothing changes. */
     @WithDefault("10s")
@@ -26,6 +36,6 @@ public interface UpgradeConfig {
     String terminationLog();
 
     default Runner.Settings settings() {
-        return new Runner.Settings(deadlockGrace(), progressInterval(), leaseDuration());
+        return new Runner.Settings(deadlockGrace(), progressInterval(), leaseDuration(), settle());
     }
 }

@@ -2,6 +2,7 @@ package dev.milvusupgrade.k8s;
 
 import dev.milvusupgrade.plan.ClusterSnapshot;
 import dev.milvusupgrade.plan.ClusterSnapshot.OperatorVersion;
+import dev.milvusupgrade.plan.ImageRef;
 import dev.milvusupgrade.plan.Stage;
 import dev.milvusupgrade.plan.Version;
 import io.fabric8.kubernetes.api.model.Container;
@@ -48,8 +49,9 @@ public final class ClusterGateway {
     }
 
     /**
-     * The operator version from its Deployment (label app.kubernetes.io/version, else the tag of
-     * the manager container). Where that read is forbidden or finds nothing, the reason instead.
+     * The operator version from its Deployment: the manager container's image tag, else the label
+     * app.kubernetes.io/version (the rule is {@link OperatorVersion#of}). Where that read is
+     * forbidden or finds nothing, the reason instead.
      */
     public OperatorVersion operatorVersion() {
         Deployment d;
@@ -67,13 +69,11 @@ public final class ClusterGateway {
         }
         Optional<Version> fromLabel = Optional.ofNullable(d.getMetadata().getLabels()).map(l -> l.get(MilvusApi.LABEL_VERSION))
                 .flatMap(Version::parse);
-        Optional<Version> fromImage = d.getSpec().getTemplate().getSpec().getContainers().stream()
-                .filter(c -> "manager".equals(c.getName())).findFirst()
-                .or(() -> d.getSpec().getTemplate().getSpec().getContainers().stream().findFirst())
-                .map(Container::getImage).flatMap(dev.milvusupgrade.plan.ImageRef::parse)
-                .flatMap(dev.milvusupgrade.plan.ImageRef::tagVersion);
-        return fromLabel.or(() -> fromImage).<OperatorVersion>map(OperatorVersion.Known::new)
-                .orElse(new OperatorVersion.Unknown("the operator Deployment shows no version"));
+        List<Container> containers = d.getSpec().getTemplate().getSpec().getContainers();
+        Optional<Version> fromImage = containers.stream().filter(c -> "manager".equals(c.getName())).findFirst()
+                .or(() -> containers.stream().findFirst())
+                .map(Container::getImage).flatMap(ImageRef::parse).flatMap(ImageRef::tagVersion);
+        return OperatorVersion.of(fromLabel, fromImage);
     }
 
     /**

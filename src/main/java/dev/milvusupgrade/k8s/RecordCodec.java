@@ -45,6 +45,9 @@ public final class RecordCodec {
         m.put("startedAt", r.startedAt().toString());
         m.put("finishedAt", r.finishedAt().map(Instant::toString).orElse(null));
         m.put("runId", r.runId());
+        if (!r.warnings().isEmpty()) {
+            m.put("warnings", r.warnings());
+        }
         return json.asJson(m);
     }
 
@@ -63,9 +66,10 @@ public final class RecordCodec {
                             instant(s, "startedAt"), instant(s, "finishedAt")));
                 }
             }
+            List<String> warnings = m.get("warnings") instanceof List<?> w ? w.stream().map(Object::toString).toList() : List.of();
             return Optional.of(new RunRecord(Phase.valueOf(str(m, "phase")), str(m, "milvus"), str(m, "fromVersion"),
                     str(m, "targetVersion"), stages, str(m, "message"), instant(m, "startedAt").orElse(Instant.EPOCH),
-                    instant(m, "finishedAt"), str(m, "runId")));
+                    instant(m, "finishedAt"), str(m, "runId"), warnings));
         } catch (RuntimeException e) {
             return Optional.empty();
         }

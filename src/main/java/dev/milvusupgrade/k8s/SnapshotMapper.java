@@ -7,14 +7,18 @@ import dev.milvusupgrade.plan.ClusterSnapshot.Condition;
 import dev.milvusupgrade.plan.ClusterSnapshot.DeployState;
 import dev.milvusupgrade.plan.ClusterSnapshot.MilvusStatus;
 import dev.milvusupgrade.plan.ClusterSnapshot.OperatorVersion;
+import dev.milvusupgrade.plan.ClusterSnapshot.SpecSettings;
 import dev.milvusupgrade.plan.Component;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -48,31 +52,54 @@ public final class SnapshotMapper {
                 str(components.get("image"), ""),
                 Optional.of(str(components.get("version"), "")).filter(s -> !s.isBlank()),
                 present,
-                Boolean.TRUE.equals(components.get("streamingMode")),
+                components.get("streamingMode") instanceof Boolean b ? Optional.of(b) : Optional.empty(),
                 str(dependencies.get("msgStreamType"), ""),
                 "true".equals(annotations.get("milvus.io/pause-reconcile")),
                 imageFieldManager(milvus.getMetadata().getManagedFields()),
                 status(map(milvus.getAdditionalProperties().get("status"))),
                 deployments.stream().map(SnapshotMapper::deployment).flatMap(Optional::stream).toList(),
-                operator);
+                operator,
+                settings(components));
+    }
+
+    /** The spec switches that decide whether and how the operator rolls (FACTS §8.1, §8.3, §8.4, §8.6). */
+    static SpecSettings settings(Map<String, Object> components) {
+        Set<Component> paused = EnumSet.noneOf(Component.class);
+        Map<Component, String> images = new EnumMap<>(Component.class);
+        Map<Component, Integer> replicas = new EnumMap<>(Component.class);
+        components.forEach((k, v) -> Component.ofSpecKey(k).ifPresent(c -> {
+            Map<String, Object> spec = map(v);
+            if (Boolean.TRUE.equals(spec.get("paused"))) {
+                paused.add(c);
+            }
+            if (spec.get("image") != null && !str(spec.get("image"), "").isBlank()) {
+                images.put(c, str(spec.get("image"), ""));
+            }
+            if (spec.get("replicas") instanceof Number n) {
+                replicas.put(c, n.intValue());
+            }
+        }));
+        return new SpecSettings((int) num(Optional.ofNullable(components.get("rollingMode")).orElse(2)),
+                components.get("enableRollingUpdate") instanceof Boolean b ? Optional.of(b) : Optional.empty(),
+                str(components.get("imageUpdateMode"), ""),
+                Boolean.TRUE.equals(components.get("paused")),
+                paused,
+                Boolean.TRUE.equals(components.get("enableManualMode")),
+                images,
+                replicas);
     }
 
     static MilvusStatus status(Map<String, Object> st) {
-        Condition ready = Condition.ABSENT;
-        Condition updated = Condition.ABSENT;
-        Object conditions = st.get("conditions");
-        if (conditions instanceof List<?> list) {
+        Map<String, Condition> byType = new HashMap<>();
+        if (st.get("conditions") instanceof List<?> list) {
             for (Object o : list) {
                 Map<String, Object> c = map(o);
-                Condition cond = new Condition(str(c.get("status"), ""), str(c.get("reason"), ""), str(c.get("message"), ""));
-                String type = str(c.get("type"), "");
-                if ("MilvusReady".equals(type)) {
-                    ready = cond;
-                } else if ("MilvusUpdated".equals(type)) {
-                    updated = cond;
-                }
+                byType.put(str(c.get("type"), ""), new Condition(str(c.get("status"), ""), str(c.get("reason"), ""),
+                        str(c.get("message"), ""), instant(c.get("lastTransitionTime"))));
             }
         }
+        Map<String, Condition> dependencies = new HashMap<>();
+        MilvusStatus.DEPENDENCY_CONDITIONS.forEach(t -> Optional.ofNullable(byType.get(t)).ifPresent(c -> dependencies.put(t, c)));
         Map<Component, ComponentStatus> comps = new EnumMap<>(Component.class);
         map(st.get("componentsDeployStatus")).forEach((k, v) -> Component.ofStatusKey(k).ifPresent(c -> {
             Map<String, Object> entry = map(v);
@@ -92,8 +119,17 @@ public final class SnapshotMapper {
             comps.put(c, new ComponentStatus(str(entry.get("image"), ""), state, (int) num(ds.get("replicas")),
                     (int) num(ds.get("readyReplicas"))));
         }));
-        return new MilvusStatus(str(st.get("status"), ""), num(st.get("observedGeneration")), ready, updated,
-                str(st.get("currentImage"), ""), str(st.get("currentVersion"), ""), comps);
+        return new MilvusStatus(str(st.get("status"), ""), num(st.get("observedGeneration")),
+                byType.getOrDefault("MilvusReady", Condition.ABSENT), byType.getOrDefault("MilvusUpdated", Condition.ABSENT),
+                str(st.get("currentImage"), ""), str(st.get("currentVersion"), ""), comps, dependencies);
+    }
+
+    private static Optional<Instant> instant(Object o) {
+        try {
+            return o == null ? Optional.empty() : Optional.of(Instant.parse(o.toString()));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
     }
 
     static Optional<ComponentDeployment> deployment(Deployment d) {

@@ -27,7 +27,13 @@ public final class StageWaiter {
 
     /** How a wait ended. */
     public sealed interface Outcome {
-        record Completed(ClusterSnapshot snapshot) implements Outcome {
+        /**
+         * The stage is complete, confirmed on a fresh read and again after the settle period.
+         *
+         * @param observedAt when a fresh read first showed it complete
+         * @param beforeWait whether it was already complete when the wait began (it finished while no run watched)
+         */
+        record Completed(ClusterSnapshot snapshot, Instant observedAt, boolean beforeWait) implements Outcome {
         }
 
         record TimedOut(String message) implements Outcome {
@@ -47,22 +53,33 @@ public final class StageWaiter {
     private final Clock clock;
     private final Duration deadlockGrace;
     private final Duration progressEvery;
+    private final Duration settle;
     private final Consumer<String> log;
 
-    public StageWaiter(KubernetesClient client, Clock clock, Duration deadlockGrace, Duration progressEvery, Consumer<String> log) {
+    /**
+     * @param settle how long a complete stage must stay complete before the wait ends: the operator
+     *     revisits a Healthy, Updated instance only every 60 s, and removed components' pods outlive
+     *     the status that said Done (FACTS §8.10)
+     */
+    public StageWaiter(KubernetesClient client, Clock clock, Duration deadlockGrace, Duration progressEvery, Duration settle,
+            Consumer<String> log) {
         this.client = client;
         this.clock = clock;
         this.deadlockGrace = deadlockGrace;
         this.progressEvery = progressEvery;
+        this.settle = settle;
         this.log = log;
     }
 
     public Outcome await(ClusterSnapshot start, Stage stage, Duration timeout) {
-        return await(start, stage, timeout, () -> { });
+        return await(start, stage, "stage " + stage.name(), timeout, () -> { });
     }
 
-    /** Waits; {@code firstPending} runs once, the first time the stage is seen not complete. */
-    public Outcome await(ClusterSnapshot start, Stage stage, Duration timeout, Runnable firstPending) {
+    /**
+     * Waits; {@code label} starts every progress line (e.g. "stage 2/2 2.6.4"), {@code firstPending}
+     * runs once, the first time the stage is seen not complete.
+     */
+    public Outcome await(ClusterSnapshot start, Stage stage, String label, Duration timeout, Runnable firstPending) {
         String ns = start.namespace();
         String name = start.name();
         Semaphore changed = new Semaphore(0);
@@ -89,66 +106,91 @@ public final class StageWaiter {
                         .withLabel(MilvusApi.LABEL_INSTANCE, name).inform(cast(onAnyChange), 0)) {
             boolean pendingSeen = false;
             Instant deadlockSince = null;
-            String lastSummary = "";
-            Instant lastLine = Instant.EPOCH;
-            boolean quiet = false;
+            Instant doneSince = null;
+            String lastLine = "";
+            Instant lastLineAt = Instant.EPOCH;
+            boolean fresh = false;
             while (true) {
                 Instant now = clock.instant();
-                // The informer caches are the fast path. After a quiet interval we read afresh once: a
-                // watch that dropped and resumed may have missed an event, and a cache never tells.
-                GenericKubernetesResource m = quiet ? client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).withName(name).get()
+                // The informer caches are the fast path and only say when to look: every decision that ends the
+                // wait (complete, drifted, vanished) is taken on a fresh read. An informer's first list may come
+                // from a watch cache that has not seen our patch yet (FACTS §8.9), and a watch that dropped and
+                // resumed may have missed an event.
+                GenericKubernetesResource m = fresh ? client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).withName(name).get()
                         : milvus.getStore().getByKey(ns + "/" + name);
+                if (m == null && !fresh) {
+                    fresh = true;
+                    continue;
+                }
                 if (m == null) {
                     return new Outcome.Vanished("Milvus " + ns + "/" + name + " was deleted during stage " + stage.name()
                             + "; fix: restore it from your manifests, then rerun");
                 }
-                List<Deployment> deps = quiet ? new ClusterGateway(client).deployments(ns, name) : deployments.getStore().list();
+                List<Deployment> deps = fresh ? new ClusterGateway(client).deployments(ns, name) : deployments.getStore().list();
                 ClusterSnapshot snap = SnapshotMapper.toSnapshot(m, deps, start.operator());
                 Progress p = Progress.evaluate(stage, snap);
-                if (p instanceof Progress.Done && !quiet) {
-                    // Two watch streams can be out of step: completion is confirmed on one fresh read.
-                    quiet = true;
+                if (!fresh && (p instanceof Progress.Done || p instanceof Progress.Drifted)) {
+                    fresh = true;
                     continue;
                 }
-                if (p instanceof Progress.Done) {
-                    return new Outcome.Completed(snap);
-                }
+                fresh = false;
                 if (p instanceof Progress.Drifted d) {
                     return new Outcome.Drifted("spec.components.image changed to " + d.image() + " during stage " + stage.name()
                             + " by " + d.manager().orElse("an unknown field manager") + ", not by this tool"
                             + "; fix: make the owner of the Milvus spec (GitOps repo or person) say " + stage.image() + ", then rerun");
                 }
-                if (!pendingSeen) {
-                    pendingSeen = true;
-                    firstPending.run();
-                }
-                String summary;
-                if (p instanceof Progress.Deadlock446 dl) {
-                    deadlockSince = deadlockSince == null ? now : deadlockSince;
-                    summary = dl.detail() + " (normal while the streaming node starts; operator issue 446 if it lasts "
-                            + Intent.format(deadlockGrace) + ")";
-                    if (!now.isBefore(deadlockSince.plus(deadlockGrace)) || !now.isBefore(deadline)) {
-                        return new Outcome.Deadlocked(deadlockMessage(stage, dl, Duration.between(deadlockSince, now)));
+                Duration wait;
+                if (p instanceof Progress.Done) {
+                    if (doneSince == null) {
+                        doneSince = now;
+                        if (!settle.isZero() && !settle.isNegative()) {
+                            log.accept(label + ": complete; confirming again in " + Intent.format(settle));
+                        }
                     }
+                    if (!now.isBefore(doneSince.plus(settle))) {
+                        return new Outcome.Completed(snap, doneSince, !pendingSeen);
+                    }
+                    wait = Duration.between(now, doneSince.plus(settle));
                 } else {
-                    deadlockSince = null;
-                    summary = ((Progress.Waiting) p).summary();
+                    if (doneSince != null) {
+                        log.accept(label + ": no longer complete, waiting again");
+                        doneSince = null;
+                    }
+                    if (!pendingSeen) {
+                        pendingSeen = true;
+                        firstPending.run();
+                    }
+                    String line;
+                    String detail;
+                    if (p instanceof Progress.Deadlock446 dl) {
+                        deadlockSince = deadlockSince == null ? now : deadlockSince;
+                        line = dl.detail() + " (normal while the streaming node starts; operator issue 446 if it lasts "
+                                + Intent.format(deadlockGrace) + ")";
+                        detail = dl.detail();
+                        if (!now.isBefore(deadlockSince.plus(deadlockGrace)) || !now.isBefore(deadline)) {
+                            return new Outcome.Deadlocked(deadlockMessage(stage, dl, Duration.between(deadlockSince, now)));
+                        }
+                    } else {
+                        deadlockSince = null;
+                        line = ((Progress.Waiting) p).brief();
+                        detail = ((Progress.Waiting) p).summary();
+                    }
+                    if (!line.equals(lastLine) || !now.isBefore(lastLineAt.plus(progressEvery))) {
+                        log.accept(label + ": " + line);
+                        lastLine = line;
+                        lastLineAt = now;
+                    }
+                    if (!now.isBefore(deadline)) {
+                        return new Outcome.TimedOut("stage " + stage.name() + " did not complete within " + Intent.format(timeout)
+                                + "; behind: " + detail + "; fix: check the operator logs and 'kubectl get pods -l "
+                                + MilvusApi.LABEL_INSTANCE + "=" + name + "', then rerun to resume this stage");
+                    }
+                    wait = min(Duration.between(now, deadline), progressEvery);
+                    if (deadlockSince != null) {
+                        wait = min(wait, Duration.between(now, deadlockSince.plus(deadlockGrace)));
+                    }
                 }
-                if (!summary.equals(lastSummary) || !now.isBefore(lastLine.plus(progressEvery))) {
-                    log.accept("stage " + stage.name() + " waiting: " + summary);
-                    lastSummary = summary;
-                    lastLine = now;
-                }
-                if (!now.isBefore(deadline)) {
-                    return new Outcome.TimedOut("stage " + stage.name() + " did not complete within " + Intent.format(timeout)
-                            + "; behind: " + summary + "; fix: check the operator logs and 'kubectl get pods -l "
-                            + MilvusApi.LABEL_INSTANCE + "=" + name + "', then rerun to resume this stage");
-                }
-                Duration wait = min(Duration.between(now, deadline), progressEvery);
-                if (deadlockSince != null) {
-                    wait = min(wait, Duration.between(now, deadlockSince.plus(deadlockGrace)));
-                }
-                quiet = !changed.tryAcquire(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
+                fresh = !changed.tryAcquire(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
                 changed.drainPermits();
             }
         } catch (InterruptedException e) {
@@ -157,11 +199,19 @@ public final class StageWaiter {
         }
     }
 
+    /**
+     * Issue 446 and its way out, with the way out's own risk: imageUpdateMode all rolls every
+     * component at once, so a 2.6 proxy can come up beside 2.5 query nodes (milvus#42492, FACTS §8.6).
+     */
     static String deadlockMessage(Stage stage, Progress.Deadlock446 dl, Duration stuckFor) {
-        return "stage " + stage.name() + " is deadlocked as in milvus-operator issue 446 (" + dl.detail() + ", for "
+        return "stage " + stage.name() + " looks deadlocked as in milvus-operator issue 446 (" + dl.detail() + ", for "
                 + Intent.format(stuckFor) + "): the new streaming node waits for a 2.6 mixcoord and the operator waits for the"
-                + " streaming node; fix: set spec.components.imageUpdateMode to all, so the operator updates mixcoord without"
-                + " waiting for the streaming node, rerun to wait for " + stage.image() + ", then set it back to rollingUpgrade";
+                + " streaming node; confirm first: the streaming node's log shows 'bad resolver state' with '>=2.6.0-dev'"
+                + " (kubectl logs -l " + MilvusApi.LABEL_COMPONENT + "=streamingnode), not a slow image pull; fix: stop writes to"
+                + " Milvus, set spec.components.imageUpdateMode to all and the intent key " + Intent.ALLOW_UNORDERED_ROLLOUT
+                + " to \"true\", rerun to wait for " + stage.image() + ", then set imageUpdateMode back to rollingUpgrade;"
+                + " imageUpdateMode all rolls querynode, datanode and proxy together with mixcoord, and a 2.6 proxy beside 2.5 query"
+                + " nodes failed every read and write in milvus#42492";
     }
 
     private static Duration min(Duration a, Duration b) {

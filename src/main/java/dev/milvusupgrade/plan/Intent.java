@@ -24,10 +24,12 @@ import java.util.regex.Pattern;
  * @param notAfter end of the maintenance window: no stage starts that could run past it
  * @param paused do nothing, record Paused
  * @param dryRun plan only, record Planned
+ * @param allowUnorderedRollout go on although the spec makes the operator roll every component at
+ *     once (rolling update off, or an imageUpdateMode other than rollingUpgrade: FACTS §8.6)
  */
 public record Intent(String milvus, Optional<String> milvusNamespace, Version targetVersion,
         Optional<String> imageRepository, Duration stageTimeout, Optional<Instant> notAfter,
-        boolean paused, boolean dryRun) {
+        boolean paused, boolean dryRun, boolean allowUnorderedRollout) {
 
     public static final String MILVUS = "milvus";
     public static final String MILVUS_NAMESPACE = "milvusNamespace";
@@ -37,8 +39,9 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
     public static final String NOT_AFTER = "notAfter";
     public static final String PAUSED = "paused";
     public static final String DRY_RUN = "dryRun";
+    public static final String ALLOW_UNORDERED_ROLLOUT = "allowUnorderedRollout";
     public static final List<String> KEYS = List.of(MILVUS, MILVUS_NAMESPACE, TARGET_VERSION, IMAGE_REPOSITORY,
-            STAGE_TIMEOUT, NOT_AFTER, PAUSED, DRY_RUN);
+            STAGE_TIMEOUT, NOT_AFTER, PAUSED, DRY_RUN, ALLOW_UNORDERED_ROLLOUT);
 
     public static final Duration DEFAULT_STAGE_TIMEOUT = Duration.ofMinutes(30);
     static final Duration MIN_STAGE_TIMEOUT = Duration.ofSeconds(10);
@@ -128,8 +131,12 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
         if (dryRun instanceof Checked.Refused<Boolean> r) {
             return new Checked.Refused<>(r.rejection());
         }
+        Checked<Boolean> unordered = flag(d, ALLOW_UNORDERED_ROLLOUT);
+        if (unordered instanceof Checked.Refused<Boolean> r) {
+            return new Checked.Refused<>(r.rejection());
+        }
         return Checked.ok(new Intent(milvus, namespace, target.get(), repository, timeout, notAfter,
-                ((Checked.Ok<Boolean>) paused).value(), ((Checked.Ok<Boolean>) dryRun).value()));
+                ((Checked.Ok<Boolean>) paused).value(), ((Checked.Ok<Boolean>) dryRun).value(), ((Checked.Ok<Boolean>) unordered).value()));
     }
 
     /** Parses {@code 90s}, {@code 45m}, {@code 2h}, {@code 1h30m}. */

@@ -59,7 +59,10 @@ public final class Planner {
                 && Progress.evaluate(last, s) instanceof Progress.Done) {
             return new Decision.NoOp(s.qualifiedName(), running, warnings);
         }
-        refused = Preflight.operatorReadsRepository(s.operator(), repository);
+        refused = Preflight.rollout(s, intent, target, warnings);
+        if (refused.isEmpty()) {
+            refused = Preflight.operatorReadsRepository(s.operator(), repository);
+        }
         if (refused.isEmpty()) {
             refused = Preflight.inFlight(s, running, stages.get(0));
         }
@@ -69,6 +72,7 @@ public final class Planner {
         if (refused.isPresent()) {
             return new Decision.Refuse(refused.get());
         }
+        Preflight.singleStreamingNode(s, running, target).ifPresent(warnings::add);
         if (intent.imageRepository().isPresent() && !intent.imageRepository().get().equals(specImage.repository())) {
             warnings.add("image repository changes from " + specImage.repository() + " to " + repository);
         }

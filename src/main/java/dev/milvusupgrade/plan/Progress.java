@@ -1,5 +1,6 @@
 package dev.milvusupgrade.plan;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,8 +18,15 @@ public sealed interface Progress {
     record Done() implements Progress {
     }
 
-    /** Still rolling; {@code behind} names what is not there yet, one item per component or check. */
-    record Waiting(List<String> behind) implements Progress {
+    /**
+     * Still rolling.
+     *
+     * @param behind what is not there yet, one item per component or check: the detail for a
+     *     timeout or failure message
+     * @param brief the same in a few words for a progress line: how many components are on the
+     *     stage image and ready, which are still waited for, what the operator says
+     */
+    record Waiting(List<String> behind, String brief) implements Progress {
         public String summary() {
             return String.join(", ", behind);
         }
@@ -42,18 +50,26 @@ public sealed interface Progress {
         }
         ClusterSnapshot.MilvusStatus st = s.status();
         List<String> behind = new ArrayList<>();
+        List<String> cleanup = new ArrayList<>();
         if (st.observedGeneration() < s.generation()) {
             behind.add("operator has not observed generation " + s.generation() + " (observed " + st.observedGeneration() + ")");
         }
+        List<String> dependencies = st.dependenciesNotReady();
+        behind.addAll(dependencies);
         Set<Component> expected = stage.expectedComponents(s);
-        for (Component c : expected) {
+        List<String> pending = new ArrayList<>();
+        for (Component c : expected.stream().sorted().toList()) {
             ClusterSnapshot.ComponentStatus cs = st.components().get(c);
             if (cs == null) {
                 behind.add(c.statusKey() + " has no status yet");
+                pending.add(c.statusKey() + " (not created)");
             } else if (!want.equals(cs.image())) {
                 behind.add(c.statusKey() + " on " + cs.image() + " (" + cs.readyReplicas() + "/" + cs.replicas() + " ready)");
+                pending.add(c.statusKey() + " (old image)");
             } else if (cs.state() != ClusterSnapshot.DeployState.COMPLETE) {
-                behind.add(c.statusKey() + " " + cs.state().name().toLowerCase() + " (" + cs.readyReplicas() + "/" + cs.replicas() + " ready)");
+                String state = cs.state().name().toLowerCase() + " (" + cs.readyReplicas() + "/" + cs.replicas() + " ready)";
+                behind.add(c.statusKey() + " " + state);
+                pending.add(c.statusKey() + " " + state);
             }
         }
         ClusterSnapshot.ComponentStatus standalone = st.components().get(Component.STANDALONE);
@@ -75,13 +91,23 @@ public sealed interface Progress {
         if (stage instanceof Stage.MixCoordStage || stage.version().isAtLeast(Catalogue.STREAMING_ERA)) {
             for (ClusterSnapshot.ComponentDeployment d : s.deploymentsOf(Component.SEPARATE_COORDINATORS)) {
                 behind.add("Deployment " + d.name() + " still present");
+                cleanup.add(d.name());
             }
             if (s.hasSeparateCoordinatorSpec()) {
                 behind.add("separate coordinators still in the spec (operator cleanup pending)");
+                cleanup.add("spec");
             }
         }
-        if (stage.version().isAtLeast(Catalogue.STREAMING_ERA) && s.hasSpec(Component.INDEXNODE)) {
-            behind.add("indexNode still in the spec (operator cleanup pending)");
+        if (stage.version().isAtLeast(Catalogue.STREAMING_ERA)) {
+            // By label, whatever its name: the operator's cleanup deletes by exact name only (FACTS §8.1).
+            for (ClusterSnapshot.ComponentDeployment d : s.deploymentsOf(Set.of(Component.INDEXNODE))) {
+                behind.add("Deployment " + d.name() + " still present");
+                cleanup.add(d.name());
+            }
+            if (s.hasSpec(Component.INDEXNODE)) {
+                behind.add("indexNode still in the spec (operator cleanup pending)");
+                cleanup.add("spec");
+            }
         }
         if (behind.isEmpty()) {
             return new Done();
@@ -90,7 +116,48 @@ public sealed interface Progress {
         if (deadlock.isPresent()) {
             return new Deadlock446(deadlock.get());
         }
-        return new Waiting(List.copyOf(behind));
+        String brief = (expected.size() - pending.size()) + "/" + expected.size() + " components on " + stage.version() + " and ready"
+                + (pending.isEmpty() ? "" : "; waiting for " + String.join(", ", pending))
+                + (cleanup.isEmpty() ? "" : "; operator cleanup pending (" + cleanupWords(cleanup) + ")")
+                + "; operator: " + operatorWords(s, dependencies);
+        return new Waiting(List.copyOf(behind), brief);
+    }
+
+    /** What the operator's status says, in a few words. */
+    private static String operatorWords(ClusterSnapshot s, List<String> dependencies) {
+        ClusterSnapshot.MilvusStatus st = s.status();
+        if (!dependencies.isEmpty()) {
+            return dependencies.get(0).replaceFirst(":.*", "") + " (rolls nothing until it is True)";
+        }
+        if (st.observedGeneration() < s.generation()) {
+            return "has not seen the change yet";
+        }
+        if (!st.updated().isTrue()) {
+            String m = st.updated().message().toLowerCase();
+            return m.contains("terminating") ? "terminating pods" : "MilvusUpdated " + st.updated();
+        }
+        if (!st.ready().isTrue()) {
+            return "MilvusReady " + st.ready();
+        }
+        return st.isHealthy() ? "updated and ready" : "status " + (st.status().isEmpty() ? "empty" : st.status());
+    }
+
+    /**
+     * When a stage on {@code image} finished, for a completion no run watched: the operator's
+     * MilvusUpdated turned True at its lastTransitionTime, if that belongs to this image and lies
+     * between the stage's start and the moment the completion was {@code observed}; else the
+     * observation itself, the latest it can have been.
+     */
+    static Instant completedAt(ClusterSnapshot s, String image, Optional<Instant> startedAt, Instant observed) {
+        ClusterSnapshot.Condition updated = s.status().updated();
+        return updated.since().filter(since -> updated.isTrue() && image.equals(s.status().currentImage())
+                && !since.isAfter(observed) && startedAt.map(st -> !since.isBefore(st)).orElse(true)).orElse(observed);
+    }
+
+    private static String cleanupWords(List<String> cleanup) {
+        long deployments = cleanup.stream().filter(c -> !"spec".equals(c)).count();
+        return (deployments == 0 ? "" : deployments + " Deployment" + (deployments == 1 ? "" : "s"))
+                + (cleanup.contains("spec") ? (deployments == 0 ? "" : " and ") + "spec fields" : "");
     }
 
     /** What the operator says in a condition, e.g. "Milvus has terminating pods", which no other field shows. */

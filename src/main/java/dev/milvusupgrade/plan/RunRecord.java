@@ -17,12 +17,25 @@ import java.util.Optional;
  * @param startedAt when the run (or the run it resumed) started
  * @param finishedAt when it ended; empty while Running
  * @param runId identifies the run that wrote this record
+ * @param warnings what the plan noticed that did not stop the run (an opt-in such as
+ *     allowUnorderedRollout, a single streaming node), so that the record keeps them
  */
 public record RunRecord(Phase phase, String milvus, String fromVersion, String targetVersion, List<StageRecord> stages,
-        String message, Instant startedAt, Optional<Instant> finishedAt, String runId) {
+        String message, Instant startedAt, Optional<Instant> finishedAt, String runId, List<String> warnings) {
 
     public RunRecord {
         stages = List.copyOf(stages);
+        warnings = List.copyOf(warnings);
+    }
+
+    /** A record without warnings. */
+    public RunRecord(Phase phase, String milvus, String fromVersion, String targetVersion, List<StageRecord> stages,
+            String message, Instant startedAt, Optional<Instant> finishedAt, String runId) {
+        this(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, List.of());
+    }
+
+    public RunRecord withWarnings(List<String> w) {
+        return new RunRecord(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, w);
     }
 
     /** The phase of one stage. */
@@ -36,7 +49,7 @@ public record RunRecord(Phase phase, String milvus, String fromVersion, String t
     }
 
     public RunRecord withPhase(Phase p, String msg, Optional<Instant> finished) {
-        return new RunRecord(p, milvus, fromVersion, targetVersion, stages, msg, startedAt, finished, runId);
+        return new RunRecord(p, milvus, fromVersion, targetVersion, stages, msg, startedAt, finished, runId, warnings);
     }
 
     public Optional<StageRecord> stage(String name) {
@@ -46,6 +59,6 @@ public record RunRecord(Phase phase, String milvus, String fromVersion, String t
     public RunRecord withStage(StageRecord updated) {
         List<StageRecord> list = new ArrayList<>(stages);
         list.replaceAll(st -> st.name().equals(updated.name()) ? updated : st);
-        return new RunRecord(phase, milvus, fromVersion, targetVersion, list, message, startedAt, finishedAt, runId);
+        return new RunRecord(phase, milvus, fromVersion, targetVersion, list, message, startedAt, finishedAt, runId, warnings);
     }
 }

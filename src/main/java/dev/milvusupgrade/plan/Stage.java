@@ -32,7 +32,7 @@ public sealed interface Stage {
         } else {
             expected = EnumSet.of(Component.MIXCOORD, Component.DATANODE, Component.QUERYNODE,
                     Component.INDEXNODE, Component.PROXY);
-            if (s.streamingMode() || s.hasSpec(Component.STREAMINGNODE)) {
+            if (s.usesStreamingNode()) {
                 expected.add(Component.STREAMINGNODE);
             }
         }

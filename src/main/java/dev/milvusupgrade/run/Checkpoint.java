@@ -7,6 +7,8 @@ package dev.milvusupgrade.run;
 public enum Checkpoint {
     /** About to write the result annotation. */
     RECORD,
+    /** The plan is made and holds the Lease; no stage has been looked at again yet. */
+    PLANNED,
     /** The stage is recorded as Running, its patch not yet sent. */
     BEFORE_PATCH,
     /** The patch is in the spec, the wait has not started. */

@@ -15,6 +15,7 @@ import dev.milvusupgrade.plan.Intent;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.Plan;
 import dev.milvusupgrade.plan.Planner;
+import dev.milvusupgrade.plan.Progress;
 import dev.milvusupgrade.plan.Rejection;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.plan.RunRecord.StagePhase;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The one loop over phases: read the intent, read the cluster, plan, then for each stage apply,
@@ -40,12 +42,26 @@ import java.util.function.Consumer;
  */
 public final class Runner {
 
-    /** Knobs that are not part of the intent. */
-    public record Settings(Duration deadlockGrace, Duration progressEvery, Duration leaseDuration) {
+    /**
+     * Knobs that are not part of the intent.
+     *
+     * @param deadlockGrace how long the issue 446 signature must last before the run fails with it;
+     *     15m by default, since pulling a new streaming node's image can take minutes
+     * @param settle how long a complete stage must stay complete on a fresh read before it is recorded
+     *     Succeeded: 60s by default, one resync of a healthy instance by the operator (FACTS §8.10)
+     */
+    public record Settings(Duration deadlockGrace, Duration progressEvery, Duration leaseDuration, Duration settle) {
         public static Settings defaults() {
-            return new Settings(Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofSeconds(30));
+            return new Settings(Duration.ofMinutes(15), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60));
         }
     }
+
+    /**
+     * What a person should do after a success until the data checks exist: the operator's status says
+     * Healthy even while the proxies reject every write (milvus#47806, FACTS §8.13).
+     */
+    static final String CHECK_WRITES = "check that writes work (insert one row through the proxy and read it back); if they hang or fail"
+            + " with 'producer can only be created for RW channel' (milvus#47806), restart mixcoord, then the streaming nodes";
 
     /** What a run reports back to the command line. */
     public record Report(RunRecord record, Optional<Plan> plan) {
@@ -198,6 +214,7 @@ public final class Runner {
                     started, runId), Optional.empty());
         }
         ClusterSnapshot s = snapshot.get();
+        Instant readAt = now();
         Decision decision = Planner.plan(intent, s);
         if (decision instanceof Decision.Refuse refuse) {
             log.accept("refused: " + refuse.rejection().message());
@@ -216,12 +233,9 @@ public final class Runner {
                 // stages it started are its own; one it never started was done by someone else.
                 Instant end = now();
                 RunRecord r = unfinished.get();
-                List<StageRecord> stages = r.stages().stream().filter(st -> st.startedAt().isPresent())
-                        .map(st -> st.phase() == StagePhase.Succeeded ? st
-                                : new StageRecord(st.name(), st.image(), StagePhase.Succeeded, st.startedAt(), Optional.of(end)))
-                        .toList();
+                List<StageRecord> stages = finishUnobserved(r.stages(), st -> st.startedAt().isPresent(), s, readAt);
                 r = new RunRecord(Phase.Succeeded, r.milvus(), r.fromVersion(), r.targetVersion(), stages, "Milvus " + milvusRef
-                        + " upgraded from " + r.fromVersion() + " to " + r.targetVersion() + " (completion confirmed by a rerun)",
+                        + " upgraded from " + r.fromVersion() + " to " + r.targetVersion() + " (completion confirmed by a rerun); " + CHECK_WRITES,
                         r.startedAt(), Optional.of(end), runId);
                 return finish(execute, namespace, intentName, r, Optional.empty());
             }
@@ -240,7 +254,7 @@ public final class Runner {
         RunRecord record = new RunRecord(Phase.Running, milvusRef, plan.from().toString(), plan.target().toString(),
                 plan.stages().stream().map(st -> new StageRecord(st.name(), st.image().toString(), StagePhase.Pending,
                         Optional.<Instant>empty(), Optional.<Instant>empty())).toList(), "", started, Optional.empty(), runId);
-        record = resumedFrom(record, read.previous());
+        record = resumedFrom(record, read.previous(), s, readAt).withWarnings(plan.warnings());
         if (!execute) {
             return new Report(record.withPhase(Phase.Planned, planMessage(plan), Optional.of(now())), Optional.of(plan));
         }
@@ -251,10 +265,14 @@ public final class Runner {
         return new Report(execute(namespace, intentName, intent, plan, record, lock.get()), Optional.of(plan));
     }
 
-    private RunRecord execute(String namespace, String intentName, Intent intent, Plan plan, RunRecord record, RunLock lock) {
-        StageWaiter waiter = new StageWaiter(cluster.client(), clock, settings.deadlockGrace(), settings.progressEvery(), log);
+    private RunRecord execute(String namespace, String intentName, Intent planned, Plan plan, RunRecord record, RunLock lock) {
+        StageWaiter waiter = new StageWaiter(cluster.client(), clock, settings.deadlockGrace(), settings.progressEvery(), settings.settle(), log);
         String[] ref = plan.milvus().split("/", 2);
-        for (Stage stage : plan.stages()) {
+        checkpoints.reached(Checkpoint.PLANNED, "");
+        Intent intent = planned;
+        for (int i = 0; i < plan.stages().size(); i++) {
+            Stage stage = plan.stages().get(i);
+            String label = "stage " + (i + 1) + "/" + plan.stages().size() + " " + stage.name();
             try {
                 ClusterSnapshot s = cluster.read(ref[0], ref[1]).orElse(null);
                 if (s == null) {
@@ -269,13 +287,24 @@ public final class Runner {
                     return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, "the intent was changed during the run and is now"
                             + " invalid, so stage " + stage.name() + " was not started: " + bad.rejection().message(), Optional.of(now())));
                 }
-                if (((Checked.Ok<Intent>) current).value().paused()) {
+                Intent latest = ((Checked.Ok<Intent>) current).value();
+                if (latest.paused()) {
                     return recordEnd(namespace, intentName, record.withPhase(Phase.Paused, "paused by the intent before stage "
                             + stage.name() + "; set paused to false to continue", Optional.of(now())));
                 }
-                // The plan is re-derived before every stage: a spec reverted or changed since must not be built on.
+                Optional<String> retargeted = retargeted(intent, latest);
+                if (retargeted.isPresent()) {
+                    log.accept("intent changed during the run: " + retargeted.get() + "; stopping before stage " + stage.name());
+                    return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, "the intent changed during the run ("
+                            + retargeted.get() + "), so stage " + stage.name() + " was not started; fix: rerun to plan the new intent from"
+                            + " where the cluster is", Optional.of(now())));
+                }
+                intent = latest; // stageTimeout, notAfter and allowUnorderedRollout as they are now
+                // The plan is re-derived before every stage: a spec reverted or changed since must not be built on. A stage
+                // whose own patch is in the spec and which a fresh read shows complete is ours and done, whoever saw it finish.
                 Decision again = Planner.plan(intent, s);
-                if (!(again instanceof Decision.Staged fresh) || !fresh.plan().stages().get(0).equals(stage)) {
+                boolean next = again instanceof Decision.Staged fresh && fresh.plan().stages().get(0).equals(stage);
+                if (!next && !(stage.isApplied(s) && Progress.evaluate(stage, s) instanceof Progress.Done)) {
                     String why = again instanceof Decision.Refuse r ? r.rejection().message()
                             : "the cluster now needs " + (again instanceof Decision.Staged st ? "stage " + st.plan().stages().get(0).name() : "nothing");
                     return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, "Milvus " + plan.milvus() + " changed before stage "
@@ -304,11 +333,15 @@ public final class Runner {
                     s = patchOnce(intent, stage, s);
                     checkpoints.reached(Checkpoint.AFTER_PATCH, stage.name());
                 }
-                Outcome outcome = waiter.await(s, stage, intent.stageTimeout(), () -> checkpoints.reached(Checkpoint.MID_WAIT, stage.name()));
+                Outcome outcome = waiter.await(s, stage, label, intent.stageTimeout(), () -> checkpoints.reached(Checkpoint.MID_WAIT, stage.name()));
                 Instant end = now();
-                if (outcome instanceof Outcome.Completed) {
-                    log.accept("stage " + stage.name() + " succeeded in " + Intent.format(Duration.between(sr.startedAt().get(), end)));
-                    record = record.withStage(new StageRecord(sr.name(), sr.image(), StagePhase.Succeeded, sr.startedAt(), Optional.of(end)));
+                if (outcome instanceof Outcome.Completed done) {
+                    // When this run saw it complete; for a stage that finished while no run watched, what the operator reported.
+                    Instant finished = done.beforeWait() ? Progress.completedAt(done.snapshot(), stage.image().toString(), sr.startedAt(),
+                            done.observedAt()) : done.observedAt();
+                    finished = finished.truncatedTo(ChronoUnit.MILLIS);
+                    log.accept(label + " succeeded in " + Intent.format(Duration.between(sr.startedAt().get(), finished)));
+                    record = record.withStage(new StageRecord(sr.name(), sr.image(), StagePhase.Succeeded, sr.startedAt(), Optional.of(finished)));
                     save(namespace, intentName, record, stage.name());
                     events.emit(false, EventRecorder.STAGE_SUCCEEDED, "stage " + stage.name() + " succeeded: all components run " + stage.image(),
                             targets(namespace, intentName, plan.milvus()));
@@ -324,9 +357,32 @@ public final class Runner {
                 return recordEnd(namespace, intentName, refusedMidRun(record, stage, e));
             }
         }
+        String after = intents.read(namespace, intentName).map(r -> Intent.parse(r.data(), now()))
+                .filter(c -> c instanceof Checked.Ok<Intent>).map(c -> ((Checked.Ok<Intent>) c).value())
+                .flatMap(latest -> retargeted(planned, latest)).map(why -> "; the intent changed during the run (" + why + "): rerun for it")
+                .orElse("");
         return recordEnd(namespace, intentName, record.withPhase(Phase.Succeeded, "Milvus " + plan.milvus() + " upgraded from "
                 + plan.from() + " to " + plan.target() + " in " + plan.stages().size() + " stage(s); message queue " + plan.msgStreamType()
-                + " unchanged", Optional.of(now())));
+                + " unchanged" + after + "; " + CHECK_WRITES, Optional.of(now())));
+    }
+
+    /**
+     * A change of the intent that would make another plan (the target, the Milvus resource, the
+     * repository): the run stops before its next stage rather than silently finish the old one.
+     */
+    static Optional<String> retargeted(Intent was, Intent now) {
+        List<String> changed = new ArrayList<>();
+        if (!was.targetVersion().equals(now.targetVersion())) {
+            changed.add("targetVersion " + was.targetVersion() + " -> " + now.targetVersion());
+        }
+        if (!was.milvus().equals(now.milvus()) || !was.milvusNamespace().equals(now.milvusNamespace())) {
+            changed.add("milvus " + was.milvusNamespace().map(n -> n + "/").orElse("") + was.milvus() + " -> "
+                    + now.milvusNamespace().map(n -> n + "/").orElse("") + now.milvus());
+        }
+        if (!was.imageRepository().equals(now.imageRepository())) {
+            changed.add("imageRepository " + was.imageRepository().orElse("(current)") + " -> " + now.imageRepository().orElse("(current)"));
+        }
+        return changed.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", changed));
     }
 
     /**
@@ -389,28 +445,47 @@ public final class Runner {
      * A rerun of an unfinished run keeps its start time, its starting version and the stages it
      * already completed; the stages still to do come from the fresh plan.
      */
-    private static RunRecord resumedFrom(RunRecord fresh, Optional<RunRecord> previous) {
+    private static RunRecord resumedFrom(RunRecord fresh, Optional<RunRecord> previous, ClusterSnapshot s, Instant readAt) {
         if (previous.isEmpty() || previous.get().phase() == Phase.Succeeded || previous.get().phase() == Phase.NoOp
                 || !startedAnyStage(previous.get())
                 || !previous.get().milvus().equals(fresh.milvus()) || !previous.get().targetVersion().equals(fresh.targetVersion())) {
             return fresh;
         }
         RunRecord old = previous.get();
-        List<StageRecord> stages = new ArrayList<>();
-        for (StageRecord o : old.stages()) {
-            // A recorded stage that the fresh plan no longer needs is done: the cluster shows it.
-            if (fresh.stage(o.name()).isEmpty() && o.startedAt().isPresent()) {
-                stages.add(o.phase() == StagePhase.Succeeded ? o
-                        : new StageRecord(o.name(), o.image(), StagePhase.Succeeded, o.startedAt(), Optional.of(fresh.startedAt())));
-            }
-        }
+        // A recorded stage that the fresh plan no longer needs is done: the cluster shows it.
+        List<StageRecord> stages = new ArrayList<>(finishUnobserved(old.stages(), o -> fresh.stage(o.name()).isEmpty() && o.startedAt().isPresent(),
+                s, readAt));
         for (StageRecord f : fresh.stages()) {
             stages.add(old.stage(f.name()).filter(o -> o.image().equals(f.image()) && o.startedAt().isPresent())
                     .map(o -> new StageRecord(o.name(), o.image(), StagePhase.Pending, o.startedAt(), Optional.<Instant>empty()))
                     .orElse(f));
         }
         return new RunRecord(fresh.phase(), fresh.milvus(), old.fromVersion().isEmpty() ? fresh.fromVersion() : old.fromVersion(),
-                fresh.targetVersion(), stages, fresh.message(), old.startedAt(), fresh.finishedAt(), fresh.runId());
+                fresh.targetVersion(), stages, fresh.message(), old.startedAt(), fresh.finishedAt(), fresh.runId(), fresh.warnings());
+    }
+
+    /**
+     * Marks Succeeded the stages a fresh read shows done that no run saw finish. Their finishedAt is
+     * the operator's own time where it has one (MilvusUpdated turning True on that image), else the
+     * start of the stage that followed (the run that started it saw this one done), else the read.
+     */
+    private static List<StageRecord> finishUnobserved(List<StageRecord> recorded, Predicate<StageRecord> done, ClusterSnapshot s,
+            Instant readAt) {
+        List<StageRecord> out = new ArrayList<>();
+        for (int i = 0; i < recorded.size(); i++) {
+            StageRecord st = recorded.get(i);
+            if (!done.test(st)) {
+                continue;
+            }
+            if (st.phase() == StagePhase.Succeeded) {
+                out.add(st);
+                continue;
+            }
+            Instant observed = i + 1 < recorded.size() ? recorded.get(i + 1).startedAt().orElse(readAt) : readAt;
+            Instant finished = Progress.completedAt(s, st.image(), st.startedAt(), observed).truncatedTo(ChronoUnit.MILLIS);
+            out.add(new StageRecord(st.name(), st.image(), StagePhase.Succeeded, st.startedAt(), Optional.of(finished)));
+        }
+        return out;
     }
 
     /** A record of a run that changed something: a dry run or one paused or deferred before its first stage did not. */

@@ -6,12 +6,14 @@ import dev.milvusupgrade.plan.ClusterSnapshot;
 import dev.milvusupgrade.plan.ImageRef;
 import dev.milvusupgrade.plan.Stage;
 import dev.milvusupgrade.plan.Version;
+import dev.milvusupgrade.run.FaultInjectingDispatcher;
 import dev.milvusupgrade.sim.EmbeddedApiServer;
 import dev.milvusupgrade.testing.Await;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.FieldsV1;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.mockwebserver.http.MockResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +33,8 @@ class StageWaiterTest {
     private static final String NEW = "milvusdb/milvus:v2.6.4";
     private static final Stage STAGE = new Stage.ImageStage(ImageRef.parse(NEW).orElseThrow(), Version.parse("v2.6.4").orElseThrow());
 
-    private final EmbeddedApiServer api = new EmbeddedApiServer();
+    private FaultInjectingDispatcher faults;
+    private final EmbeddedApiServer api = new EmbeddedApiServer(d -> faults = new FaultInjectingDispatcher(d));
     private final KubernetesClient client = api.client();
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
 
@@ -49,6 +52,9 @@ class StageWaiterTest {
         boolean updated = components.values().stream().allMatch(c -> NEW.equals(((Map<?, ?>) c).get("image")));
         return new LinkedHashMap<>(Map.of("status", "Healthy", "observedGeneration", observedGeneration, "currentImage", currentImage,
                 "conditions", List.of(
+                        Map.of("type", "EtcdReady", "status", "True", "reason", "EtcdReady"),
+                        Map.of("type", "StorageReady", "status", "True", "reason", "StorageReady"),
+                        Map.of("type", "MsgStreamReady", "status", "True", "reason", "MsgStreamReady"),
                         Map.of("type", "MilvusReady", "status", "True", "reason", "ReasonMilvusHealthy"),
                         Map.of("type", "MilvusUpdated", "status", updated ? "True" : "False", "reason", updated ? "MilvusComponentsUpdated" : "MilvusUpgradingImage")),
                 "componentsDeployStatus", components));
@@ -83,8 +89,12 @@ class StageWaiterTest {
         return new ClusterGateway(client).read("ns", "my-release").orElseThrow();
     }
 
+    private StageWaiter settling(Duration settle) {
+        return new StageWaiter(client, Clock.systemUTC(), Duration.ofMinutes(5), Duration.ofSeconds(10), settle, log::add);
+    }
+
     private StageWaiter waiter(Duration deadlockGrace) {
-        return new StageWaiter(client, Clock.systemUTC(), deadlockGrace, Duration.ofSeconds(10), log::add);
+        return new StageWaiter(client, Clock.systemUTC(), deadlockGrace, Duration.ofSeconds(10), Duration.ZERO, log::add);
     }
 
     private long generation() {
@@ -98,7 +108,7 @@ class StageWaiterTest {
         setStatus(status(generation - 1, NEW, all(NEW)));
 
         CompletableFuture<StageWaiter.Outcome> wait = CompletableFuture.supplyAsync(() -> waiter(Duration.ofMinutes(5)).await(snapshot(), STAGE, Duration.ofSeconds(30)));
-        Await.until(Duration.ofSeconds(10), "the waiter to report the generation gap", () -> log.stream().anyMatch(l -> l.contains("has not observed generation")));
+        Await.until(Duration.ofSeconds(10), "the waiter to report the generation gap", () -> log.stream().anyMatch(l -> l.contains("operator: has not seen the change yet")));
         assertThat(wait).isNotDone();
 
         setStatus(status(generation, NEW, all(NEW)));
@@ -112,7 +122,7 @@ class StageWaiterTest {
         comps.put("proxy", component(OLD, true));
         create(status(0, OLD, comps));
         setStatus(status(generation(), OLD, comps));
-        StageWaiter waiter = new StageWaiter(client, Clock.systemUTC(), Duration.ofMinutes(5), Duration.ofSeconds(1), log::add);
+        StageWaiter waiter = new StageWaiter(client, Clock.systemUTC(), Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ZERO, log::add);
 
         long started = System.nanoTime();
         StageWaiter.Outcome outcome = waiter.await(snapshot(), STAGE, Duration.ofMillis(3500));
@@ -121,7 +131,8 @@ class StageWaiterTest {
         assertThat(outcome).isInstanceOf(StageWaiter.Outcome.TimedOut.class);
         // Nothing changed with a 1 s interval: the first line, then at most one a second, all alike.
         assertThat(log).allMatch(l -> l.equals(log.get(0))).hasSizeGreaterThanOrEqualTo(2).hasSizeLessThanOrEqualTo((int) seconds + 2);
-        assertThat(log.get(0)).startsWith("stage 2.6.4 waiting: proxy on " + OLD + " (1/1 ready)");
+        assertThat(log.get(0)).isEqualTo("stage 2.6.4: 4/5 components on v2.6.4 and ready; waiting for proxy (old image);"
+                + " operator: MilvusUpdated False/MilvusUpgradingImage").hasSizeLessThan(200);
     }
 
     @Test
@@ -172,6 +183,71 @@ class StageWaiterTest {
         assertThat(outcome).isInstanceOf(StageWaiter.Outcome.Deadlocked.class);
         assertThat(((StageWaiter.Outcome.Deadlocked) outcome).message()).contains("milvus-operator issue 446")
                 .contains("streamingnode on " + NEW).contains("mixcoord is still on " + OLD)
-                .contains("fix: set spec.components.imageUpdateMode to all").contains("rerun to wait for " + NEW);
+                .contains("fix: stop writes to Milvus, set spec.components.imageUpdateMode to all").contains("bad resolver state")
+                .contains("milvus#42492").contains("rerun to wait for " + NEW);
+    }
+
+    @Test
+    void an_informers_first_list_that_still_shows_the_old_image_is_not_drift() throws Exception {
+        create(status(0, NEW, all(NEW)));
+        setStatus(status(generation(), NEW, all(NEW)));
+        GenericKubernetesResource stale = client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace("ns").withName("my-release").get();
+        stale.setAdditionalProperty("spec", Map.of("mode", "cluster", "components", Map.of("image", OLD, "mixCoord", Map.of("replicas", 1))));
+        String list = client.getKubernetesSerialization().asJson(Map.of("apiVersion", MilvusApi.API_VERSION, "kind", "MilvusList",
+                "metadata", Map.of("resourceVersion", stale.getMetadata().getResourceVersion()), "items", List.of(stale)));
+        // A watch cache that has not seen the patch yet answers the informer's first (resourceVersion=0) list (FACTS §8.9).
+        faults.inject(new FaultInjectingDispatcher.Fault("stale first list", r -> "GET".equals(r.getMethod())
+                && r.getPath().contains("/milvuses") && !r.getPath().contains("watch=true") && r.getPath().contains("resourceVersion=0"), 1,
+                () -> new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json").setBody(list)));
+        // and the watch that follows has nothing newer to say (the mock server would otherwise replay the current object).
+        faults.inject(new FaultInjectingDispatcher.Fault("quiet watch", FaultInjectingDispatcher.watchOf("/milvuses"), 1,
+                FaultInjectingDispatcher::silentWatch));
+
+        StageWaiter.Outcome outcome = waiter(Duration.ofMinutes(5)).await(snapshot(), STAGE, Duration.ofSeconds(10));
+
+        assertThat(faults.fired("stale first list")).isEqualTo(1);
+        assertThat(outcome).isInstanceOf(StageWaiter.Outcome.Completed.class);
+    }
+
+    @Test
+    void a_complete_stage_must_stay_complete_for_the_settle_period() throws Exception {
+        create(status(0, NEW, all(NEW)));
+        long generation = generation();
+        setStatus(status(generation, NEW, all(NEW)));
+
+        CompletableFuture<StageWaiter.Outcome> wait = CompletableFuture.supplyAsync(() -> settling(Duration.ofSeconds(2))
+                .await(snapshot(), STAGE, Duration.ofSeconds(30)));
+        Await.until(Duration.ofSeconds(10), "the waiter to see the stage complete", () -> log.stream().anyMatch(l -> l.contains("confirming again in 2s")));
+        // The operator's next status write takes it back: a component is behind again (a pod replaced, terminating pods).
+        Map<String, Object> comps = all(NEW);
+        comps.put("querynode", component(NEW, false));
+        setStatus(status(generation, NEW, comps));
+        Await.until(Duration.ofSeconds(10), "the waiter to notice", () -> log.stream().anyMatch(l -> l.contains("no longer complete")));
+        assertThat(wait).isNotDone();
+
+        setStatus(status(generation, NEW, all(NEW)));
+
+        StageWaiter.Outcome outcome = wait.get(15, TimeUnit.SECONDS);
+        assertThat(outcome).isInstanceOf(StageWaiter.Outcome.Completed.class);
+        StageWaiter.Outcome.Completed done = (StageWaiter.Outcome.Completed) outcome;
+        assertThat(done.beforeWait()).isFalse();
+        assertThat(log.stream().filter(l -> l.contains("confirming again")).count()).isEqualTo(2);
+    }
+
+    @Test
+    void a_dependency_that_is_not_ready_is_named_in_the_progress_line_and_the_timeout() {
+        Map<String, Object> comps = all(NEW);
+        comps.put("proxy", component(OLD, true));
+        create(status(0, OLD, comps));
+        Map<String, Object> st = status(generation(), OLD, comps);
+        List<Object> conditions = new ArrayList<>((List<?>) st.get("conditions"));
+        conditions.set(2, Map.of("type", "MsgStreamReady", "status", "False", "reason", "MsgStreamNotReady", "message", "dial tcp: connection refused"));
+        st.put("conditions", conditions);
+        setStatus(st);
+
+        StageWaiter.Outcome outcome = waiter(Duration.ofMinutes(5)).await(snapshot(), STAGE, Duration.ofSeconds(1));
+
+        assertThat(log.get(0)).contains("operator: MsgStreamReady False/MsgStreamNotReady (rolls nothing until it is True)");
+        assertThat(((StageWaiter.Outcome.TimedOut) outcome).message()).contains("MsgStreamReady False/MsgStreamNotReady: dial tcp: connection refused");
     }
 }

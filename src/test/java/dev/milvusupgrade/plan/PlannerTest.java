@@ -118,9 +118,9 @@ class PlannerTest {
         java.util.Set<Component> withMix = java.util.EnumSet.copyOf(FOUR_COORDS);
         withMix.add(Component.MIXCOORD);
         ClusterSnapshot s = new ClusterSnapshot(four.namespace(), four.name(), four.resourceVersion(), 5, "cluster", "milvusdb/milvus:v2.5.16",
-                Optional.empty(), withMix, false, "pulsar", false, Optional.empty(),
+                Optional.empty(), withMix, Optional.empty(), "pulsar", false, Optional.empty(),
                 Snapshots.status(four, "Healthy", new Condition("True", "", ""), new Condition("False", "MilvusUpgradingImage", ""),
-                        "milvusdb/milvus:v2.5.4", "", Snapshots.components(four)), four.deployments(), four.operator());
+                        "milvusdb/milvus:v2.5.4", "", Snapshots.components(four)), four.deployments(), four.operator(), four.settings());
         Plan plan = staged(Planner.plan(intent("v2.6.4"), s));
         assertThat(plan.stages()).extracting(Stage::name).containsExactly("mixcoord-2.5.16", "2.6.4");
         assertThat(plan.stages().get(0).isApplied(s)).isTrue();

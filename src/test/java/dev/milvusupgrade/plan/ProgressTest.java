@@ -54,7 +54,7 @@ class ProgressTest {
                 "status".equals(which) ? "Unhealthy" : "Healthy", st.observedGeneration(),
                 "ready".equals(which) ? new Condition("False", "MilvusComponentNotHealthy", "") : st.ready(),
                 "updated".equals(which) ? new Condition("False", "MilvusUpgradingImage", "") : st.updated(),
-                "currentImage".equals(which) ? OLD : NEW, "", st.components()));
+                "currentImage".equals(which) ? OLD : NEW, "", st.components(), st.dependencies()));
         assertThat(behind(Progress.evaluate(TARGET, s))).containsExactly(expected);
     }
 
@@ -79,7 +79,7 @@ class ProgressTest {
         List<ComponentDeployment> deps = new ArrayList<>(ok.deployments());
         deps.add(new ComponentDeployment("my-release-milvus-rootcoord", Component.ROOTCOORD, "milvusdb/milvus:v2.5.4", 1, 1));
         ClusterSnapshot s = new ClusterSnapshot(ok.namespace(), ok.name(), ok.resourceVersion(), ok.generation(), ok.mode(), ok.image(),
-                ok.specVersion(), comps, false, "pulsar", false, Optional.empty(), ok.status(), deps, ok.operator());
+                ok.specVersion(), comps, Optional.empty(), "pulsar", false, Optional.empty(), ok.status(), deps, ok.operator(), ok.settings());
         assertThat(behind(Progress.evaluate(BRIDGE, s))).containsExactly("Deployment my-release-milvus-rootcoord still present",
                 "separate coordinators still in the spec (operator cleanup pending)");
     }
@@ -90,7 +90,8 @@ class ProgressTest {
         comps.add(Component.INDEXNODE);
         ClusterSnapshot ok = healthy(NEW, MIXCOORD_26);
         ClusterSnapshot s = new ClusterSnapshot(ok.namespace(), ok.name(), ok.resourceVersion(), ok.generation(), ok.mode(), ok.image(),
-                ok.specVersion(), comps, true, "pulsar", false, Optional.empty(), ok.status(), ok.deployments(), ok.operator());
+                ok.specVersion(), comps, Optional.of(true), "pulsar", false, Optional.empty(), ok.status(), ok.deployments(), ok.operator(),
+                ok.settings());
         assertThat(behind(Progress.evaluate(TARGET, s))).containsExactly("indexNode still in the spec (operator cleanup pending)");
     }
 
@@ -98,8 +99,8 @@ class ProgressTest {
     void an_image_the_stage_did_not_write_is_drift_with_its_manager() {
         ClusterSnapshot ok = healthy(OLD, Snapshots.MIXCOORD_25);
         ClusterSnapshot s = new ClusterSnapshot(ok.namespace(), ok.name(), ok.resourceVersion(), ok.generation(), ok.mode(), OLD,
-                ok.specVersion(), ok.specComponents(), false, "pulsar", false, Optional.of("argocd-controller (Update)"), ok.status(),
-                ok.deployments(), ok.operator());
+                ok.specVersion(), ok.specComponents(), Optional.empty(), "pulsar", false, Optional.of("argocd-controller (Update)"), ok.status(),
+                ok.deployments(), ok.operator(), ok.settings());
         assertThat(Progress.evaluate(TARGET, s)).isEqualTo(new Progress.Drifted(OLD, Optional.of("argocd-controller (Update)")));
     }
 

@@ -77,6 +77,12 @@ public final class FaultInjectingDispatcher extends Dispatcher {
         });
     }
 
+    /** An established watch that sends nothing, as one started from a resourceVersion with nothing new after it. */
+    public static MockResponse silentWatch() {
+        return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
+        });
+    }
+
     /** An established watch that the server drops without a word. */
     public static MockResponse droppedWatch() {
         return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {

@@ -140,14 +140,21 @@ class OperationsTest {
             assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(30));
             assertThat(report.record().message()).contains("deadlocked as in milvus-operator issue 446")
                     .contains("streamingnode on milvusdb/milvus:v2.6.4").contains("mixcoord is still on milvusdb/milvus:v2.5.16")
-                    .contains("fix: set spec.components.imageUpdateMode to all");
+                    .contains("fix: stop writes to Milvus, set spec.components.imageUpdateMode to all").contains("bad resolver state")
+                    .contains("milvus#42492");
 
             // The remedy, applied by a person; the rerun then only waits for the stage it had started.
             c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ScenarioCluster.NS).withName(ScenarioCluster.RELEASE)
                     .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"components\":{\"imageUpdateMode\":\"all\"}}}");
+            // Without the intent's consent to an unordered rollout the rerun refuses and patches nothing (the operator,
+            // now rolling every component at once, keeps writing the resource meanwhile).
+            assertThat(c.run().exitCode()).isEqualTo(2);
+            assertThat(c.ourMilvusPatches()).hasSize(1);
+            c.editIntent("allowUnorderedRollout", "true");
             Runner.Report rerun = c.run();
 
             assertThat(rerun.record().phase()).as(String.join("\n", c.log)).isEqualTo(Phase.Succeeded);
+            assertThat(rerun.record().warnings()).anyMatch(w -> w.contains("imageUpdateMode is all"));
             assertThat(c.ourMilvusPatches()).hasSize(1);
         }
     }
@@ -164,7 +171,8 @@ class OperationsTest {
             assertThat(events(c, "ConfigMap")).filteredOn(e -> e.getReason().equals(EventRecorder.UPGRADE_SUCCEEDED)).singleElement()
                     .satisfies(e -> {
                         assertThat(e.getType()).isEqualTo("Normal");
-                        assertThat(e.getMessage()).isEqualTo("Milvus milvus/my-release upgraded from v2.5.16 to v2.6.4 in 1 stage(s); message queue pulsar unchanged");
+                        assertThat(e.getMessage()).isEqualTo("Milvus milvus/my-release upgraded from v2.5.16 to v2.6.4 in 1 stage(s);"
+                                + " message queue pulsar unchanged; " + Runner.CHECK_WRITES);
                         assertThat(e.getInvolvedObject().getName()).isEqualTo(ScenarioCluster.INTENT);
                         assertThat(e.getSource().getComponent()).isEqualTo("milvus-upgrade");
                     });

@@ -42,7 +42,8 @@ public final class ScenarioCluster implements AutoCloseable {
     private final KubernetesClient operatorClient;
     public final SimulatedMilvusOperator operator;
     public final List<String> log = new ArrayList<>();
-    public Runner.Settings settings = new Runner.Settings(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(5));
+    public Runner.Settings settings = new Runner.Settings(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(5),
+            Duration.ofMillis(200));
 
     public ScenarioCluster(SimulatorOptions options) {
         // Faults sit outside the recorder: the recorder sees only what reached the CRUD store.

@@ -65,7 +65,7 @@ class UpgradeScenarioTest {
                             + d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
                     .containsExactlyInAnyOrder("my-release-milvus-querynode-0 1 milvusdb/milvus:v2.6.4",
                             "my-release-milvus-querynode-1 0 milvusdb/milvus:v2.5.16");
-            assertThat(c.log).anyMatch(l -> l.contains("querynode rolling")).noneMatch(l -> l.contains("querynode failed"));
+            assertThat(c.log).anyMatch(l -> l.contains("querynode rolling (")).noneMatch(l -> l.contains("querynode failed"));
         }
     }
 
