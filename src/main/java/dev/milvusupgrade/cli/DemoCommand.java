@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
  * Runs the real {@code run} logic against an in-process API server holding a simulated 2.5 cluster
  * with four coordinators and a simulated Milvus Operator. Nothing outside this process is touched.
  */
-@Command(name = "demo", description = "Runs a full staged upgrade against an embedded simulated cluster; no cluster needed.")
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Runs a full staged upgrade against an embedded simulated cluster; no cluster needed.")
 public class DemoCommand implements Callable<Integer> {
 
     static final String NAMESPACE = "milvus";

@@ -10,7 +10,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-@Command(name = "plan", description = "Reads the intent and the cluster, prints preflight findings and the staged plan. Never writes.")
+@Command(name = "plan", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Reads the intent and the cluster, prints preflight findings and the staged plan. Never writes.")
 public class PlanCommand implements Callable<Integer> {
 
     @Mixin

@@ -9,7 +9,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-@Command(name = "run", description = "Reads the intent, preflights, plans, executes stage by stage and records the result.")
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Reads the intent, preflights, plans, executes stage by stage and records the result.")
 public class RunCommand implements Callable<Integer> {
 
     @Mixin

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "status", description = "Prints the recorded result of the intent. Never writes.")
+@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Prints the recorded result of the intent. Never writes.")
 public class StatusCommand implements Callable<Integer> {
 
     @Mixin

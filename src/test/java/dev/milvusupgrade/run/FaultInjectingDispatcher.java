@@ -6,6 +6,7 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.mockwebserver.http.Response;
 import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,9 +25,14 @@ public final class FaultInjectingDispatcher extends Dispatcher {
     public record Fault(String name, Predicate<RecordedRequest> when, int times, Supplier<MockResponse> answer) {
     }
 
+    /** A request a fault's condition matched: when the server got it, and whether the fault answered it. */
+    public record Match(Instant at, boolean faulted) {
+    }
+
     private final Dispatcher delegate;
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicInteger> fired = new ConcurrentHashMap<>();
+    private final Map<String, List<Match>> matches = new ConcurrentHashMap<>();
 
     public FaultInjectingDispatcher(Dispatcher delegate) {
         this.delegate = delegate;
@@ -35,6 +41,7 @@ public final class FaultInjectingDispatcher extends Dispatcher {
     public FaultInjectingDispatcher inject(Fault fault) {
         faults.add(fault);
         fired.put(fault.name(), new AtomicInteger());
+        matches.put(fault.name(), new CopyOnWriteArrayList<>());
         return this;
     }
 
@@ -43,11 +50,24 @@ public final class FaultInjectingDispatcher extends Dispatcher {
         return fired.getOrDefault(name, new AtomicInteger()).get();
     }
 
+    /**
+     * Every request the named fault's condition matched, in order of arrival, the ones it answered
+     * and the ones it let through once it had fired its number of times.
+     */
+    public List<Match> matches(String name) {
+        return List.copyOf(matches.getOrDefault(name, List.of()));
+    }
+
     @Override
     public MockResponse dispatch(RecordedRequest request) {
         for (Fault f : faults) {
+            if (!f.when().test(request)) {
+                continue;
+            }
             AtomicInteger n = fired.get(f.name());
-            if (f.when().test(request) && n.get() < f.times() && n.incrementAndGet() <= f.times()) {
+            boolean fire = n.get() < f.times() && n.incrementAndGet() <= f.times();
+            matches.get(f.name()).add(new Match(Instant.now(), fire));
+            if (fire) {
                 return f.answer().get();
             }
         }

@@ -3,6 +3,7 @@ package dev.milvusupgrade.run;
 import dev.milvusupgrade.k8s.MilvusApi;
 import dev.milvusupgrade.k8s.ClusterGateway;
 import dev.milvusupgrade.k8s.RecordCodec;
+import dev.milvusupgrade.k8s.RetryAfter;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.sim.EmbeddedApiServer;
 import dev.milvusupgrade.sim.SimulatedCluster;
@@ -49,7 +50,9 @@ public final class ScenarioCluster implements AutoCloseable {
         // Faults sit outside the recorder: the recorder sees only what reached the CRUD store.
         api = new EmbeddedApiServer(d -> faults = new FaultInjectingDispatcher(recorder = new RecordingDispatcher(d)));
         client = api.client();
-        toolClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(TOOL_AGENT).build()).build();
+        // Built as the command line's client is (ClientProducer): with the Retry-After workaround.
+        toolClient = RetryAfter.apply(new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(TOOL_AGENT).build())).build();
         operatorClient = api.newClient();
         operator = new SimulatedMilvusOperator(operatorClient, options);
         operator.start();
