@@ -1,6 +1,7 @@
 package dev.milvusupgrade.plan;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -151,7 +152,9 @@ public sealed interface Progress {
     static Instant completedAt(ClusterSnapshot s, String image, Optional<Instant> startedAt, Instant observed) {
         ClusterSnapshot.Condition updated = s.status().updated();
         return updated.since().filter(since -> updated.isTrue() && image.equals(s.status().currentImage())
-                && !since.isAfter(observed) && startedAt.map(st -> !since.isBefore(st)).orElse(true)).orElse(observed);
+                // lastTransitionTime has whole seconds: a stage started at 12:00:00.400 can finish "at" 12:00:00.
+                && !since.isAfter(observed) && startedAt.map(st -> !since.isBefore(st.truncatedTo(ChronoUnit.SECONDS))).orElse(true))
+                .orElse(observed);
     }
 
     private static String cleanupWords(List<String> cleanup) {
