@@ -27,21 +27,35 @@ public final class SimulatedCluster {
      */
     public static GenericKubernetesResource seedMilvus(KubernetesClient client, String namespace, String name, String image, Layout layout,
             String msgStreamType, Duration timeout) {
+        return seedMilvus(client, milvusResource(namespace, name, image, layout, msgStreamType), timeout);
+    }
+
+    /**
+     * The cluster-mode Milvus resource {@link #seedMilvus(KubernetesClient, String, String, String, Layout, String, Duration)}
+     * creates, not yet created: its {@code spec} and {@code spec.components} maps are mutable, so a test can add fields
+     * (say {@code rollingMode: 3} or {@code streamingMode: false}) and pass it to
+     * {@link #seedMilvus(KubernetesClient, GenericKubernetesResource, Duration)}.
+     */
+    public static GenericKubernetesResource milvusResource(String namespace, String name, String image, Layout layout, String msgStreamType) {
         Map<String, Object> components = new LinkedHashMap<>();
         components.put("image", image);
         if (layout == Layout.FOUR_COORDS) {
             for (String c : List.of("rootCoord", "dataCoord", "queryCoord", "indexCoord")) {
-                components.put(c, Map.of("replicas", 1));
+                components.put(c, new LinkedHashMap<>(Map.of("replicas", 1)));
             }
         } else {
-            components.put("mixCoord", Map.of("replicas", 1));
+            components.put("mixCoord", new LinkedHashMap<>(Map.of("replicas", 1)));
         }
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("mode", "cluster");
+        spec.put("components", components);
+        spec.put("dependencies", new LinkedHashMap<>(Map.of("msgStreamType", msgStreamType)));
         GenericKubernetesResource m = new GenericKubernetesResource();
         m.setApiVersion(MilvusApi.API_VERSION);
         m.setKind(MilvusApi.KIND);
         m.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).withAnnotations(new LinkedHashMap<>()).build());
-        m.setAdditionalProperty("spec", Map.of("mode", "cluster", "components", components, "dependencies", Map.of("msgStreamType", msgStreamType)));
-        return seedMilvus(client, m, timeout);
+        m.setAdditionalProperty("spec", spec);
+        return m;
     }
 
     /**
@@ -58,8 +72,10 @@ public final class SimulatedCluster {
             Map<?, ?> status = now.getAdditionalProperties().get("status") instanceof Map<?, ?> s ? s : Map.of();
             Map<?, ?> spec = now.getAdditionalProperties().get("spec") instanceof Map<?, ?> s ? s : Map.of();
             Object image = spec.get("components") instanceof Map<?, ?> c ? c.get("image") : null;
-            if ("Healthy".equals(status.get("status")) && image != null && image.equals(status.get("currentImage"))
-                    && now.getMetadata().getGeneration().equals(((Number) status.get("observedGeneration")).longValue())) {
+            // An operator older than 1.3.0 never writes currentImage (FACTS.md §8.8): MilvusUpdated True stands for it there.
+            boolean onImage = image != null && (status.containsKey("currentImage") ? image.equals(status.get("currentImage")) : updated(status));
+            if ("Healthy".equals(status.get("status")) && onImage && status.get("observedGeneration") instanceof Number observed
+                    && now.getMetadata().getGeneration().equals(observed.longValue())) {
                 return now;
             }
             if (System.nanoTime() > deadline) {
@@ -70,18 +86,35 @@ public final class SimulatedCluster {
         }
     }
 
+    private static boolean updated(Map<?, ?> status) {
+        return status.get("conditions") instanceof List<?> conditions && conditions.stream().anyMatch(c -> c instanceof Map<?, ?> m
+                && "MilvusUpdated".equals(m.get("type")) && "True".equals(m.get("status")));
+    }
+
     /** The operator's own Deployment as the documented Helm install creates it. */
     public static void seedOperatorDeployment(KubernetesClient client, String version) {
+        seedOperatorDeployment(client, version, "v" + version);
+    }
+
+    /**
+     * The operator's own Deployment with a chart whose {@code app.kubernetes.io/version} (and {@code helm.sh/chart})
+     * say {@code labelVersion} while the {@code manager} container runs {@code milvusdb/milvus-operator:<imageTag>}:
+     * the label is the chart's AppVersion, the running tag is {@code image.tag | default AppVersion}, so the two can
+     * disagree after {@code helm upgrade --reuse-values} or with a mirrored image (FACTS.md §8.8;
+     * charts/milvus-operator/templates/_helpers.tpl, templates/deployment.yaml). {@code imageTag} is used as given:
+     * {@code "v1.2.8"}, or {@code "1.3.8"} as the chart renders an empty {@code image.tag}.
+     */
+    public static void seedOperatorDeployment(KubernetesClient client, String labelVersion, String imageTag) {
         Map<String, String> labels = Map.of("app.kubernetes.io/name", "milvus-operator", "app.kubernetes.io/instance", "milvus-operator");
         Map<String, String> all = new LinkedHashMap<>(labels);
-        all.put(MilvusApi.LABEL_VERSION, version);
+        all.put(MilvusApi.LABEL_VERSION, labelVersion);
         all.put("app.kubernetes.io/managed-by", "Helm");
-        all.put("helm.sh/chart", "milvus-operator-" + version);
+        all.put("helm.sh/chart", "milvus-operator-" + labelVersion);
         client.apps().deployments().inNamespace(MilvusApi.OPERATOR_NAMESPACE).resource(new DeploymentBuilder()
                 .withNewMetadata().withName(MilvusApi.OPERATOR_DEPLOYMENT).withNamespace(MilvusApi.OPERATOR_NAMESPACE).withLabels(all).endMetadata()
                 .withNewSpec().withReplicas(1).withNewSelector().withMatchLabels(labels).endSelector()
                 .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
-                .withNewSpec().addNewContainer().withName("manager").withImage("milvusdb/milvus-operator:v" + version)
+                .withNewSpec().addNewContainer().withName("manager").withImage("milvusdb/milvus-operator:" + imageTag)
                 .withArgs("-namespace", MilvusApi.OPERATOR_NAMESPACE, "-name", MilvusApi.OPERATOR_DEPLOYMENT).endContainer().endSpec()
                 .endTemplate().endSpec().build()).createOr(existing -> existing.update());
     }

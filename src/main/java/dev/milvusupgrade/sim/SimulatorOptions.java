@@ -1,6 +1,8 @@
 package dev.milvusupgrade.sim;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -11,45 +13,94 @@ import java.util.Set;
  * @param componentDelays per component (lowercase status key, e.g. {@code proxy}) rollout time
  * @param stuckComponents components whose rollout never completes
  * @param deadlock446 reproduce milvus-operator issue 446 on the 2.5 to 2.6 step
- * @param operatorVersion the version the operator Deployment reports; 1.3.8 and later prune stale status keys
+ * @param operatorVersion the version the operator Deployment reports; 1.3.8 and later prune stale status keys;
+ *        below 1.3.0 (e.g. 1.2.8) there is no currentImage, no cleanup and no 2.6 component list (FACTS.md §8.8)
  * @param stuckTerminating components whose replaced pods never finish terminating (milvus#42732, #42498)
+ * @param dependenciesDown dependency conditions ({@code EtcdReady}, {@code StorageReady}, {@code MsgStreamReady})
+ *        the operator finds not ready from the start, with the reason and message it writes (FACTS.md §8.5)
  */
 public record SimulatorOptions(Duration stepDelay, Map<String, Duration> componentDelays, Set<String> stuckComponents,
-        boolean deadlock446, String operatorVersion, Set<String> stuckTerminating) {
+        boolean deadlock446, String operatorVersion, Set<String> stuckTerminating, Map<String, Dependency> dependenciesDown) {
+
+    /** The three conditions ReconcileMilvus waits for (pkg/controllers/utils.go IsDependencyReady). */
+    public static final List<String> DEPENDENCY_CONDITIONS = List.of("EtcdReady", "StorageReady", "MsgStreamReady");
+
+    /**
+     * A dependency condition written False. Real pairs (operator source): EtcdReady {@code EtcdNotReady} /
+     * {@code "All etcd endpoints are unhealthy:[<endpoint>:<error>]"} (conditions.go GetEtcdCondition); StorageReady
+     * {@code ClientError} / the client's error text, or {@code SecretNotExist} / {@code "Secret not exist"}
+     * (conditions.go GetMinioCondition); MsgStreamReady {@code ConnectionFailed} or {@code CreateClientFailed} / the
+     * Pulsar client's error (pkg/external/pulsar.go), {@code MsgStreamNotReady} / the Kafka check's error
+     * (conditions.go GetKafkaCondition).
+     *
+     * @param reason the condition's reason
+     * @param message the condition's message
+     */
+    public record Dependency(String reason, String message) {
+    }
 
     public SimulatorOptions {
         componentDelays = Map.copyOf(componentDelays);
         stuckComponents = Set.copyOf(stuckComponents);
         stuckTerminating = Set.copyOf(stuckTerminating);
+        dependenciesDown = Map.copyOf(dependenciesDown);
+        for (String condition : dependenciesDown.keySet()) {
+            checkCondition(condition);
+        }
+    }
+
+    /** The options as they were before dependency conditions could be set: every dependency ready. */
+    public SimulatorOptions(Duration stepDelay, Map<String, Duration> componentDelays, Set<String> stuckComponents,
+            boolean deadlock446, String operatorVersion, Set<String> stuckTerminating) {
+        this(stepDelay, componentDelays, stuckComponents, deadlock446, operatorVersion, stuckTerminating, Map.of());
     }
 
     /** Small delays: a two-stage upgrade completes in a few seconds. */
     public static SimulatorOptions fast() {
-        return new SimulatorOptions(Duration.ofMillis(60), Map.of(), Set.of(), false, "1.3.8", Set.of());
+        return new SimulatorOptions(Duration.ofMillis(60), Map.of(), Set.of(), false, "1.3.8", Set.of(), Map.of());
     }
 
     public SimulatorOptions withStepDelay(Duration d) {
-        return new SimulatorOptions(d, componentDelays, stuckComponents, deadlock446, operatorVersion, stuckTerminating);
+        return new SimulatorOptions(d, componentDelays, stuckComponents, deadlock446, operatorVersion, stuckTerminating, dependenciesDown);
     }
 
     public SimulatorOptions withComponentDelays(Map<String, Duration> delays) {
-        return new SimulatorOptions(stepDelay, delays, stuckComponents, deadlock446, operatorVersion, stuckTerminating);
+        return new SimulatorOptions(stepDelay, delays, stuckComponents, deadlock446, operatorVersion, stuckTerminating, dependenciesDown);
     }
 
     public SimulatorOptions withStuck(String... components) {
-        return new SimulatorOptions(stepDelay, componentDelays, Set.of(components), deadlock446, operatorVersion, stuckTerminating);
+        return new SimulatorOptions(stepDelay, componentDelays, Set.of(components), deadlock446, operatorVersion, stuckTerminating, dependenciesDown);
     }
 
     public SimulatorOptions withDeadlock446() {
-        return new SimulatorOptions(stepDelay, componentDelays, stuckComponents, true, operatorVersion, stuckTerminating);
+        return new SimulatorOptions(stepDelay, componentDelays, stuckComponents, true, operatorVersion, stuckTerminating, dependenciesDown);
     }
 
+    /** E.g. {@code "1.2.8"}: an operator older than 1.3.0 (FACTS.md §8.8). */
     public SimulatorOptions withOperatorVersion(String version) {
-        return new SimulatorOptions(stepDelay, componentDelays, stuckComponents, deadlock446, version, stuckTerminating);
+        return new SimulatorOptions(stepDelay, componentDelays, stuckComponents, deadlock446, version, stuckTerminating, dependenciesDown);
     }
 
     public SimulatorOptions withStuckTerminating(String... components) {
-        return new SimulatorOptions(stepDelay, componentDelays, stuckComponents, deadlock446, operatorVersion, Set.of(components));
+        return new SimulatorOptions(stepDelay, componentDelays, stuckComponents, deadlock446, operatorVersion, Set.of(components), dependenciesDown);
+    }
+
+    /**
+     * The operator finds {@code condition} (one of {@link #DEPENDENCY_CONDITIONS}) not ready: it writes it False with
+     * {@code reason} and {@code message} and touches no Deployment (FACTS.md §8.5). At run time, use
+     * {@link SimulatedMilvusOperator#setDependencyDown} and {@link SimulatedMilvusOperator#setDependencyUp}.
+     */
+    public SimulatorOptions withDependencyDown(String condition, String reason, String message) {
+        Map<String, Dependency> down = new LinkedHashMap<>(dependenciesDown);
+        down.put(checkCondition(condition), new Dependency(reason, message));
+        return new SimulatorOptions(stepDelay, componentDelays, stuckComponents, deadlock446, operatorVersion, stuckTerminating, down);
+    }
+
+    static String checkCondition(String condition) {
+        if (!DEPENDENCY_CONDITIONS.contains(condition)) {
+            throw new IllegalArgumentException("not a dependency condition: " + condition + "; one of " + DEPENDENCY_CONDITIONS);
+        }
+        return condition;
     }
 
     Duration delayOf(String component) {
