@@ -17,7 +17,7 @@ class ArchitectureTest {
     void plan_depends_on_no_client_framework_or_other_layer() {
         noClasses().that().resideInAPackage("dev.milvusupgrade.plan..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.fabric8..", "io.quarkus..", "picocli..", "jakarta..",
-                        "com.fasterxml..", "org.jboss..", "dev.milvusupgrade.k8s..", "dev.milvusupgrade.run..", "dev.milvusupgrade.cli..",
+                        "com.fasterxml..", "org.jboss..", "dev.milvusupgrade.k8s..", "dev.milvusupgrade.run..", "dev.milvusupgrade.cli..", "dev.milvusupgrade.data..",
                         "dev.milvusupgrade.sim..")
                 .check(MAIN);
     }
