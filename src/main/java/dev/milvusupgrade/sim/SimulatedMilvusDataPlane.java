@@ -110,6 +110,8 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
     private final SimulatedMilvusCatalog catalog = new SimulatedMilvusCatalog();
     private final ObjectMapper json = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
     private final AtomicLong requests = new AtomicLong();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
     private final Map<String, AtomicLong> requestsByPath = new ConcurrentHashMap<>();
     private volatile Headers lastHeaders = new Headers();
     private final Map<String, SimulatedMilvusCatalog.Answer> failures = new ConcurrentHashMap<>();
@@ -357,69 +359,99 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
         return Optional.ofNullable(requestsByPath.get(endpoint)).map(AtomicLong::get).orElse(0L);
     }
 
+    /** The most requests it has been handling at the same time. */
+    public int maxConcurrentRequests() {
+        return maxInFlight.get();
+    }
+
     /** A header of the last request received, e.g. {@code Request-Timeout}. */
     public Optional<String> lastHeader(String name) {
         return Optional.ofNullable(lastHeaders.getFirst(name));
     }
 
+    /** What to write back: status, content type and body; {@code wwwAuthenticate} for a refused Basic login. */
+    private record Reply(int status, String contentType, byte[] body, boolean wwwAuthenticate) {
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
+        maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        Reply reply;
         try {
-            Headers headers = new Headers();
-            headers.putAll(exchange.getRequestHeaders());
-            lastHeaders = headers;
-            byte[] body = exchange.getRequestBody().readAllBytes();
-            String rawPath = exchange.getRequestURI().getPath();
-            String path = rawPath.startsWith(PREFIX) ? rawPath.substring(PREFIX.length()) : rawPath;
-            requests.incrementAndGet();
-            requestsByPath.computeIfAbsent(path, k -> new AtomicLong()).incrementAndGet();
-            if (!available) {
-                return; // closed without an answer: no proxy is ready behind the Service
-            }
-            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-            if (!authenticated(authorization)) {
-                if (authorization != null && authorization.startsWith("Basic ")) {
-                    exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"Authorization Required\"");
-                }
-                send(exchange, 401, Map.of("code", 1800, "message", "user hasn't authenticated"));
-                return;
-            }
-            if (!"POST".equals(exchange.getRequestMethod()) || !rawPath.startsWith(PREFIX) || !SimulatedMilvusCatalog.known(path)) {
-                sendText(exchange, 404, "404 page not found");
-                return;
-            }
-            String text = new String(body, StandardCharsets.UTF_8);
-            if (text.isBlank()) {
-                send(exchange, 200, SimulatedMilvusCatalog.error(1801,
-                        "can only accept json format request, the request body should be nil, however {} is valid").body());
-                return;
-            }
-            JsonNode request;
-            try {
-                request = json.readTree(text);
-            } catch (IOException e) {
-                send(exchange, 200, SimulatedMilvusCatalog.error(1801, "can only accept json format request, error: invalid character in "
-                        + text.substring(0, Math.min(20, text.length()))).body());
-                return;
-            }
-            if (!request.isObject()) {
-                send(exchange, 200, SimulatedMilvusCatalog.error(1801, "can only accept json format request, error: json: cannot unmarshal "
-                        + SimulatedMilvusCatalog.goType(request) + " into Go value of type httpserver." + SimulatedMilvusCatalog.struct(path)).body());
-                return;
-            }
-            SimulatedMilvusCatalog.Answer answer = failures.get(path);
-            if (answer == null) {
-                answer = catalog.handle(path, request, exchange.getRequestHeaders().getFirst("DB-Name"), writesHang());
-            }
-            if (answer.status() == 408) {
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.min(HANG.toMillis(), requestTimeoutMillis(exchange))));
-            }
-            send(exchange, answer.status(), answer.body());
+            reply = answer(exchange);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "simulated Milvus failed on " + exchange.getRequestURI(), e);
-            sendText(exchange, 500, "simulator error: " + e);
+            reply = text(500, "simulator error: " + e);
         } finally {
-            exchange.close();
+            // Before the client can see the answer and send its next request on the same connection.
+            inFlight.decrementAndGet();
         }
+        try {
+            if (reply != null) {
+                if (reply.wwwAuthenticate()) {
+                    exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"Authorization Required\"");
+                }
+                exchange.getResponseHeaders().set("Content-Type", reply.contentType());
+                exchange.sendResponseHeaders(reply.status(), reply.body().length);
+                exchange.getResponseBody().write(reply.body());
+            }
+        } finally {
+            exchange.close(); // with no answer written: the connection closes
+        }
+    }
+
+    /** The answer to one request; null to close the connection without one. */
+    private Reply answer(HttpExchange exchange) throws IOException {
+        Headers headers = new Headers();
+        headers.putAll(exchange.getRequestHeaders());
+        lastHeaders = headers;
+        byte[] body = exchange.getRequestBody().readAllBytes();
+        String rawPath = exchange.getRequestURI().getPath();
+        String path = rawPath.startsWith(PREFIX) ? rawPath.substring(PREFIX.length()) : rawPath;
+        requests.incrementAndGet();
+        requestsByPath.computeIfAbsent(path, k -> new AtomicLong()).incrementAndGet();
+        if (!available) {
+            return null; // no proxy is ready behind the Service
+        }
+        String authorization = headers.getFirst("Authorization");
+        if (!authenticated(authorization)) {
+            Reply refused = json(401, Map.of("code", 1800, "message", "user hasn't authenticated"));
+            return authorization != null && authorization.startsWith("Basic ") ? new Reply(401, refused.contentType(), refused.body(), true) : refused;
+        }
+        if (!"POST".equals(exchange.getRequestMethod()) || !rawPath.startsWith(PREFIX) || !SimulatedMilvusCatalog.known(path)) {
+            return text(404, "404 page not found");
+        }
+        String text = new String(body, StandardCharsets.UTF_8);
+        if (text.isBlank()) {
+            return json(200, SimulatedMilvusCatalog.error(1801,
+                    "can only accept json format request, the request body should be nil, however {} is valid").body());
+        }
+        JsonNode request;
+        try {
+            request = json.readTree(text);
+        } catch (IOException e) {
+            return json(200, SimulatedMilvusCatalog.error(1801, "can only accept json format request, error: invalid character in "
+                    + text.substring(0, Math.min(20, text.length()))).body());
+        }
+        if (!request.isObject()) {
+            return json(200, SimulatedMilvusCatalog.error(1801, "can only accept json format request, error: json: cannot unmarshal "
+                    + SimulatedMilvusCatalog.goType(request) + " into Go value of type httpserver." + SimulatedMilvusCatalog.struct(path)).body());
+        }
+        SimulatedMilvusCatalog.Answer answer = failures.get(path);
+        if (answer == null) {
+            answer = catalog.handle(path, request, headers.getFirst("DB-Name"), writesHang());
+        }
+        if (answer.status() == 408) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.min(HANG.toMillis(), requestTimeoutMillis(exchange))));
+        }
+        return json(answer.status(), answer.body());
+    }
+
+    private Reply json(int status, Map<String, Object> body) throws IOException {
+        return new Reply(status, "application/json; charset=utf-8", json.writeValueAsBytes(new TreeMap<>(body)), false);
+    }
+
+    private static Reply text(int status, String text) {
+        return new Reply(status, "text/plain", text.getBytes(StandardCharsets.UTF_8), false);
     }
 
     private static long requestTimeoutMillis(HttpExchange exchange) {
@@ -461,20 +493,6 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
         }
         String password = users.get(credentials.substring(0, colon));
         return password != null && password.equals(credentials.substring(colon + 1));
-    }
-
-    private void send(HttpExchange exchange, int status, Map<String, Object> body) throws IOException {
-        byte[] bytes = json.writeValueAsBytes(new TreeMap<>(body));
-        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
-    }
-
-    private static void sendText(HttpExchange exchange, int status, String text) throws IOException {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain");
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
     }
 
     // ---- the cluster: the instance's Deployments through an informer

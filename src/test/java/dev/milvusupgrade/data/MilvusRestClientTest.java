@@ -217,6 +217,12 @@ class MilvusRestClientTest {
                     .hasMessageContaining("code 65535: PrivilegeGetStatistics: permission deny");
 
             milvus.clearFailures();
+            milvus.failEndpoint("collections/describe", 10001, "request timeout");
+            assertThatThrownBy(() -> client(milvus.endpoint()).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
+                    .hasMessageContaining("Milvus at " + milvus.uri() + " did not answer collections/describe for collection ")
+                    .hasMessageContaining("request timeout");
+
+            milvus.clearFailures();
             milvus.failEndpoint("databases/list", 65535, "PrivilegeListDatabases: permission deny");
             assertThatThrownBy(() -> client(milvus.endpoint()).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
                     .hasMessage("Milvus at " + milvus.uri() + " answered databases/list with code 65535: PrivilegeListDatabases: permission deny");
@@ -244,6 +250,16 @@ class MilvusRestClientTest {
             assertThat(((MilvusData.Probe.Failed) probe).step()).isEqualTo("drop");
             assertThat(((MilvusData.Probe.Failed) probe).detail()).startsWith("the scratch collection default/" + MilvusRestClient.PROBE_PREFIX)
                     .endsWith("could not be dropped: code 65535: PrivilegeDropCollection: permission deny");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3})
+    void no_more_requests_are_in_flight_than_the_parallelism(int parallelism) {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            milvus.addCollections("scale", 300);
+            assertThat(new MilvusRestClient(milvus.endpoint(), parallelism, TIMEOUT).snapshot().collectionCount()).isEqualTo(303);
+            assertThat(milvus.maxConcurrentRequests()).isBetween(1, parallelism);
         }
     }
 
