@@ -56,7 +56,9 @@ import javax.net.ssl.SSLContext;
  * {@code analytics} holding {@code events} (loaded, 1 000 000 rows; a VarChar primary key, a partition
  * key, an Array field, a nullable field, two indexes). Tests change it through {@link #loseCollection},
  * {@link #setRowCount}, {@link #setLoadState}, {@link #keepUnloaded}, {@link #addField},
- * {@link #setIndexState}, {@link #addCollection} and {@link #addCollections}.
+ * {@link #setIndexState}, {@link #addCollection} and {@link #addCollections}; {@link #failEndpoint} makes an
+ * endpoint answer an error code. {@link #requests()}, {@link #requests(String)} and
+ * {@link #maxConcurrentRequests()} show what a client asked.
  *
  * <p><b>Availability through the proxies.</b> Built with a Kubernetes client, namespace and release, it
  * answers only while the proxy Deployment(s) of the instance (labels {@code app.kubernetes.io/instance}
