@@ -1,0 +1,547 @@
+package dev.milvusupgrade.data;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.milvusupgrade.plan.DataSnapshot;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+
+/**
+ * {@link MilvusData} through Milvus's RESTful API v2 on the proxies ({@code POST /v2/vectordb/...}), as
+ * the server really behaves (milvus-rest FACTS.md of this project's shared reference, read from the
+ * server source; where the public docs differ, FACTS wins).
+ *
+ * <p><b>Snapshot.</b> {@code databases/list}; per database {@code collections/list}; per collection
+ * {@code collections/describe} (the schema fingerprint), {@code collections/get_load_state},
+ * {@code collections/get_stats} (the row count), {@code indexes/list} and per index
+ * {@code indexes/describe} (name and {@code indexState}). Per collection that is 4 requests plus one per
+ * index. At most {@code parallelism} requests are in flight: the collections are read by a fixed pool of
+ * that many threads, each doing its collection's requests one after the other. The tool's own scratch
+ * collections ({@link #PROBE_PREFIX}) are left out. A collection or database that disappears between
+ * being listed and being read (code 100, 800) is left out as well: it is gone. Every other error ends
+ * the snapshot with {@link MilvusData.Unreachable} naming the endpoint (never the credentials).
+ *
+ * <p><b>Row count: {@value #ROW_COUNT_SOURCE}.</b> It is what datacoord counts over flushed segments
+ * (milvus-rest FACTS.md "Row counts"), it answers for every collection, loaded or not, and it takes no
+ * query node. The alternative, an unfiltered {@code count(*)} query with strong consistency, counts
+ * growing rows too but only on loaded collections (code 101 otherwise), so it could not compare the
+ * unloaded ones, and a collection that failed to load again after the upgrade would show as a count
+ * error instead of as what it is. Flushed data does not shrink by itself across an upgrade, so a lower
+ * count afterwards means lost data, with two caveats the comparison must allow for: rows inserted and not
+ * yet flushed are not counted (a count can grow between snapshots while clients write, and a count taken
+ * under writes lags), and deletes lower it only once compaction has run, which can happen during the
+ * upgrade, so deletes made before or during the upgrade can lower the count without data being lost.
+ *
+ * <p><b>Schema fingerprint.</b> SHA-256 over a canonical JSON of {@code enableDynamicField} and, per field
+ * in the order Milvus lists them, {@code name}, {@code type}, {@code primaryKey}, {@code partitionKey},
+ * {@code clusteringKey}, {@code autoId}, {@code nullable}, {@code params} (sorted by key) and
+ * {@code elementType}; absent booleans count as false, absent texts as empty. Left out on purpose: the
+ * collection and field ids, {@code load}, {@code partitionsNum}, {@code shardsNum}, {@code properties},
+ * {@code indexes}, descriptions and anything else a collection's life changes by itself.
+ *
+ * <p><b>Requests.</b> HTTP/1.1 with JSON bodies; {@code Authorization: Bearer <token>} or
+ * {@code Bearer <user>:<password>}; the {@code Request-Timeout} header in whole seconds (rounded up),
+ * which Milvus honours by answering HTTP 408, code 10001; the client's own timeout is that plus
+ * {@link #CLIENT_GRACE}, so Milvus's answer normally arrives first. Success is HTTP 200 with
+ * {@code code} 0; errors are HTTP 200 with a non-zero {@code code}; 401 (code 1800) means the
+ * credentials were refused. For {@code https} the JVM's trusted CAs are trusted, plus the endpoint's CA
+ * certificate when given (ignored for {@code http}).
+ *
+ * <p><b>Probe.</b> Creates {@code milvus_upgrade_probe_<8 hex>} in database {@code default} in quick mode
+ * ({@code dimension: 2}: an Int64 primary key {@code id}, a FloatVector {@code vector}, AUTOINDEX, loaded
+ * automatically), waits until {@code get_load_state} says Loaded (bounded by three request timeouts),
+ * inserts {@code {"id":1,"vector":[0.1,0.2]}}, queries {@code id == 1} with strong consistency and checks
+ * the row came back, and drops the collection whatever happened. Steps: {@code create}, {@code load},
+ * {@code insert}, {@code query}, {@code drop}. An insert that answers HTTP 408 (code 10001) or runs into
+ * the client's own timeout is {@code Failed(insert, ..., writeTimedOut=true)}: milvus#47806 as a REST
+ * client sees it (milvus-rest FACTS.md). A timeout at any other step is a failure with
+ * {@code writeTimedOut} false. Connection failures and refused credentials throw
+ * {@link MilvusData.Unreachable}, after an attempt to drop the collection.
+ */
+public final class MilvusRestClient implements MilvusData {
+
+    /** How a collection's row count is taken, the same before and after every stage (see the class comment). */
+    public static final String ROW_COUNT_SOURCE = "collections/get_stats";
+    /** The name prefix of the probe's scratch collections; snapshots leave such collections out. */
+    public static final String PROBE_PREFIX = "milvus_upgrade_probe_";
+    /** The database the probe writes to. */
+    public static final String PROBE_DATABASE = "default";
+    /** How much longer than the {@code Request-Timeout} header the client itself waits for an answer. */
+    public static final Duration CLIENT_GRACE = Duration.ofSeconds(2);
+
+    static final String BASE_PATH = "/v2/vectordb/";
+    private static final int MISSING_COLLECTION = 100;
+    private static final int MISSING_DATABASE = 800;
+    private static final int MISSING_INDEX = 700;
+    private static final int TIMEOUT_CODE = 10001;
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final AtomicInteger POOLS = new AtomicInteger();
+
+    private final MilvusEndpoint endpoint;
+    private final int parallelism;
+    private final long timeoutSeconds;
+    private final Duration loadWait;
+    private final Optional<String> authorization;
+    private final HttpClient http;
+    private final ObjectMapper json = new ObjectMapper();
+
+    /**
+     * @param endpoint where Milvus's RESTful API is and how to authenticate
+     * @param parallelism at most this many requests at once (1 or more)
+     * @param requestTimeout the limit of each request, sent to Milvus as {@code Request-Timeout} in whole seconds
+     * @throws IllegalArgumentException for a scheme other than http/https, a user without a password, a CA certificate
+     *     that is not PEM, a parallelism below 1 or a non-positive timeout
+     */
+    public MilvusRestClient(MilvusEndpoint endpoint, int parallelism, Duration requestTimeout) {
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("parallelism must be at least 1, not " + parallelism);
+        }
+        if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+            throw new IllegalArgumentException("the request timeout must be positive, not " + requestTimeout);
+        }
+        String scheme = Optional.ofNullable(endpoint.uri().getScheme()).orElse("");
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new IllegalArgumentException("Milvus's RESTful API needs an http or https URI, not " + endpoint.uri());
+        }
+        if (endpoint.token().isEmpty() && endpoint.username().isPresent() != endpoint.password().isPresent()) {
+            throw new IllegalArgumentException("a Milvus user needs both a username and a password");
+        }
+        this.endpoint = endpoint;
+        this.parallelism = parallelism;
+        this.timeoutSeconds = Math.max(1, (requestTimeout.toMillis() + 999) / 1000);
+        this.loadWait = requestTimeout.multipliedBy(3);
+        this.authorization = endpoint.token().map(t -> "Bearer " + t)
+                .or(() -> endpoint.username().map(u -> "Bearer " + u + ":" + endpoint.password().orElse("")));
+        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(timeoutSeconds)).followRedirects(HttpClient.Redirect.NEVER);
+        if (scheme.equals("https") && endpoint.caCertificate().isPresent()) {
+            SSLContext context = TrustWithExtraCa.sslContext(endpoint.caCertificate().get());
+            builder.sslContext(context);
+        }
+        this.http = builder.build();
+    }
+
+    @Override
+    public DataSnapshot snapshot() {
+        List<String> databases = texts(callOrUnreachable("databases/list", Map.of(), "", -1).path("data"));
+        ExecutorService pool = Executors.newFixedThreadPool(parallelism, daemonThreads());
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        try {
+            List<Future<List<String>>> listings = new ArrayList<>();
+            for (String db : databases) {
+                listings.add(pool.submit(() -> guarded(failure, () -> listCollections(db))));
+            }
+            List<List<Future<Optional<DataSnapshot.Collection>>>> reads = new ArrayList<>();
+            for (int i = 0; i < databases.size(); i++) {
+                String db = databases.get(i);
+                List<String> names = await(listings.get(i), failure);
+                List<Future<Optional<DataSnapshot.Collection>>> perDb = new ArrayList<>();
+                if (names != null) {
+                    for (String name : names) {
+                        perDb.add(pool.submit(() -> guarded(failure, () -> readCollection(db, name))));
+                    }
+                }
+                reads.add(names == null ? null : perDb);
+            }
+            List<DataSnapshot.Database> out = new ArrayList<>();
+            for (int i = 0; i < databases.size(); i++) {
+                if (reads.get(i) == null) {
+                    continue; // the database went away after databases/list
+                }
+                List<DataSnapshot.Collection> collections = new ArrayList<>();
+                for (Future<Optional<DataSnapshot.Collection>> f : reads.get(i)) {
+                    await(f, failure).ifPresent(collections::add);
+                }
+                out.add(new DataSnapshot.Database(databases.get(i), collections));
+            }
+            return new DataSnapshot(out);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** The names of a database's collections without the probe's, or null when the database no longer exists. */
+    private List<String> listCollections(String db) {
+        JsonNode r = callOrUnreachable("collections/list", Map.of("dbName", db), "database " + db, MISSING_DATABASE);
+        if (r == null) {
+            return null;
+        }
+        return texts(r.path("data")).stream().filter(n -> !n.startsWith(PROBE_PREFIX)).toList();
+    }
+
+    private Optional<DataSnapshot.Collection> readCollection(String db, String name) {
+        Map<String, Object> req = Map.of("dbName", db, "collectionName", name);
+        String what = "collection " + db + "/" + name;
+        JsonNode describe = callOrUnreachable("collections/describe", req, what, MISSING_COLLECTION);
+        if (describe == null) {
+            return Optional.empty();
+        }
+        String fingerprint = schemaFingerprint(describe.path("data"));
+        JsonNode load = callOrUnreachable("collections/get_load_state", req, what, MISSING_COLLECTION);
+        if (load == null) {
+            return Optional.empty();
+        }
+        JsonNode stats = callOrUnreachable("collections/get_stats", req, what, MISSING_COLLECTION);
+        if (stats == null) {
+            return Optional.empty();
+        }
+        JsonNode indexList = callOrUnreachable("indexes/list", req, what, MISSING_COLLECTION);
+        if (indexList == null) {
+            return Optional.empty();
+        }
+        List<DataSnapshot.Index> indexes = new ArrayList<>();
+        for (String index : texts(indexList.path("data"))) {
+            Map<String, Object> indexReq = Map.of("dbName", db, "collectionName", name, "indexName", index);
+            JsonNode d = callOrUnreachable("indexes/describe", indexReq, what + " index " + index, MISSING_INDEX);
+            if (d != null) {
+                String state = "";
+                for (JsonNode entry : d.path("data")) {
+                    if (index.equals(entry.path("indexName").asText()) || state.isEmpty()) {
+                        state = entry.path("indexState").asText("");
+                    }
+                }
+                indexes.add(new DataSnapshot.Index(index, state));
+            }
+        }
+        return Optional.of(new DataSnapshot.Collection(name, number(stats.path("data").path("rowCount")),
+                load.path("data").path("loadState").asText(""), indexes, fingerprint));
+    }
+
+    /**
+     * The schema fingerprint of a {@code collections/describe} {@code data} object (see the class comment).
+     * Package-visible for tests.
+     */
+    String schemaFingerprint(JsonNode describe) {
+        ObjectNode canonical = json.createObjectNode();
+        canonical.put("enableDynamicField", describe.path("enableDynamicField").asBoolean(false));
+        ArrayNode fields = canonical.putArray("fields");
+        for (JsonNode f : describe.path("fields")) {
+            ObjectNode c = fields.addObject();
+            c.put("name", f.path("name").asText(""));
+            c.put("type", f.path("type").asText(""));
+            for (String flag : List.of("primaryKey", "partitionKey", "clusteringKey", "autoId", "nullable")) {
+                c.put(flag, f.path(flag).asBoolean(false));
+            }
+            List<Map.Entry<String, String>> params = new ArrayList<>();
+            for (JsonNode p : f.path("params")) {
+                params.add(Map.entry(p.path("key").asText(""), p.path("value").asText("")));
+            }
+            params.sort(Map.Entry.comparingByKey());
+            ArrayNode ps = c.putArray("params");
+            params.forEach(p -> ps.addObject().put("key", p.getKey()).put("value", p.getValue()));
+            c.put("elementType", f.path("elementType").asText(""));
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(json.writeValueAsBytes(canonical));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException | IOException e) {
+            throw new IllegalStateException("cannot fingerprint a schema", e);
+        }
+    }
+
+    @Override
+    public Probe probe() {
+        byte[] suffix = new byte[4];
+        RANDOM.nextBytes(suffix);
+        Map<String, Object> target = Map.of("dbName", PROBE_DATABASE, "collectionName", PROBE_PREFIX + HexFormat.of().formatHex(suffix));
+        Probe result;
+        try {
+            result = attempt(target);
+        } catch (RuntimeException e) {
+            try {
+                call("collections/drop", target);
+            } catch (RuntimeException dropFailure) {
+                e.addSuppressed(dropFailure);
+            }
+            throw e;
+        }
+        // The scratch collection goes whatever happened (drop is idempotent: no error when it was never created).
+        return drop(target, result);
+    }
+
+    private Probe attempt(Map<String, Object> target) {
+        String step = "create";
+        try {
+            Map<String, Object> create = new LinkedHashMap<>(target);
+            create.put("dimension", 2);
+            create.put("autoID", false);
+            call("collections/create", create);
+            step = "load";
+            Optional<String> notLoaded = awaitLoaded(target);
+            if (notLoaded.isPresent()) {
+                return new Probe.Failed(step, notLoaded.get(), false);
+            }
+            step = "insert";
+            Map<String, Object> insert = new LinkedHashMap<>(target);
+            insert.put("data", List.of(Map.of("id", 1, "vector", List.of(0.1, 0.2))));
+            long inserted = call("entities/insert", insert).path("data").path("insertCount").asLong(-1);
+            if (inserted != 1) {
+                return new Probe.Failed(step, "Milvus reported " + inserted + " rows inserted, not 1", false);
+            }
+            step = "query";
+            Map<String, Object> query = new LinkedHashMap<>(target);
+            query.put("filter", "id == 1");
+            query.put("outputFields", List.of("id"));
+            query.put("consistencyLevel", "Strong");
+            JsonNode rows = call("entities/query", query).path("data");
+            if (rows.size() != 1 || !"1".equals(rows.get(0).path("id").asText())) {
+                return new Probe.Failed(step, "the row written was not read back with strong consistency: " + rows, false);
+            }
+            return new Probe.Passed();
+        } catch (MilvusError e) {
+            return new Probe.Failed(step, e.getMessage(), false);
+        } catch (TimedOut e) {
+            return new Probe.Failed(step, e.getMessage(), step.equals("insert"));
+        }
+    }
+
+    /** Drops the scratch collection; folds a failure to do so into the probe's result. */
+    private Probe drop(Map<String, Object> target, Probe result) {
+        String failure;
+        try {
+            call("collections/drop", target);
+            return result;
+        } catch (MilvusError | TimedOut | Unreachable e) {
+            failure = e.getMessage();
+        }
+        String what = "the scratch collection " + PROBE_DATABASE + "/" + target.get("collectionName") + " could not be dropped: " + failure;
+        if (result instanceof Probe.Failed f) {
+            return new Probe.Failed(f.step(), f.detail() + "; " + what, f.writeTimedOut());
+        }
+        return new Probe.Failed("drop", what, false);
+    }
+
+    /** Polls {@code get_load_state} until Loaded; the reason when it is not within the load wait. */
+    private Optional<String> awaitLoaded(Map<String, Object> target) {
+        long deadline = System.nanoTime() + loadWait.toNanos();
+        long pause = 100;
+        String state;
+        while (true) {
+            state = call("collections/get_load_state", target).path("data").path("loadState").asText("");
+            if ("LoadStateLoaded".equals(state)) {
+                return Optional.empty();
+            }
+            if (System.nanoTime() + pause * 1_000_000 > deadline) {
+                return Optional.of("the scratch collection was not loaded within " + loadWait.toSeconds() + "s (last state " + state + ")");
+            }
+            try {
+                Thread.sleep(pause); // a poll interval, production code
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CancellationException("interrupted while waiting for the probe's collection to load");
+            }
+            pause = Math.min(1_000, pause * 2);
+        }
+    }
+
+    /**
+     * One request; the whole answer when its code is 0; null when the code is {@code missing} (the object went
+     * away); {@link MilvusData.Unreachable} for anything else, naming the endpoint, the path and {@code what}.
+     */
+    private JsonNode callOrUnreachable(String path, Map<String, Object> body, String what, int missing) {
+        String about = what.isEmpty() ? "" : " for " + what;
+        try {
+            return call(path, body);
+        } catch (MilvusError e) {
+            if (e.code == missing) {
+                return null;
+            }
+            throw new Unreachable("Milvus at " + endpoint + " answered " + path + about + " with " + e.getMessage(), e);
+        } catch (TimedOut e) {
+            throw new Unreachable("Milvus at " + endpoint + " did not answer " + path + about + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * POSTs {@code body} to {@code path}; the answer when its code is 0. Throws {@link MilvusError} for a non-zero
+     * code, {@link TimedOut} for HTTP 408 or the client's own timeout, {@link MilvusData.Unreachable} for everything
+     * that means Milvus cannot be talked to (connection, TLS, 401, an answer that is not the RESTful API's).
+     */
+    private JsonNode call(String path, Map<String, Object> body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
+                .timeout(Duration.ofSeconds(timeoutSeconds).plus(CLIENT_GRACE))
+                .header("Content-Type", "application/json")
+                .header("Request-Timeout", Long.toString(timeoutSeconds));
+        authorization.ifPresent(a -> request.header("Authorization", a));
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request.POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body))).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while calling Milvus at " + endpoint);
+        } catch (HttpConnectTimeoutException e) {
+            throw new Unreachable("cannot connect to Milvus at " + endpoint + ": no connection within " + timeoutSeconds + "s", e);
+        } catch (HttpTimeoutException e) {
+            throw new TimedOut("no answer within " + (timeoutSeconds + CLIENT_GRACE.toSeconds()) + "s (client timeout)");
+        } catch (IOException e) {
+            throw new Unreachable(connectionFailure(e), e);
+        }
+        int status = response.statusCode();
+        String text = new String(response.body(), StandardCharsets.UTF_8);
+        JsonNode answer = parse(text);
+        if (status == 401) {
+            throw new Unreachable("Milvus refused the credentials (HTTP 401" + codeAndMessage(answer, text) + ") at " + endpoint
+                    + ": check the token, or the user and password", null);
+        }
+        if (status == 408) {
+            throw new TimedOut("request timeout (HTTP 408" + codeAndMessage(answer, text) + ") after the " + timeoutSeconds + "s Request-Timeout");
+        }
+        if (status == 404) {
+            throw new Unreachable("Milvus at " + endpoint + " answered 404 for POST " + BASE_PATH + path
+                    + ": that is not Milvus's RESTful API v2 (Milvus 2.5 or later, proxy port 19530)", null);
+        }
+        if (status != 200 || answer == null || !answer.path("code").isNumber()) {
+            throw new Unreachable("Milvus at " + endpoint + " answered " + path + " with HTTP " + status + " and " + abbreviate(text), null);
+        }
+        int code = answer.path("code").asInt();
+        if (code == TIMEOUT_CODE) {
+            throw new TimedOut("request timeout" + codeAndMessage(answer, text));
+        }
+        if (code != 0) {
+            throw new MilvusError(code, "code " + code + ": " + answer.path("message").asText(""));
+        }
+        return answer;
+    }
+
+    private URI uri(String path) {
+        String base = endpoint.uri().toString();
+        return URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + BASE_PATH + path);
+    }
+
+    private String connectionFailure(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                return "TLS with Milvus at " + endpoint + " failed (is the CA certificate the one that signed Milvus's?): " + t.getMessage();
+            }
+            if (t instanceof ConnectException) {
+                return "cannot connect to Milvus at " + endpoint + ": connection refused";
+            }
+        }
+        return "the connection to Milvus at " + endpoint + " failed without an answer: " + Optional.ofNullable(e.getMessage()).orElse(e.toString());
+    }
+
+    private JsonNode parse(String text) {
+        try {
+            JsonNode node = json.readTree(text);
+            return node != null && node.isObject() ? node : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String codeAndMessage(JsonNode answer, String text) {
+        if (answer == null) {
+            return text.isBlank() ? "" : ", " + abbreviate(text);
+        }
+        return ", code " + answer.path("code").asText("?") + ": " + answer.path("message").asText("");
+    }
+
+    private static String abbreviate(String text) {
+        String oneLine = text.replaceAll("\\s+", " ").trim();
+        return oneLine.isEmpty() ? "an empty body" : oneLine.length() > 200 ? oneLine.substring(0, 200) + "..." : oneLine;
+    }
+
+    /** An Int64 as Milvus sends it: a number, or a string under {@code Accept-Type-Allow-Int64: false}. */
+    private static long number(JsonNode n) {
+        if (n.isNumber()) {
+            return n.asLong();
+        }
+        try {
+            return Long.parseLong(n.asText());
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("Milvus sent " + n + " where a number belongs");
+        }
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    /** Runs {@code task} unless another task of the snapshot failed already; records its failure for the others. */
+    private static <T> T guarded(AtomicReference<RuntimeException> failure, java.util.function.Supplier<T> task) {
+        if (failure.get() != null) {
+            throw new CancellationException("another read failed");
+        }
+        try {
+            return task.get();
+        } catch (RuntimeException e) {
+            failure.compareAndSet(null, e);
+            throw e;
+        }
+    }
+
+    /** The task's value; the snapshot's first failure when any task failed. */
+    private static <T> T await(Future<T> future, AtomicReference<RuntimeException> failure) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while reading Milvus's data plane");
+        } catch (ExecutionException e) {
+            RuntimeException first = failure.get();
+            if (first != null) {
+                throw first;
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static ThreadFactory daemonThreads() {
+        int pool = POOLS.incrementAndGet();
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "milvus-rest-" + pool + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** A non-zero code in an HTTP 200 answer. */
+    private static final class MilvusError extends RuntimeException {
+        final int code;
+
+        MilvusError(int code, String message) {
+            super(message, null, false, false);
+            this.code = code;
+        }
+    }
+
+    /** HTTP 408 (code 10001), or no answer within the client's own timeout. */
+    private static final class TimedOut extends RuntimeException {
+        TimedOut(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,312 @@
+package dev.milvusupgrade.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.milvusupgrade.plan.DataSnapshot;
+import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The RESTful API v2 client against the simulated data plane without a cluster (always available). */
+class MilvusRestClientTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+    private static MilvusRestClient client(MilvusEndpoint endpoint) {
+        return new MilvusRestClient(endpoint, 4, TIMEOUT);
+    }
+
+    private static MilvusEndpoint token(URI uri, String token) {
+        return new MilvusEndpoint(uri, Optional.of(token), Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    private static MilvusEndpoint user(URI uri, String user, String password) {
+        return new MilvusEndpoint(uri, Optional.empty(), Optional.of(user), Optional.of(password), Optional.empty());
+    }
+
+    private static MilvusEndpoint withCa(URI uri, String pemResource) {
+        return new MilvusEndpoint(uri, Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(resource(pemResource)));
+    }
+
+    private static Map<String, DataSnapshot.Collection> byName(DataSnapshot s, String db) {
+        return s.databases().stream().filter(d -> d.name().equals(db)).findFirst().orElseThrow().collections().stream()
+                .collect(Collectors.toMap(DataSnapshot.Collection::name, Function.identity()));
+    }
+
+    @Test
+    void snapshot_reads_every_database_and_collection_with_row_counts_load_states_indexes_and_schemas() {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            DataSnapshot s = client(milvus.endpoint()).snapshot();
+
+            assertThat(s.databases()).extracting(DataSnapshot.Database::name).containsExactly("default", "analytics");
+            assertThat(s.databases().get(0).collections()).extracting(DataSnapshot.Collection::name).containsExactly("books", "archive");
+            DataSnapshot.Collection books = byName(s, "default").get("books");
+            assertThat(books.rowCount()).isEqualTo(12_000);
+            assertThat(books.loadState()).isEqualTo("LoadStateLoaded");
+            assertThat(books.indexes()).containsExactly(new DataSnapshot.Index("embedding_idx", "Finished"));
+            DataSnapshot.Collection archive = byName(s, "default").get("archive");
+            assertThat(archive.loadState()).isEqualTo("LoadStateNotLoad");
+            assertThat(archive.rowCount()).isEqualTo(50_000);
+            DataSnapshot.Collection events = byName(s, "analytics").get("events");
+            assertThat(events.indexes()).containsExactly(new DataSnapshot.Index("embedding_idx", "Finished"), new DataSnapshot.Index("kind_idx", "Finished"));
+            assertThat(events.rowCount()).isEqualTo(1_000_000);
+            assertThat(s.collectionCount()).isEqualTo(3);
+            // Different schemas, different fingerprints; a SHA-256 in hex.
+            assertThat(List.of(books.schemaFingerprint(), archive.schemaFingerprint(), events.schemaFingerprint())).doesNotHaveDuplicates()
+                    .allMatch(f -> f.matches("[0-9a-f]{64}"));
+            // databases/list, 2 x collections/list, 3 x (describe, get_load_state, get_stats, indexes/list), 4 x indexes/describe.
+            assertThat(milvus.requests()).isEqualTo(1 + 2 + 3 * 4 + 4);
+            assertThat(milvus.requests("collections/get_stats")).isEqualTo(3);
+            assertThat(milvus.requests("entities/query")).as("the row count is get_stats', never count(*)").isZero();
+            assertThat(milvus.lastHeader("Request-Timeout")).contains("5");
+            assertThat(MilvusRestClient.ROW_COUNT_SOURCE).isEqualTo("collections/get_stats");
+        }
+    }
+
+    @Test
+    void the_schema_fingerprint_follows_the_schema_and_nothing_that_changes_by_itself() {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            milvus.addCollection("default", "twin", 5, true);
+            MilvusRestClient client = client(milvus.endpoint());
+            DataSnapshot before = client.snapshot();
+            // Same schema as archive (both standard), although load state and row count differ.
+            assertThat(byName(before, "default").get("twin").schemaFingerprint()).isEqualTo(byName(before, "default").get("archive").schemaFingerprint());
+
+            milvus.setRowCount("default", "books", 7);
+            milvus.setLoadState("default", "books", "LoadStateNotLoad");
+            milvus.setIndexState("default", "books", "embedding_idx", "InProgress");
+            milvus.addField("analytics", "events", "added_later");
+            DataSnapshot after = client.snapshot();
+
+            DataSnapshot.Collection books = byName(after, "default").get("books");
+            assertThat(books.schemaFingerprint()).isEqualTo(byName(before, "default").get("books").schemaFingerprint());
+            assertThat(books.rowCount()).isEqualTo(7);
+            assertThat(books.loadState()).isEqualTo("LoadStateNotLoad");
+            assertThat(books.indexes()).containsExactly(new DataSnapshot.Index("embedding_idx", "InProgress"));
+            assertThat(byName(after, "analytics").get("events").schemaFingerprint())
+                    .isNotEqualTo(byName(before, "analytics").get("events").schemaFingerprint());
+        }
+    }
+
+    @Test
+    void a_lost_collection_is_missing_from_the_snapshot_and_the_probes_scratch_collections_are_left_out() {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            milvus.addCollection("default", MilvusRestClient.PROBE_PREFIX + "0badf00d", 1, true);
+            milvus.loseCollection("default", "archive");
+            DataSnapshot s = client(milvus.endpoint()).snapshot();
+            assertThat(s.databases().get(0).collections()).extracting(DataSnapshot.Collection::name).containsExactly("books");
+            assertThat(milvus.requests("collections/describe")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void a_token_is_sent_as_a_bearer_token_and_a_wrong_one_is_refused_without_showing_it() {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            milvus.requireToken("s3cr3t-api-key");
+            assertThat(client(token(milvus.uri(), "s3cr3t-api-key")).snapshot().collectionCount()).isEqualTo(3);
+            assertThat(milvus.lastHeader("Authorization")).contains("Bearer s3cr3t-api-key");
+
+            assertThatThrownBy(() -> client(token(milvus.uri(), "wrong-key")).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
+                    .hasMessageStartingWith("Milvus refused the credentials").hasMessageContaining("code 1800").hasMessageContaining(milvus.uri().toString())
+                    .hasMessageNotContaining("wrong-key");
+            assertThatThrownBy(() -> client(milvus.endpoint()).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
+                    .hasMessageStartingWith("Milvus refused the credentials");
+        }
+    }
+
+    @Test
+    void a_user_and_password_are_sent_as_bearer_user_colon_password_and_a_wrong_password_is_refused_without_showing_it() {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            milvus.requireUser("root", "Milvus:with-colon");
+            assertThat(client(user(milvus.uri(), "root", "Milvus:with-colon")).snapshot().collectionCount()).isEqualTo(3);
+            assertThat(milvus.lastHeader("Authorization")).contains("Bearer root:Milvus:with-colon");
+
+            assertThatThrownBy(() -> client(user(milvus.uri(), "root", "not-the-password")).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
+                    .hasMessageStartingWith("Milvus refused the credentials").hasMessageNotContaining("not-the-password");
+            assertThatThrownBy(() -> client(user(milvus.uri(), "root", "x")).probe()).isInstanceOf(MilvusData.Unreachable.class)
+                    .hasMessageStartingWith("Milvus refused the credentials");
+        }
+    }
+
+    @Test
+    void a_user_without_a_password_is_a_configuration_error() {
+        MilvusEndpoint half = new MilvusEndpoint(URI.create("http://127.0.0.1:1"), Optional.empty(), Optional.of("root"), Optional.empty(),
+                Optional.empty());
+        assertThatThrownBy(() -> client(half)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> client(MilvusEndpoint.of(URI.create("grpc://milvus:19530")))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void https_is_trusted_with_the_extra_ca_and_refused_without_it_or_with_another() {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane(serverTls())) {
+            assertThat(milvus.uri().getScheme()).isEqualTo("https");
+            assertThat(client(withCa(milvus.uri(), "/tls/ca.pem")).snapshot().collectionCount()).isEqualTo(3);
+            assertThat(client(withCa(milvus.uri(), "/tls/ca.pem")).probe()).isEqualTo(new MilvusData.Probe.Passed());
+
+            assertThatThrownBy(() -> client(milvus.endpoint()).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
+                    .hasMessageStartingWith("TLS with Milvus at " + milvus.uri());
+            assertThatThrownBy(() -> client(withCa(milvus.uri(), "/tls/other-ca.pem")).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
+                    .hasMessageStartingWith("TLS with Milvus at " + milvus.uri());
+        }
+    }
+
+    @Test
+    void a_ca_certificate_that_is_not_pem_is_a_configuration_error() {
+        MilvusEndpoint bad = new MilvusEndpoint(URI.create("https://127.0.0.1:1"), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.of("not a certificate"));
+        assertThatThrownBy(() -> client(bad)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void an_endpoint_nobody_listens_on_is_unreachable_with_a_message_naming_it() {
+        URI gone;
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            gone = milvus.uri();
+        }
+        MilvusRestClient client = client(token(gone, "s3cr3t"));
+        assertThatThrownBy(client::snapshot).isInstanceOf(MilvusData.Unreachable.class)
+                .hasMessage("cannot connect to Milvus at " + gone + " (token): connection refused");
+        assertThatThrownBy(client::probe).isInstanceOf(MilvusData.Unreachable.class).hasMessageContaining(gone.toString());
+    }
+
+    @Test
+    void a_server_that_is_not_the_restful_api_v2_is_named_as_such() {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            URI wrong = URI.create(milvus.uri() + "/not-milvus");
+            assertThatThrownBy(() -> client(MilvusEndpoint.of(wrong)).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
+                    .hasMessageContaining("answered 404").hasMessageContaining("not Milvus's RESTful API v2");
+        }
+    }
+
+    @Test
+    void the_probe_creates_loads_writes_reads_back_and_drops_its_scratch_collection() {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            assertThat(client(milvus.endpoint()).probe()).isEqualTo(new MilvusData.Probe.Passed());
+            assertThat(milvus.requests("collections/create")).isEqualTo(1);
+            assertThat(milvus.requests("collections/get_load_state")).as("Loading once, then Loaded").isEqualTo(2);
+            assertThat(milvus.requests("entities/insert")).isEqualTo(1);
+            assertThat(milvus.requests("entities/query")).isEqualTo(1);
+            assertThat(milvus.requests("collections/drop")).isEqualTo(1);
+            assertThat(milvus.collections("default")).containsExactly("books", "archive");
+        }
+    }
+
+    @Test
+    void an_error_code_other_than_a_vanished_object_ends_the_snapshot_naming_endpoint_path_and_collection() {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            milvus.failEndpoint("collections/get_stats", 65535, "PrivilegeGetStatistics: permission deny");
+            assertThatThrownBy(() -> client(milvus.endpoint()).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
+                    .hasMessageContaining("Milvus at " + milvus.uri() + " answered collections/get_stats for collection ")
+                    .hasMessageContaining("code 65535: PrivilegeGetStatistics: permission deny");
+
+            milvus.clearFailures();
+            milvus.failEndpoint("collections/describe", 10001, "request timeout");
+            assertThatThrownBy(() -> client(milvus.endpoint()).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
+                    .hasMessageContaining("Milvus at " + milvus.uri() + " did not answer collections/describe for collection ")
+                    .hasMessageContaining("request timeout");
+
+            milvus.clearFailures();
+            milvus.failEndpoint("databases/list", 65535, "PrivilegeListDatabases: permission deny");
+            assertThatThrownBy(() -> client(milvus.endpoint()).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
+                    .hasMessage("Milvus at " + milvus.uri() + " answered databases/list with code 65535: PrivilegeListDatabases: permission deny");
+        }
+    }
+
+    @Test
+    void a_probe_step_milvus_refuses_is_a_failure_of_that_step_and_the_collection_is_dropped_all_the_same() {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            milvus.failEndpoint("entities/insert", 1804, "fail to deal the insert data, error: something");
+            assertThat(client(milvus.endpoint()).probe())
+                    .isEqualTo(new MilvusData.Probe.Failed("insert", "code 1804: fail to deal the insert data, error: something", false));
+            assertThat(milvus.requests("collections/drop")).isEqualTo(1);
+            assertThat(milvus.collections("default")).containsExactly("books", "archive");
+
+            milvus.clearFailures();
+            milvus.failEndpoint("collections/create", 1100, "invalid parameter");
+            assertThat(client(milvus.endpoint()).probe()).isEqualTo(new MilvusData.Probe.Failed("create", "code 1100: invalid parameter", false));
+            assertThat(milvus.requests("collections/drop")).isEqualTo(2);
+
+            milvus.clearFailures();
+            milvus.failEndpoint("collections/drop", 65535, "PrivilegeDropCollection: permission deny");
+            MilvusData.Probe probe = client(milvus.endpoint()).probe();
+            assertThat(probe).isInstanceOf(MilvusData.Probe.Failed.class);
+            assertThat(((MilvusData.Probe.Failed) probe).step()).isEqualTo("drop");
+            assertThat(((MilvusData.Probe.Failed) probe).detail()).startsWith("the scratch collection default/" + MilvusRestClient.PROBE_PREFIX)
+                    .endsWith("could not be dropped: code 65535: PrivilegeDropCollection: permission deny");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3})
+    void no_more_requests_are_in_flight_than_the_parallelism(int parallelism) {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            milvus.addCollections("scale", 300);
+            assertThat(new MilvusRestClient(milvus.endpoint(), parallelism, TIMEOUT).snapshot().collectionCount()).isEqualTo(303);
+            assertThat(milvus.maxConcurrentRequests()).isBetween(1, parallelism);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {10, 1_000, 10_000})
+    void a_snapshot_of_many_collections_completes_with_five_requests_per_collection(int n) {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            milvus.addCollections("scale", n);
+            MilvusRestClient client = new MilvusRestClient(milvus.endpoint(), 8, TIMEOUT);
+            long start = System.nanoTime();
+            DataSnapshot s = client.snapshot();
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(s.collectionCount()).isEqualTo(n + 3);
+            List<DataSnapshot.Collection> scale = s.databases().get(2).collections();
+            assertThat(scale).hasSize(n);
+            assertThat(scale.get(n - 1).name()).isEqualTo(String.format("c%05d", n - 1));
+            assertThat(scale.get(n - 1).rowCount()).isEqualTo(10L * (n - 1));
+            assertThat(scale.get(1).loadState()).isEqualTo("LoadStateNotLoad");
+            // 1 databases/list, 3 collections/list, 5 per collection (events has a second index).
+            assertThat(milvus.requests()).isEqualTo(1 + 3 + 5L * (n + 3) + 1);
+            // Reported, not asserted: how long it took.
+            System.out.printf("snapshot of %d collections: %d ms, %d requests%n", n + 3, millis, milvus.requests());
+        }
+    }
+
+    static SSLContext serverTls() {
+        try (InputStream in = MilvusRestClientTest.class.getResourceAsStream("/tls/server.p12")) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(in, "changeit".toCharArray());
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(store, "changeit".toCharArray());
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys.getKeyManagers(), null, null);
+            return context;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String resource(String name) {
+        try (InputStream in = MilvusRestClientTest.class.getResourceAsStream(name)) {
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
