@@ -5,6 +5,7 @@ import dev.milvusupgrade.plan.Intent;
 import dev.milvusupgrade.run.Runner;
 import dev.milvusupgrade.sim.EmbeddedApiServer;
 import dev.milvusupgrade.sim.SimulatedCluster;
+import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
 import dev.milvusupgrade.sim.SimulatedMilvusOperator;
 import dev.milvusupgrade.sim.SimulatorOptions;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -36,24 +37,36 @@ public class DemoCommand implements Callable<Integer> {
     @Option(names = "--step-delay", defaultValue = "300ms", description = "How long the simulated operator takes per component rollout (default: ${DEFAULT-VALUE}).")
     String stepDelay;
 
+    @Option(names = "--issue-47806", description = "Reproduce milvus#47806 (writes hang once the proxies run 2.6) and show the remedy:"
+            + " the data check probes writes and restarts mixcoord, then the streaming nodes.")
+    boolean issue47806;
+
     @Override
     public Integer call() {
         Duration step = parseMillis(stepDelay);
         try (EmbeddedApiServer api = new EmbeddedApiServer();
                 KubernetesClient operatorClient = api.newClient();
                 SimulatedMilvusOperator operator = new SimulatedMilvusOperator(operatorClient,
-                        SimulatorOptions.fast().withStepDelay(step))) {
+                        SimulatorOptions.fast().withStepDelay(step));
+                // Milvus's data plane behind the proxies, reached through the real RESTful API client.
+                SimulatedMilvusDataPlane data = new SimulatedMilvusDataPlane(api.client(), NAMESPACE, RELEASE)) {
             KubernetesClient client = api.client();
             operator.start();
             SimulatedCluster.seedOperatorDeployment(client, "1.3.8");
             System.out.println("demo: embedded API server at " + api.url() + " with a simulated Milvus Operator 1.3.8");
             SimulatedCluster.seedMilvus(client, NAMESPACE, RELEASE, fromImage, SimulatedCluster.Layout.FOUR_COORDS, "pulsar",
                     Duration.ofSeconds(30));
+            if (issue47806) {
+                data.reproduce47806();
+            }
+            System.out.println("demo: Milvus data plane (RESTful API) at " + data.uri() + ": " + String.join(", ", data.databases())
+                    + (issue47806 ? "; milvus#47806 reproduced: writes will hang once the proxies run 2.6" : ""));
             System.out.println("demo: Milvus " + NAMESPACE + "/" + RELEASE + " is Healthy on " + fromImage
                     + " with separate coordinators (root, data, query, index)");
             client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder()
                     .withNewMetadata().withName("milvus-upgrade").withNamespace(NAMESPACE).endMetadata()
-                    .withData(Map.of(Intent.MILVUS, RELEASE, Intent.TARGET_VERSION, target, Intent.STAGE_TIMEOUT, "2m"))
+                    .withData(Map.of(Intent.MILVUS, RELEASE, Intent.TARGET_VERSION, target, Intent.STAGE_TIMEOUT, "2m",
+                            Intent.DATA_CHECK, issue47806 ? "write" : "read", Intent.MILVUS_ENDPOINT, data.uri().toString()))
                     .build()).create();
             Runner runner = new Runner(client, Clock.systemUTC(), new Runner.Settings(Duration.ofMinutes(1), Duration.ofSeconds(10), Duration.ofSeconds(30),
                     Duration.ofSeconds(1)),

@@ -2,6 +2,7 @@ package dev.milvusupgrade.k8s;
 
 import dev.milvusupgrade.plan.ClusterSnapshot;
 import dev.milvusupgrade.plan.ClusterSnapshot.OperatorVersion;
+import dev.milvusupgrade.plan.Component;
 import dev.milvusupgrade.plan.ImageRef;
 import dev.milvusupgrade.plan.Stage;
 import dev.milvusupgrade.plan.Version;
@@ -74,6 +75,21 @@ public final class ClusterGateway {
                 .or(() -> containers.stream().findFirst())
                 .map(Container::getImage).flatMap(ImageRef::parse).flatMap(ImageRef::tagVersion);
         return OperatorVersion.of(fromLabel, fromImage);
+    }
+
+    /** The pod annotation whose new value makes the operator roll one component (FACTS §8.11). */
+    public static final String RESTART_ANNOTATION = MilvusApi.ANNOTATION_PREFIX + "restarted-at";
+
+    /**
+     * Restarts one component through the Milvus resource: a new value of its
+     * {@code spec.components.<c>.podAnnotations} makes the operator roll that component alone
+     * (FACTS §8.11), with the {@code milvuses} patch permission the tool has and no pod access.
+     */
+    public GenericKubernetesResource restart(String namespace, String name, Component component, String value) {
+        String json = client.getKubernetesSerialization().asJson(Map.of("spec", Map.of("components", Map.of(component.specKey(),
+                Map.of("podAnnotations", Map.of(RESTART_ANNOTATION, value))))));
+        return client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(namespace).withName(name)
+                .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).withFieldManager(FIELD_MANAGER).build(), json);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.milvusupgrade.k8s;
 
+import dev.milvusupgrade.plan.DataCheckRecord;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.plan.RunRecord.StagePhase;
@@ -48,7 +49,58 @@ public final class RecordCodec {
         if (!r.warnings().isEmpty()) {
             m.put("warnings", r.warnings());
         }
+        r.dataCheck().ifPresent(d -> m.put("dataCheck", encode(d)));
         return json.asJson(m);
+    }
+
+    private static Map<String, Object> encode(DataCheckRecord d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", d.mode());
+        m.put("baseline", encode(d.baseline()));
+        List<Map<String, Object>> stages = new ArrayList<>();
+        for (DataCheckRecord.StageCheck s : d.stages()) {
+            Map<String, Object> sm = new LinkedHashMap<>();
+            sm.put("stage", s.stage());
+            sm.put("outcome", s.outcome());
+            sm.put("after", encode(s.after()));
+            stages.add(sm);
+        }
+        m.put("stages", stages);
+        m.put("differences", d.differences());
+        m.put("differencesTotal", d.differencesTotal());
+        if (d.remedy47806()) {
+            m.put("remedy47806", true);
+        }
+        return m;
+    }
+
+    private static Map<String, Object> encode(DataCheckRecord.Totals t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("databases", t.databases());
+        m.put("collections", t.collections());
+        m.put("rows", t.rows());
+        if (!t.probe().isEmpty()) {
+            m.put("probe", t.probe());
+        }
+        return m;
+    }
+
+    private static DataCheckRecord decodeDataCheck(Map<String, Object> m) {
+        List<DataCheckRecord.StageCheck> stages = new ArrayList<>();
+        if (m.get("stages") instanceof List<?> list) {
+            for (Object o : list) {
+                Map<String, Object> s = SnapshotMapper.map(o);
+                stages.add(new DataCheckRecord.StageCheck(str(s, "stage"), str(s, "outcome"), totals(SnapshotMapper.map(s.get("after")))));
+            }
+        }
+        List<String> differences = m.get("differences") instanceof List<?> l ? l.stream().map(Object::toString).toList() : List.of();
+        return new DataCheckRecord(str(m, "mode"), totals(SnapshotMapper.map(m.get("baseline"))), stages, differences,
+                (int) SnapshotMapper.num(m.get("differencesTotal")), Boolean.TRUE.equals(m.get("remedy47806")));
+    }
+
+    private static DataCheckRecord.Totals totals(Map<String, Object> m) {
+        return new DataCheckRecord.Totals((int) SnapshotMapper.num(m.get("databases")), (int) SnapshotMapper.num(m.get("collections")),
+                SnapshotMapper.num(m.get("rows")), str(m, "probe"));
     }
 
     /** Decodes a recorded result; empty when the annotation is absent or not ours. */
@@ -69,7 +121,8 @@ public final class RecordCodec {
             List<String> warnings = m.get("warnings") instanceof List<?> w ? w.stream().map(Object::toString).toList() : List.of();
             return Optional.of(new RunRecord(Phase.valueOf(str(m, "phase")), str(m, "milvus"), str(m, "fromVersion"),
                     str(m, "targetVersion"), stages, str(m, "message"), instant(m, "startedAt").orElse(Instant.EPOCH),
-                    instant(m, "finishedAt"), str(m, "runId"), warnings));
+                    instant(m, "finishedAt"), str(m, "runId"), warnings,
+                    m.get("dataCheck") instanceof Map<?, ?> ? Optional.of(decodeDataCheck(SnapshotMapper.map(m.get("dataCheck")))) : Optional.empty()));
         } catch (RuntimeException e) {
             return Optional.empty();
         }

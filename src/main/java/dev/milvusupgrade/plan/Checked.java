@@ -1,5 +1,7 @@
 package dev.milvusupgrade.plan;
 
+import java.util.function.Function;
+
 /** A value, or the rejection that stands in its place. */
 public sealed interface Checked<T> {
 
@@ -11,6 +13,11 @@ public sealed interface Checked<T> {
 
     static <T> Checked<T> ok(T value) {
         return new Ok<>(value);
+    }
+
+    /** The next step on a value; a refusal passes through. */
+    default <U> Checked<U> map(Function<T, Checked<U>> next) {
+        return this instanceof Ok<T> ok ? next.apply(ok.value()) : new Refused<>(((Refused<T>) this).rejection());
     }
 
     static <T> Checked<T> refused(String problem, String fix) {

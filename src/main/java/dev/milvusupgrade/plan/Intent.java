@@ -1,9 +1,12 @@
 package dev.milvusupgrade.plan;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +29,15 @@ import java.util.regex.Pattern;
  * @param dryRun plan only, record Planned
  * @param allowUnorderedRollout go on although the spec makes the operator roll every component at
  *     once (rolling update off, or an imageUpdateMode other than rollingUpgrade: FACTS §8.6)
+ * @param dataCheck how much of Milvus's data plane the run checks around every stage
+ * @param milvusEndpoint where Milvus's RESTful API is, when not its Service {@code <milvus>-milvus.<ns>:19530}
+ * @param milvusAuthSecret a Secret in the Milvus namespace with {@code token}, or {@code username} and
+ *     {@code password}, and optionally {@code ca.crt}
  */
 public record Intent(String milvus, Optional<String> milvusNamespace, Version targetVersion,
         Optional<String> imageRepository, Duration stageTimeout, Optional<Instant> notAfter,
-        boolean paused, boolean dryRun, boolean allowUnorderedRollout) {
+        boolean paused, boolean dryRun, boolean allowUnorderedRollout, DataCheck.Mode dataCheck,
+        Optional<URI> milvusEndpoint, Optional<String> milvusAuthSecret) {
 
     public static final String MILVUS = "milvus";
     public static final String MILVUS_NAMESPACE = "milvusNamespace";
@@ -40,8 +48,13 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
     public static final String PAUSED = "paused";
     public static final String DRY_RUN = "dryRun";
     public static final String ALLOW_UNORDERED_ROLLOUT = "allowUnorderedRollout";
+    public static final String DATA_CHECK = "dataCheck";
+    public static final String MILVUS_ENDPOINT = "milvusEndpoint";
+    public static final String MILVUS_AUTH_SECRET = "milvusAuthSecret";
     public static final List<String> KEYS = List.of(MILVUS, MILVUS_NAMESPACE, TARGET_VERSION, IMAGE_REPOSITORY,
-            STAGE_TIMEOUT, NOT_AFTER, PAUSED, DRY_RUN, ALLOW_UNORDERED_ROLLOUT);
+            STAGE_TIMEOUT, NOT_AFTER, PAUSED, DRY_RUN, ALLOW_UNORDERED_ROLLOUT, DATA_CHECK, MILVUS_ENDPOINT, MILVUS_AUTH_SECRET);
+    /** The port of Milvus's proxies: gRPC and, since 2.4, the RESTful API. */
+    public static final int MILVUS_PORT = 19530;
 
     public static final Duration DEFAULT_STAGE_TIMEOUT = Duration.ofMinutes(30);
     static final Duration MIN_STAGE_TIMEOUT = Duration.ofSeconds(10);
@@ -135,8 +148,53 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
         if (unordered instanceof Checked.Refused<Boolean> r) {
             return new Checked.Refused<>(r.rejection());
         }
+        String modeText = trimmed(d.get(DATA_CHECK)).toLowerCase();
+        Optional<DataCheck.Mode> mode = modeText.isEmpty() ? Optional.of(DataCheck.Mode.READ)
+                : Arrays.stream(DataCheck.Mode.values()).filter(m -> m.key().equals(modeText)).findFirst();
+        if (mode.isEmpty()) {
+            return Checked.refused("intent key 'dataCheck' is '" + d.get(DATA_CHECK) + "', not off, read or write",
+                    "write dataCheck: read (the default), write (read plus a write probe) or off");
+        }
+        Optional<URI> endpoint = Optional.empty();
+        String endpointText = trimmed(d.get(MILVUS_ENDPOINT));
+        if (!endpointText.isEmpty()) {
+            endpoint = endpoint(endpointText);
+            if (endpoint.isEmpty()) {
+                return Checked.refused("intent key 'milvusEndpoint' is '" + endpointText + "', not an http or https address with a host",
+                        "write it like https://milvus.example.com:19530 or leave it out to use the Milvus Service");
+            }
+        }
+        Optional<String> secret = Optional.of(trimmed(d.get(MILVUS_AUTH_SECRET))).filter(x -> !x.isEmpty());
+        if (secret.isPresent() && (secret.get().length() > 253 || !DNS_SUBDOMAIN.matcher(secret.get()).matches())) {
+            return Checked.refused("intent key 'milvusAuthSecret' is '" + secret.get() + "', not a Secret name",
+                    "use the name shown by 'kubectl get secret' in the Milvus namespace");
+        }
+        if (mode.get() == DataCheck.Mode.OFF && (endpoint.isPresent() || secret.isPresent())) {
+            return Checked.refused("intent keys 'milvusEndpoint' and 'milvusAuthSecret' mean nothing with dataCheck: off",
+                    "remove them, or set dataCheck to read or write");
+        }
         return Checked.ok(new Intent(milvus, namespace, target.get(), repository, timeout, notAfter,
-                ((Checked.Ok<Boolean>) paused).value(), ((Checked.Ok<Boolean>) dryRun).value(), ((Checked.Ok<Boolean>) unordered).value()));
+                ((Checked.Ok<Boolean>) paused).value(), ((Checked.Ok<Boolean>) dryRun).value(), ((Checked.Ok<Boolean>) unordered).value(),
+                mode.get(), endpoint, secret));
+    }
+
+    /** The RESTful API address: {@code http(s)://host[:port]}, port 19530 when not given. */
+    static Optional<URI> endpoint(String text) {
+        try {
+            URI u = new URI(text);
+            if (u.getScheme() == null || !List.of("http", "https").contains(u.getScheme().toLowerCase()) || u.getHost() == null
+                    || (u.getPath() != null && !u.getPath().isEmpty() && !"/".equals(u.getPath())) || u.getQuery() != null) {
+                return Optional.empty();
+            }
+            return Optional.of(new URI(u.getScheme().toLowerCase(), null, u.getHost(), u.getPort() < 0 ? MILVUS_PORT : u.getPort(), null, null, null));
+        } catch (URISyntaxException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Where Milvus's RESTful API is: the intent's endpoint, else the Service the operator makes for the instance. */
+    public URI dataEndpoint(String milvusNs) {
+        return milvusEndpoint.orElseGet(() -> URI.create("http://" + milvus + "-milvus." + milvusNs + ":" + MILVUS_PORT));
     }
 
     /** Parses {@code 90s}, {@code 45m}, {@code 2h}, {@code 1h30m}. */

@@ -19,9 +19,11 @@ import java.util.Optional;
  * @param runId identifies the run that wrote this record
  * @param warnings what the plan noticed that did not stop the run (an opt-in such as
  *     allowUnorderedRollout, a single streaming node), so that the record keeps them
+ * @param dataCheck the data checks of the run, when it made any
  */
 public record RunRecord(Phase phase, String milvus, String fromVersion, String targetVersion, List<StageRecord> stages,
-        String message, Instant startedAt, Optional<Instant> finishedAt, String runId, List<String> warnings) {
+        String message, Instant startedAt, Optional<Instant> finishedAt, String runId, List<String> warnings,
+        Optional<DataCheckRecord> dataCheck) {
 
     public RunRecord {
         stages = List.copyOf(stages);
@@ -31,11 +33,19 @@ public record RunRecord(Phase phase, String milvus, String fromVersion, String t
     /** A record without warnings. */
     public RunRecord(Phase phase, String milvus, String fromVersion, String targetVersion, List<StageRecord> stages,
             String message, Instant startedAt, Optional<Instant> finishedAt, String runId) {
-        this(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, List.of());
+        this(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, List.of(), Optional.empty());
     }
 
     public RunRecord withWarnings(List<String> w) {
-        return new RunRecord(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, w);
+        return new RunRecord(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, w, dataCheck);
+    }
+
+    public RunRecord withRunId(String id) {
+        return new RunRecord(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, id, warnings, dataCheck);
+    }
+
+    public RunRecord withDataCheck(DataCheckRecord d) {
+        return new RunRecord(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, warnings, Optional.of(d));
     }
 
     /** The phase of one stage. */
@@ -49,7 +59,7 @@ public record RunRecord(Phase phase, String milvus, String fromVersion, String t
     }
 
     public RunRecord withPhase(Phase p, String msg, Optional<Instant> finished) {
-        return new RunRecord(p, milvus, fromVersion, targetVersion, stages, msg, startedAt, finished, runId, warnings);
+        return new RunRecord(p, milvus, fromVersion, targetVersion, stages, msg, startedAt, finished, runId, warnings, dataCheck);
     }
 
     public Optional<StageRecord> stage(String name) {
@@ -59,6 +69,6 @@ public record RunRecord(Phase phase, String milvus, String fromVersion, String t
     public RunRecord withStage(StageRecord updated) {
         List<StageRecord> list = new ArrayList<>(stages);
         list.replaceAll(st -> st.name().equals(updated.name()) ? updated : st);
-        return new RunRecord(phase, milvus, fromVersion, targetVersion, list, message, startedAt, finishedAt, runId, warnings);
+        return new RunRecord(phase, milvus, fromVersion, targetVersion, list, message, startedAt, finishedAt, runId, warnings, dataCheck);
     }
 }

@@ -7,8 +7,16 @@ import dev.milvusupgrade.k8s.IntentStore.IntentRead;
 import dev.milvusupgrade.k8s.RunLock;
 import dev.milvusupgrade.k8s.StageWaiter;
 import dev.milvusupgrade.k8s.StageWaiter.Outcome;
+import dev.milvusupgrade.data.MilvusData;
+import dev.milvusupgrade.data.MilvusEndpoint;
+import dev.milvusupgrade.data.MilvusRestClient;
+import dev.milvusupgrade.k8s.MilvusAccess;
+import dev.milvusupgrade.plan.Catalogue;
 import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.ClusterSnapshot;
+import dev.milvusupgrade.plan.Component;
+import dev.milvusupgrade.plan.DataCheck;
+import dev.milvusupgrade.plan.DataCheckRecord;
 import dev.milvusupgrade.plan.Decision;
 import dev.milvusupgrade.plan.ImageRef;
 import dev.milvusupgrade.plan.Intent;
@@ -34,6 +42,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -55,6 +64,10 @@ public final class Runner {
             return new Settings(Duration.ofMinutes(15), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60));
         }
     }
+
+    /** Requests to Milvus at once during a snapshot, and how long one may take. */
+    static final int DATA_PARALLELISM = 8;
+    static final Duration DATA_REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
     /**
      * What a person should do after a success until the data checks exist: the operator's status says
@@ -83,6 +96,7 @@ public final class Runner {
     private final Settings settings;
     private final Consumer<String> log;
     private final Checkpoint.Listener checkpoints;
+    private final Function<MilvusEndpoint, MilvusData> dataPlane;
     private EventRecorder events;
 
     public Runner(KubernetesClient client, Clock clock, Settings settings, Consumer<String> log) {
@@ -90,6 +104,13 @@ public final class Runner {
     }
 
     public Runner(KubernetesClient client, Clock clock, Settings settings, Consumer<String> log, Checkpoint.Listener checkpoints) {
+        this(client, clock, settings, log, checkpoints, endpoint -> new MilvusRestClient(endpoint, DATA_PARALLELISM, DATA_REQUEST_TIMEOUT));
+    }
+
+    /** With {@code dataPlane} making the client of Milvus's data plane for an endpoint (the simulated one in tests and demo). */
+    public Runner(KubernetesClient client, Clock clock, Settings settings, Consumer<String> log, Checkpoint.Listener checkpoints,
+            Function<MilvusEndpoint, MilvusData> dataPlane) {
+        this.dataPlane = dataPlane;
         this.checkpoints = checkpoints;
         this.cluster = new ClusterGateway(client);
         this.intents = new IntentStore(client);
@@ -231,12 +252,30 @@ public final class Runner {
             if (unfinished.isPresent()) {
                 // An earlier run did the work and died before recording the end: finish its record. Only the
                 // stages it started are its own; one it never started was done by someone else.
-                Instant end = now();
                 RunRecord r = unfinished.get();
+                String data = "";
+                boolean dataFailed = r.dataCheck().map(d -> d.stages().stream().anyMatch(st -> !"ok".equals(st.outcome()))).orElse(false);
+                if (execute && dataFailed) {
+                    // A run that failed its data check is not finished by a rerun that does not check again.
+                    if (intent.dataCheck() == DataCheck.Mode.OFF) {
+                        data = "; the data check that failed was not repeated (dataCheck: off)";
+                    } else {
+                        DataCheckRecord failed = r.dataCheck().get();
+                        Checked<DataCheckRecord> again = dataGate(intent, milvusNs).map(g -> g.gate().recheck(g.endpoint().toString(), failed));
+                        if (again instanceof Checked.Refused<DataCheckRecord> no) {
+                            log.accept("refused: " + no.rejection().message());
+                            return finish(true, namespace, intentName, r.withPhase(Phase.Failed, no.rejection().message(), Optional.of(now()))
+                                    .withRunId(runId), Optional.empty());
+                        }
+                        r = r.withDataCheck(((Checked.Ok<DataCheckRecord>) again).value());
+                        data = "; data check repeated: nothing lost";
+                    }
+                }
+                Instant end = now();
                 List<StageRecord> stages = finishUnobserved(r.stages(), st -> st.startedAt().isPresent(), s, readAt);
                 r = new RunRecord(Phase.Succeeded, r.milvus(), r.fromVersion(), r.targetVersion(), stages, "Milvus " + milvusRef
-                        + " upgraded from " + r.fromVersion() + " to " + r.targetVersion() + " (completion confirmed by a rerun); " + CHECK_WRITES,
-                        r.startedAt(), Optional.of(end), runId);
+                        + " upgraded from " + r.fromVersion() + " to " + r.targetVersion() + " (completion confirmed by a rerun)" + data
+                        + "; " + CHECK_WRITES, r.startedAt(), Optional.of(end), runId, r.warnings(), r.dataCheck());
                 return finish(execute, namespace, intentName, r, Optional.empty());
             }
             RunRecord r = new RunRecord(Phase.NoOp, milvusRef, noop.version().toString(), intent.targetVersion().toString(), List.of(),
@@ -270,6 +309,23 @@ public final class Runner {
         String[] ref = plan.milvus().split("/", 2);
         checkpoints.reached(Checkpoint.PLANNED, "");
         Intent intent = planned;
+        Optional<DataGate> gate = Optional.empty();
+        if (intent.dataCheck() != DataCheck.Mode.OFF) {
+            // Before the first stage: what every stage is compared with. A run resuming a stage under way may meet Milvus
+            // unreachable while the proxies roll, so it keeps trying within the stage timeout.
+            boolean resumed = startedAnyStage(record);
+            Checked<Data> access = dataGate(intent, ref[0]);
+            Optional<Instant> retryUntil = resumed ? Optional.of(now().plus(intent.stageTimeout())) : Optional.empty();
+            Optional<DataCheckRecord> before = record.dataCheck();
+            Checked<DataCheckRecord> baseline = access.map(a -> a.gate().baseline(a.endpoint().toString(), retryUntil, before));
+            if (baseline instanceof Checked.Refused<DataCheckRecord> refused) {
+                log.accept("refused: " + refused.rejection().message());
+                return recordEnd(namespace, intentName, record.withPhase(resumed ? Phase.Failed : Phase.Rejected, refused.rejection().message(),
+                        Optional.of(now())));
+            }
+            record = record.withDataCheck(((Checked.Ok<DataCheckRecord>) baseline).value());
+            gate = Optional.of(((Checked.Ok<Data>) access).value().gate());
+        }
         for (int i = 0; i < plan.stages().size(); i++) {
             Stage stage = plan.stages().get(i);
             String label = "stage " + (i + 1) + "/" + plan.stages().size() + " " + stage.name();
@@ -345,6 +401,17 @@ public final class Runner {
                     save(namespace, intentName, record, stage.name());
                     events.emit(false, EventRecorder.STAGE_SUCCEEDED, "stage " + stage.name() + " succeeded: all components run " + stage.image(),
                             targets(namespace, intentName, plan.milvus()));
+                    if (gate.isPresent()) {
+                        Duration timeout = intent.stageTimeout();
+                        DataGate.Verdict v = gate.get().afterStage(stage.name(), stage.version().isAtLeast(Catalogue.STREAMING_ERA),
+                                now().plus(timeout), record.dataCheck().orElseThrow(), () -> remedy47806(ref, stage, label, timeout, waiter));
+                        if (v instanceof DataGate.Verdict.Failed f) {
+                            return recordEnd(namespace, intentName, record.withDataCheck(f.record()).withPhase(Phase.Failed, f.message(),
+                                    Optional.of(now())));
+                        }
+                        record = record.withDataCheck(((DataGate.Verdict.Passed) v).record());
+                        save(namespace, intentName, record, stage.name());
+                    }
                     checkpoints.reached(Checkpoint.BETWEEN_STAGES, stage.name());
                     continue;
                 }
@@ -361,9 +428,42 @@ public final class Runner {
                 .filter(c -> c instanceof Checked.Ok<Intent>).map(c -> ((Checked.Ok<Intent>) c).value())
                 .flatMap(latest -> retargeted(planned, latest)).map(why -> "; the intent changed during the run (" + why + "): rerun for it")
                 .orElse("");
+        String data = record.dataCheck().map(d -> "; data check: nothing lost in " + d.baseline().collections() + " collection(s)"
+                + ("write".equals(d.mode()) ? ", writes verified by the probe" + (d.remedy47806() ? " after the milvus#47806 remedy" : "") : ""))
+                .orElse("");
+        boolean writesVerified = record.dataCheck().filter(d -> "write".equals(d.mode())).isPresent();
         return recordEnd(namespace, intentName, record.withPhase(Phase.Succeeded, "Milvus " + plan.milvus() + " upgraded from "
                 + plan.from() + " to " + plan.target() + " in " + plan.stages().size() + " stage(s); message queue " + plan.msgStreamType()
-                + " unchanged" + after + "; " + CHECK_WRITES, Optional.of(now())));
+                + " unchanged" + data + after + (writesVerified ? "" : "; " + CHECK_WRITES), Optional.of(now())));
+    }
+
+    /** The data plane of a run: where it is and the checks on it. */
+    private record Data(MilvusEndpoint endpoint, DataGate gate) {
+    }
+
+    /** The endpoint and credentials the intent names, and a gate on that data plane; refused if the Secret cannot be used. */
+    private Checked<Data> dataGate(Intent intent, String milvusNs) {
+        return MilvusAccess.endpoint(cluster.client(), intent.dataEndpoint(milvusNs), milvusNs, intent.milvusAuthSecret())
+                .map(e -> Checked.ok(new Data(e, new DataGate(dataPlane.apply(e), intent.dataCheck(), clock, settings.progressEvery(), log))));
+    }
+
+    /**
+     * The milvus#47806 remedy: restart mixcoord, then the streaming nodes, each through its
+     * podAnnotations in the Milvus resource, and wait for each roll with the stage's completion rule.
+     * Returns why it could not finish, if it could not.
+     */
+    private Optional<String> remedy47806(String[] ref, Stage stage, String label, Duration timeout, StageWaiter waiter) {
+        for (Component c : List.of(Component.MIXCOORD, Component.STREAMINGNODE)) {
+            log.accept(label + ": restarting " + c.statusKey() + " (milvus#47806 remedy)");
+            cluster.restart(ref[0], ref[1], c, now().toString());
+            ClusterSnapshot s = cluster.read(ref[0], ref[1]).orElseThrow(() -> new IllegalStateException("Milvus " + ref[0] + "/" + ref[1]
+                    + " disappeared during the milvus#47806 remedy; fix: restore it, then rerun"));
+            Outcome o = waiter.await(s, stage, label + " restart " + c.statusKey(), timeout, () -> { });
+            if (!(o instanceof Outcome.Completed)) {
+                return Optional.of("restarting " + c.statusKey() + ": " + failure(o));
+            }
+        }
+        return Optional.empty();
     }
 
     /**
@@ -461,7 +561,8 @@ public final class Runner {
                     .orElse(f));
         }
         return new RunRecord(fresh.phase(), fresh.milvus(), old.fromVersion().isEmpty() ? fresh.fromVersion() : old.fromVersion(),
-                fresh.targetVersion(), stages, fresh.message(), old.startedAt(), fresh.finishedAt(), fresh.runId(), fresh.warnings());
+                fresh.targetVersion(), stages, fresh.message(), old.startedAt(), fresh.finishedAt(), fresh.runId(), fresh.warnings(),
+                old.dataCheck());
     }
 
     /**

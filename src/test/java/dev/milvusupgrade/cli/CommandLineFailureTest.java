@@ -53,7 +53,8 @@ class CommandLineFailureTest {
         SimulatedCluster.seedMilvus(api.client(), "stuck", "my-release", "milvusdb/milvus:v2.5.16", SimulatedCluster.Layout.MIXCOORD,
                 "kafka", Duration.ofSeconds(20));
         api.client().configMaps().inNamespace("stuck").resource(new ConfigMapBuilder().withNewMetadata().withName("milvus-upgrade")
-                .withNamespace("stuck").endMetadata().withData(Map.of("milvus", "my-release", "targetVersion", "v2.6.4", "stageTimeout", "10s"))
+                .withNamespace("stuck").endMetadata().withData(Map.of("milvus", "my-release", "targetVersion", "v2.6.4", "stageTimeout", "10s",
+                        "dataCheck", "off"))
                 .build()).create();
 
         LaunchResult run = launcher.launch("run", "--namespace", "stuck");

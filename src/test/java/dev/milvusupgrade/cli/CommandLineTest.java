@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.milvusupgrade.k8s.MilvusApi;
 import dev.milvusupgrade.sim.EmbeddedApiServer;
 import dev.milvusupgrade.sim.SimulatedCluster;
+import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
 import dev.milvusupgrade.sim.SimulatedMilvusOperator;
 import dev.milvusupgrade.sim.SimulatorOptions;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -104,12 +105,16 @@ class CommandLineTest {
 
     @Test
     void run_upgrades_then_status_shows_the_table_and_json(QuarkusMainLauncher launcher) throws Exception {
-        seed("cli-run", "milvusdb/milvus:v2.5.8", Map.of("milvus", "my-release", "targetVersion", "v2.6.4", "stageTimeout", "1m"));
+        try (SimulatedMilvusDataPlane data = new SimulatedMilvusDataPlane(client(), "cli-run", "my-release")) {
+            seed("cli-run", "milvusdb/milvus:v2.5.8", Map.of("milvus", "my-release", "targetVersion", "v2.6.4", "stageTimeout", "1m",
+                    "milvusEndpoint", data.uri().toString()));
 
-        LaunchResult run = launcher.launch("run", "--namespace", "cli-run");
+            LaunchResult run = launcher.launch("run", "--namespace", "cli-run");
 
-        assertThat(run.exitCode()).isZero();
-        assertThat(run.getOutput()).contains("Succeeded: Milvus cli-run/my-release upgraded from v2.5.8 to v2.6.4 in 2 stage(s)");
+            assertThat(run.exitCode()).as(run.getOutput()).isZero();
+            assertThat(data.requests("collections/get_stats")).isPositive();
+            assertThat(run.getOutput()).contains("Succeeded: Milvus cli-run/my-release upgraded from v2.5.8 to v2.6.4 in 2 stage(s)");
+        }
         assertThat(Files.readString(terminationLog)).startsWith("Succeeded: Milvus cli-run/my-release upgraded");
 
         LaunchResult table = launcher.launch("status", "--namespace", "cli-run");
@@ -118,7 +123,8 @@ class CommandLineTest {
 
         LaunchResult json = launcher.launch("status", "--namespace", "cli-run", "-o", "json");
         assertThat(json.exitCode()).isZero();
-        assertThat(json.getOutput()).contains("\"phase\":\"Succeeded\"").contains("\"targetVersion\":\"v2.6.4\"");
+        assertThat(json.getOutput()).contains("\"phase\":\"Succeeded\"").contains("\"targetVersion\":\"v2.6.4\"")
+                .contains("\"dataCheck\":{\"mode\":\"read\"");
     }
 
     @Test

@@ -5,21 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.milvusupgrade.plan.DataSnapshot;
 import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import dev.milvusupgrade.testing.Tls;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -42,7 +35,7 @@ class MilvusRestClientTest {
     }
 
     private static MilvusEndpoint withCa(URI uri, String pemResource) {
-        return new MilvusEndpoint(uri, Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(resource(pemResource)));
+        return new MilvusEndpoint(uri, Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(Tls.resource(pemResource)));
     }
 
     private static Map<String, DataSnapshot.Collection> byName(DataSnapshot s, String db) {
@@ -155,7 +148,7 @@ class MilvusRestClientTest {
 
     @Test
     void https_is_trusted_with_the_extra_ca_and_refused_without_it_or_with_another() {
-        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane(serverTls())) {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane(Tls.serverContext())) {
             assertThat(milvus.uri().getScheme()).isEqualTo("https");
             assertThat(client(withCa(milvus.uri(), "/tls/ca.pem")).snapshot().collectionCount()).isEqualTo(3);
             assertThat(client(withCa(milvus.uri(), "/tls/ca.pem")).probe()).isEqualTo(new MilvusData.Probe.Passed());
@@ -283,30 +276,6 @@ class MilvusRestClientTest {
             assertThat(milvus.requests()).isEqualTo(1 + 3 + 5L * (n + 3) + 1);
             // Reported, not asserted: how long it took.
             System.out.printf("snapshot of %d collections: %d ms, %d requests%n", n + 3, millis, milvus.requests());
-        }
-    }
-
-    static SSLContext serverTls() {
-        try (InputStream in = MilvusRestClientTest.class.getResourceAsStream("/tls/server.p12")) {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(in, "changeit".toCharArray());
-            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            keys.init(store, "changeit".toCharArray());
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys.getKeyManagers(), null, null);
-            return context;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static String resource(String name) {
-        try (InputStream in = MilvusRestClientTest.class.getResourceAsStream(name)) {
-            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -58,22 +58,40 @@ class IntentTest {
         "milvus|<none>|intent key 'milvus' is missing; fix: set milvus to the name of the Milvus resource",
         "targetVersion|<none>|intent key 'targetVersion' is missing; fix: set targetVersion, e.g. v2.6.4",
         "targetVersion|latest|intent key 'targetVersion' is 'latest', not a version; fix: write it as v2.6.4 (the v is optional)",
-        "targetversion|v2.6.4|unknown intent key 'targetversion' (did you mean 'targetVersion'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout",
-        "dryrun|true|unknown intent key 'dryrun' (did you mean 'dryRun'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout",
-        "version|v2.6.4|unknown intent key 'version' (did you mean 'targetVersion'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout",
-        "timeout|1h|unknown intent key 'timeout' (did you mean 'stageTimeout'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout",
-        "msgStreamType|kafka|unknown intent key 'msgStreamType'; fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout",
+        "targetversion|v2.6.4|unknown intent key 'targetversion' (did you mean 'targetVersion'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret",
+        "dryrun|true|unknown intent key 'dryrun' (did you mean 'dryRun'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret",
+        "version|v2.6.4|unknown intent key 'version' (did you mean 'targetVersion'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret",
+        "timeout|1h|unknown intent key 'timeout' (did you mean 'stageTimeout'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret",
+        "msgStreamType|kafka|unknown intent key 'msgStreamType'; fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret",
         "milvus|My_Release|intent key 'milvus' is 'My_Release', not a Kubernetes resource name; fix: use the lowercase name shown by 'kubectl get milvus'",
         "stageTimeout|5|intent key 'stageTimeout' is '5', not a duration; fix: write it like 90s, 45m, 2h or 1h30m",
         "stageTimeout|25h|intent key 'stageTimeout' is 25h, outside 10s..24h; fix: pick a stage timeout between 10s and 24h (30m is the default)",
         "notAfter|2026-11-24T21:59:59Z|the maintenance window in 'notAfter' ended at 2026-11-24T21:59:59Z; fix: set notAfter to the end of the next window, or remove it",
         "notAfter|tonight|intent key 'notAfter' is 'tonight', not an RFC 3339 instant; fix: write it like 2026-11-25T05:00:00Z",
         "paused|yes|intent key 'paused' is 'yes', not true or false; fix: write paused: \"true\" or \"false\"",
-        "imageRepository|milvusdb/milvus:v2.6.4|intent key 'imageRepository' is 'milvusdb/milvus:v2.6.4', not a repository without tag; fix: write it like registry.local:5000/milvusdb/milvus"})
+        "imageRepository|milvusdb/milvus:v2.6.4|intent key 'imageRepository' is 'milvusdb/milvus:v2.6.4', not a repository without tag; fix: write it like registry.local:5000/milvusdb/milvus",
+        "dataCheck|full|intent key 'dataCheck' is 'full', not off, read or write; fix: write dataCheck: read (the default), write (read plus a write probe) or off",
+        "milvusEndpoint|grpc://milvus:19530|intent key 'milvusEndpoint' is 'grpc://milvus:19530', not an http or https address with a host; fix: write it like https://milvus.example.com:19530 or leave it out to use the Milvus Service",
+        "milvusEndpoint|http://milvus:19530/v2/vectordb|intent key 'milvusEndpoint' is 'http://milvus:19530/v2/vectordb', not an http or https address with a host; fix: write it like https://milvus.example.com:19530 or leave it out to use the Milvus Service",
+        "milvusAuthSecret|Milvus_Auth|intent key 'milvusAuthSecret' is 'Milvus_Auth', not a Secret name; fix: use the name shown by 'kubectl get secret' in the Milvus namespace"})
     void refuses_with_one_exact_line(String key, String value, String message) {
         Checked<Intent> c = parse(key, "<none>".equals(value) ? null : value);
         assertThat(c).isInstanceOf(Checked.Refused.class);
         assertThat(((Checked.Refused<Intent>) c).rejection().message()).isEqualTo(message);
+    }
+
+    @Test
+    void the_data_check_reads_by_default_through_the_milvus_service() {
+        Intent i = ((Checked.Ok<Intent>) parse()).value();
+        assertThat(i.dataCheck()).isEqualTo(DataCheck.Mode.READ);
+        assertThat(i.dataEndpoint("milvus")).hasToString("http://my-release-milvus.milvus:19530");
+        Intent https = ((Checked.Ok<Intent>) parse("dataCheck", "Write", "milvusEndpoint", "https://milvus.example.com",
+                "milvusAuthSecret", "milvus-auth")).value();
+        assertThat(https.dataCheck()).isEqualTo(DataCheck.Mode.WRITE);
+        assertThat(https.dataEndpoint("milvus")).hasToString("https://milvus.example.com:19530");
+        assertThat(https.milvusAuthSecret()).contains("milvus-auth");
+        assertThat(((Checked.Refused<Intent>) parse("dataCheck", "off", "milvusAuthSecret", "milvus-auth")).rejection().message())
+                .contains("mean nothing with dataCheck: off");
     }
 
     @ParameterizedTest(name = "{0}")

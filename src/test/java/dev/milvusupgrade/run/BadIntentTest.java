@@ -182,7 +182,8 @@ class BadIntentTest {
         String before = c.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(k.namespace()).withName("my-release").get()
                 .getMetadata().getResourceVersion();
 
-        Runner.Report report = new Runner(cluster.toolClient, Clock.systemUTC(), cluster.settings, line -> { }).run(k.namespace(), intentName);
+        Runner.Report report = new Runner(cluster.toolClient, Clock.systemUTC(), cluster.settings, line -> { }, Checkpoint.Listener.NONE,
+                cluster::dataPlane).run(k.namespace(), intentName);
 
         assertThat(report.exitCode()).isEqualTo(2);
         String recorded = c.configMaps().inNamespace(k.namespace()).withName(intentName).get().getMetadata().getAnnotations()

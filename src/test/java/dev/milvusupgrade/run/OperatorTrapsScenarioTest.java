@@ -73,6 +73,17 @@ class OperatorTrapsScenarioTest {
         assertThat(c.ourMilvusPatches()).isEmpty();
     }
 
+    /** A person's merge patch of the Milvus resource, then a wait until the operator reports it Healthy and Updated on it. */
+    private static void patchAndSettle(ScenarioCluster c, String patch) {
+        c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ScenarioCluster.NS).withName(ScenarioCluster.RELEASE)
+                .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+        Await.until(Duration.ofSeconds(20), "the operator to settle on " + patch, () -> {
+            Map<?, ?> status = (Map<?, ?>) c.milvus().getAdditionalProperties().get("status");
+            return c.milvus().getMetadata().getGeneration().equals(((Number) status.get("observedGeneration")).longValue())
+                    && "Healthy".equals(status.get("status")) && String.valueOf(status.get("conditions")).contains("MilvusComponentsUpdated");
+        });
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("traps")
     void refuses_a_spec_the_operator_cannot_finish_before_any_change(String name, String image, Layout layout,
@@ -91,14 +102,8 @@ class OperatorTrapsScenarioTest {
     void refuses_a_query_node_paused_on_a_running_cluster_which_still_looks_updated() {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
-            c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ScenarioCluster.NS).withName(ScenarioCluster.RELEASE)
-                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"components\":{\"queryNode\":{\"paused\":true}}}}");
             // FACTS §8.4: a paused component counts as updated, so the instance goes on looking Healthy and Updated.
-            Await.until(Duration.ofSeconds(20), "the operator to observe the pause", () -> {
-                Map<?, ?> status = (Map<?, ?>) c.milvus().getAdditionalProperties().get("status");
-                return c.milvus().getMetadata().getGeneration().equals(((Number) status.get("observedGeneration")).longValue())
-                        && "Healthy".equals(status.get("status")) && String.valueOf(status.get("conditions")).contains("MilvusComponentsUpdated");
-            });
+            patchAndSettle(c, "{\"spec\":{\"components\":{\"queryNode\":{\"paused\":true}}}}");
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
 
             assertRefusedUntouched(c, "spec.components.queryNode.paused is true");
@@ -123,15 +128,7 @@ class OperatorTrapsScenarioTest {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.FOUR_COORDS);
             // Someone dropped the coordinators from the spec: the operator defaults a mixCoord and never deletes their Deployments.
-            c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ScenarioCluster.NS).withName(ScenarioCluster.RELEASE)
-                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"components\":{\"rootCoord\":null,\"dataCoord\":null,"
-                            + "\"queryCoord\":null,\"indexCoord\":null}}}");
-            Await.until(Duration.ofSeconds(20), "the operator to settle on mixcoord", () -> {
-                Map<?, ?> status = (Map<?, ?>) c.milvus().getAdditionalProperties().get("status");
-                return c.components().get("mixCoord") instanceof Map && "Healthy".equals(status.get("status"))
-                        && c.milvus().getMetadata().getGeneration().equals(((Number) status.get("observedGeneration")).longValue())
-                        && String.valueOf(status.get("conditions")).contains("MilvusComponentsUpdated");
-            });
+            patchAndSettle(c, "{\"spec\":{\"components\":{\"rootCoord\":null,\"dataCoord\":null,\"queryCoord\":null,\"indexCoord\":null}}}");
             assertThat(c.client.apps().deployments().inNamespace(ScenarioCluster.NS).withName("my-release-milvus-rootcoord").get()).isNotNull();
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
 

@@ -6,6 +6,7 @@ import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.sim.SimulatedCluster.Layout;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -93,7 +94,11 @@ class RbacConformanceTest {
         // A full two-stage upgrade, then a rerun that finds nothing to do, then a plan.
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS);
-            c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
+            // Authentication on: the Secret the optional milvus-auth-secret-reader lets the tool read.
+            c.data.requireToken("t");
+            c.client.secrets().inNamespace(ScenarioCluster.NS).resource(new SecretBuilder().withNewMetadata().withName("milvus-auth")
+                    .withNamespace(ScenarioCluster.NS).endMetadata().addToData("token", "dA==").build()).create();
+            c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m", "milvusAuthSecret", "milvus-auth"));
             assertThat(c.run().record().phase()).isEqualTo(Phase.Succeeded);
             assertThat(c.run().record().phase()).isEqualTo(Phase.NoOp);
             c.runner().plan(ScenarioCluster.NS, ScenarioCluster.INTENT);

@@ -93,7 +93,7 @@ class RerunAtStageEndTest {
 
             // The retry comes an hour later (its clock says so).
             Clock later = Clock.offset(Clock.systemUTC(), Duration.ofHours(1));
-            Runner.Report rerun = new Runner(c.toolClient, later, c.settings, c.log::add).run(ScenarioCluster.NS, ScenarioCluster.INTENT);
+            Runner.Report rerun = new Runner(c.toolClient, later, c.settings, c.log::add, Checkpoint.Listener.NONE, c::dataPlane).run(ScenarioCluster.NS, ScenarioCluster.INTENT);
 
             assertThat(rerun.exitCode()).isZero();
             RunRecord r = c.result();

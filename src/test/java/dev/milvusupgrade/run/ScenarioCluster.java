@@ -1,5 +1,8 @@
 package dev.milvusupgrade.run;
 
+import dev.milvusupgrade.data.MilvusData;
+import dev.milvusupgrade.data.MilvusEndpoint;
+import dev.milvusupgrade.data.MilvusRestClient;
 import dev.milvusupgrade.k8s.MilvusApi;
 import dev.milvusupgrade.k8s.ClusterGateway;
 import dev.milvusupgrade.k8s.RecordCodec;
@@ -7,6 +10,7 @@ import dev.milvusupgrade.k8s.RetryAfter;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.sim.EmbeddedApiServer;
 import dev.milvusupgrade.sim.SimulatedCluster;
+import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
 import dev.milvusupgrade.sim.SimulatedMilvusOperator;
 import dev.milvusupgrade.sim.SimulatorOptions;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -18,6 +22,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,7 +47,10 @@ public final class ScenarioCluster implements AutoCloseable {
     public final KubernetesClient toolClient;
     private final KubernetesClient operatorClient;
     public final SimulatedMilvusOperator operator;
-    public final List<String> log = new ArrayList<>();
+    /** Milvus's data plane behind the instance's Service; it answers while the proxies are available. */
+    public final SimulatedMilvusDataPlane data;
+    /** The tool's log lines; synchronized, as a test may read it while a run writes it. */
+    public final List<String> log = Collections.synchronizedList(new ArrayList<>());
     public Runner.Settings settings = new Runner.Settings(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(5),
             Duration.ofMillis(200));
 
@@ -57,6 +65,7 @@ public final class ScenarioCluster implements AutoCloseable {
         operator = new SimulatedMilvusOperator(operatorClient, options);
         operator.start();
         SimulatedCluster.seedOperatorDeployment(client, options.operatorVersion());
+        data = new SimulatedMilvusDataPlane(client, NS, RELEASE);
     }
 
     public static ScenarioCluster start() {
@@ -78,7 +87,17 @@ public final class ScenarioCluster implements AutoCloseable {
 
     /** A runner that reports its checkpoints, to interrupt or disturb a run at one of them. */
     public Runner runner(Checkpoint.Listener checkpoints) {
-        return new Runner(toolClient, Clock.systemUTC(), settings, log::add, checkpoints);
+        return new Runner(toolClient, Clock.systemUTC(), settings, log::add, checkpoints, this::dataPlane);
+    }
+
+    /**
+     * The client of the data plane the tool would make: the instance's Service address resolves to the
+     * simulated data plane here; any other address (an intent's milvusEndpoint) is used as it is.
+     */
+    public MilvusData dataPlane(MilvusEndpoint e) {
+        boolean service = (RELEASE + "-milvus." + NS).equals(e.uri().getHost());
+        MilvusEndpoint to = service ? new MilvusEndpoint(data.uri(), e.token(), e.username(), e.password(), e.caCertificate()) : e;
+        return new MilvusRestClient(to, 4, Duration.ofSeconds(2));
     }
 
     /** Sets one key of the intent, as a person editing the ConfigMap would. */
@@ -146,6 +165,7 @@ public final class ScenarioCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        data.close();
         operator.close();
         operatorClient.close();
         toolClient.close();
