@@ -1,5 +1,6 @@
 package dev.milvusupgrade.cli;
 
+import dev.milvusupgrade.plan.DataCheckRecord;
 import dev.milvusupgrade.plan.Plan;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.plan.Stage;
@@ -59,8 +60,21 @@ final class Console {
                 out.println(line);
             }
         }
+        r.dataCheck().ifPresent(d -> {
+            out.println("data check (" + d.mode() + "): before " + totals(d.baseline()) + d.stages().stream()
+                    .map(st -> "; after " + st.stage() + " " + st.outcome() + ", " + totals(st.after())).reduce("", String::concat)
+                    + (d.remedy47806() ? "; milvus#47806 remedy ran" : ""));
+            d.differences().forEach(x -> out.println("  difference: " + x));
+            if (d.differencesTotal() > d.differences().size()) {
+                out.println("  and " + (d.differencesTotal() - d.differences().size()) + " more (the full table is in the Job's log)");
+            }
+        });
         r.warnings().forEach(w -> out.println("warning: " + w));
         out.println("run " + r.runId() + " started " + r.startedAt() + r.finishedAt().map(f -> ", finished " + f).orElse(""));
+    }
+
+    private static String totals(DataCheckRecord.Totals t) {
+        return t.collections() + " collections, " + t.rows() + " rows" + (t.probe().isEmpty() ? "" : ", probe " + t.probe());
     }
 
     static String took(Optional<Instant> start, Optional<Instant> end) {

@@ -2,6 +2,8 @@ package dev.milvusupgrade.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.milvusupgrade.plan.DataCheck;
+import dev.milvusupgrade.plan.DataCheckRecord;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.plan.RunRecord.StagePhase;
@@ -42,5 +44,21 @@ class ConsoleTest {
         }
         assertThat(first).contains("Succeeded").endsWith("5m12s");
         assertThat(second).contains("Running").endsWith("-");
+    }
+
+    @Test
+    void the_status_table_shows_the_data_check_with_its_differences() {
+        DataCheckRecord d = DataCheckRecord.start(DataCheck.Mode.WRITE, new DataCheckRecord.Totals(2, 3, 62_000, "passed"))
+                .withStage(new DataCheckRecord.StageCheck("2.6.4", "differences", new DataCheckRecord.Totals(2, 2, 12_000, "")),
+                        List.of(new DataCheck.Difference("default", "archive", "collection missing (50000 rows before)", false)));
+        RunRecord r = new RunRecord(Phase.Failed, "milvus/my-release", "v2.5.16", "v2.6.4", List.of(), "the data check found 1 difference(s)",
+                Instant.parse("2026-11-25T02:00:00Z"), Optional.empty(), "abc12345").withDataCheck(d);
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+
+        Console.printTable(new PrintStream(buf, true, StandardCharsets.UTF_8), r);
+
+        assertThat(buf.toString(StandardCharsets.UTF_8).lines()).contains(
+                "data check (write): before 3 collections, 62000 rows, probe passed; after 2.6.4 differences, 2 collections, 12000 rows",
+                "  difference: default.archive: collection missing (50000 rows before)");
     }
 }
