@@ -33,11 +33,27 @@ import java.util.regex.Pattern;
  * @param milvusEndpoint where Milvus's RESTful API is, when not its Service {@code <milvus>-milvus.<ns>:19530}
  * @param milvusAuthSecret a Secret in the Milvus namespace with {@code token}, or {@code username} and
  *     {@code password}, and optionally {@code ca.crt}
+ * @param backup the milvus-backup gate before the first 2.6 stage, when the intent asks for one
  */
 public record Intent(String milvus, Optional<String> milvusNamespace, Version targetVersion,
         Optional<String> imageRepository, Duration stageTimeout, Optional<Instant> notAfter,
         boolean paused, boolean dryRun, boolean allowUnorderedRollout, DataCheck.Mode dataCheck,
-        Optional<URI> milvusEndpoint, Optional<String> milvusAuthSecret) {
+        Optional<URI> milvusEndpoint, Optional<String> milvusAuthSecret, Optional<Backup> backup) {
+
+    /**
+     * A backup by milvus-backup's REST server before the point of no return.
+     *
+     * @param endpoint the server, e.g. {@code http://milvus-backup.milvus:8080}
+     * @param required whether the upgrade may not go on without it (true unless the intent says false)
+     * @param collections the collections to back up ({@code c} or {@code db.c}); empty means all
+     * @param timeout how long the backup may take
+     * @param always also before a 2.6.x to 2.6.y upgrade, which has no point of no return
+     */
+    public record Backup(URI endpoint, boolean required, List<String> collections, Duration timeout, boolean always) {
+        public Backup {
+            collections = List.copyOf(collections);
+        }
+    }
 
     public static final String MILVUS = "milvus";
     public static final String MILVUS_NAMESPACE = "milvusNamespace";
@@ -51,8 +67,16 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
     public static final String DATA_CHECK = "dataCheck";
     public static final String MILVUS_ENDPOINT = "milvusEndpoint";
     public static final String MILVUS_AUTH_SECRET = "milvusAuthSecret";
+    public static final String BACKUP_ENDPOINT = "backupEndpoint";
+    public static final String BACKUP_REQUIRED = "backupRequired";
+    public static final String BACKUP_COLLECTIONS = "backupCollections";
+    public static final String BACKUP_TIMEOUT = "backupTimeout";
+    public static final String BACKUP_ALWAYS = "backupAlways";
     public static final List<String> KEYS = List.of(MILVUS, MILVUS_NAMESPACE, TARGET_VERSION, IMAGE_REPOSITORY,
-            STAGE_TIMEOUT, NOT_AFTER, PAUSED, DRY_RUN, ALLOW_UNORDERED_ROLLOUT, DATA_CHECK, MILVUS_ENDPOINT, MILVUS_AUTH_SECRET);
+            STAGE_TIMEOUT, NOT_AFTER, PAUSED, DRY_RUN, ALLOW_UNORDERED_ROLLOUT, DATA_CHECK, MILVUS_ENDPOINT, MILVUS_AUTH_SECRET,
+            BACKUP_ENDPOINT, BACKUP_REQUIRED, BACKUP_COLLECTIONS, BACKUP_TIMEOUT, BACKUP_ALWAYS);
+    public static final Duration DEFAULT_BACKUP_TIMEOUT = Duration.ofHours(1);
+    private static final Pattern COLLECTION = Pattern.compile("^([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*$");
     /** The port of Milvus's proxies: gRPC and, since 2.4, the RESTful API. */
     public static final int MILVUS_PORT = 19530;
 
@@ -173,20 +197,72 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
             return Checked.refused("intent keys 'milvusEndpoint' and 'milvusAuthSecret' mean nothing with dataCheck: off",
                     "remove them, or set dataCheck to read or write");
         }
+        Checked<Optional<Backup>> backup = backup(d);
+        if (backup instanceof Checked.Refused<Optional<Backup>> r) {
+            return new Checked.Refused<>(r.rejection());
+        }
         return Checked.ok(new Intent(milvus, namespace, target.get(), repository, timeout, notAfter,
                 ((Checked.Ok<Boolean>) paused).value(), ((Checked.Ok<Boolean>) dryRun).value(), ((Checked.Ok<Boolean>) unordered).value(),
-                mode.get(), endpoint, secret));
+                mode.get(), endpoint, secret, ((Checked.Ok<Optional<Backup>>) backup).value()));
+    }
+
+    private static Checked<Optional<Backup>> backup(Map<String, String> d) {
+        String endpointText = trimmed(d.get(BACKUP_ENDPOINT));
+        List<String> others = List.of(BACKUP_REQUIRED, BACKUP_COLLECTIONS, BACKUP_TIMEOUT, BACKUP_ALWAYS).stream()
+                .filter(k -> !trimmed(d.get(k)).isEmpty()).toList();
+        if (endpointText.isEmpty()) {
+            return others.isEmpty() ? Checked.ok(Optional.empty())
+                    : Checked.refused("intent key(s) " + String.join(", ", others) + " mean nothing without backupEndpoint",
+                            "set backupEndpoint to the milvus-backup server, e.g. http://milvus-backup.milvus:8080, or remove them");
+        }
+        Optional<URI> endpoint = address(endpointText, 8080);
+        if (endpoint.isEmpty()) {
+            return Checked.refused("intent key 'backupEndpoint' is '" + endpointText + "', not an http or https address with a host",
+                    "write it like http://milvus-backup.milvus:8080");
+        }
+        Checked<Boolean> required = flag(d, BACKUP_REQUIRED);
+        if (required instanceof Checked.Refused<Boolean> r) {
+            return new Checked.Refused<>(r.rejection());
+        }
+        Checked<Boolean> always = flag(d, BACKUP_ALWAYS);
+        if (always instanceof Checked.Refused<Boolean> r) {
+            return new Checked.Refused<>(r.rejection());
+        }
+        List<String> collections = Arrays.stream(trimmed(d.get(BACKUP_COLLECTIONS)).split(",")).map(String::trim).filter(c -> !c.isEmpty())
+                .toList();
+        Optional<String> bad = collections.stream().filter(c -> !COLLECTION.matcher(c).matches()).findFirst();
+        if (bad.isPresent()) {
+            return Checked.refused("intent key 'backupCollections' names '" + bad.get() + "', not a collection or db.collection",
+                    "list collections separated by commas, e.g. books,analytics.events, or leave it out to back up everything");
+        }
+        Duration timeout = DEFAULT_BACKUP_TIMEOUT;
+        String timeoutText = trimmed(d.get(BACKUP_TIMEOUT));
+        if (!timeoutText.isEmpty()) {
+            Optional<Duration> parsed = parseDuration(timeoutText);
+            if (parsed.isEmpty() || parsed.get().compareTo(MIN_STAGE_TIMEOUT) < 0 || parsed.get().compareTo(MAX_STAGE_TIMEOUT) > 0) {
+                return Checked.refused("intent key 'backupTimeout' is '" + timeoutText + "', not a duration within 10s..24h",
+                        "write it like 90m or 2h (1h is the default)");
+            }
+            timeout = parsed.get();
+        }
+        boolean req = trimmed(d.get(BACKUP_REQUIRED)).isEmpty() || ((Checked.Ok<Boolean>) required).value();
+        return Checked.ok(Optional.of(new Backup(endpoint.get(), req, collections, timeout, ((Checked.Ok<Boolean>) always).value())));
     }
 
     /** The RESTful API address: {@code http(s)://host[:port]}, port 19530 when not given. */
     static Optional<URI> endpoint(String text) {
+        return address(text, MILVUS_PORT);
+    }
+
+    /** {@code http(s)://host[:port]} with no path, {@code port} when not given. */
+    static Optional<URI> address(String text, int port) {
         try {
             URI u = new URI(text);
             if (u.getScheme() == null || !List.of("http", "https").contains(u.getScheme().toLowerCase()) || u.getHost() == null
                     || (u.getPath() != null && !u.getPath().isEmpty() && !"/".equals(u.getPath())) || u.getQuery() != null) {
                 return Optional.empty();
             }
-            return Optional.of(new URI(u.getScheme().toLowerCase(), null, u.getHost(), u.getPort() < 0 ? MILVUS_PORT : u.getPort(), null, null, null));
+            return Optional.of(new URI(u.getScheme().toLowerCase(), null, u.getHost(), u.getPort() < 0 ? port : u.getPort(), null, null, null));
         } catch (URISyntaxException e) {
             return Optional.empty();
         }

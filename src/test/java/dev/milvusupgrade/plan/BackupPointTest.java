@@ -1,0 +1,41 @@
+package dev.milvusupgrade.plan;
+
+import static dev.milvusupgrade.plan.Snapshots.FOUR_COORDS;
+import static dev.milvusupgrade.plan.Snapshots.MIXCOORD_25;
+import static dev.milvusupgrade.plan.Snapshots.MIXCOORD_26;
+import static dev.milvusupgrade.plan.Snapshots.healthy;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+
+class BackupPointTest {
+
+    private static Plan plan(ClusterSnapshot s, String target) {
+        Intent intent = ((Checked.Ok<Intent>) Intent.parse(Map.of("milvus", "my-release", "targetVersion", target),
+                Instant.parse("2026-11-24T22:00:00Z"))).value();
+        return ((Decision.Staged) Planner.plan(intent, s)).plan();
+    }
+
+    @Test
+    void the_backup_comes_right_before_the_first_2_6_stage() {
+        assertThat(BackupPoint.before(plan(healthy("milvusdb/milvus:v2.5.4", FOUR_COORDS), "v2.6.4"), false)).isEqualTo(OptionalInt.of(1));
+        assertThat(BackupPoint.before(plan(healthy("milvusdb/milvus:v2.5.16", MIXCOORD_25), "v2.6.4"), false)).isEqualTo(OptionalInt.of(0));
+    }
+
+    @Test
+    void within_2_6_there_is_no_point_of_no_return_unless_the_intent_asks() {
+        Plan within = plan(healthy("milvusdb/milvus:v2.6.2", MIXCOORD_26), "v2.6.4");
+        assertThat(BackupPoint.before(within, false)).isEmpty();
+        assertThat(BackupPoint.before(within, true)).isEqualTo(OptionalInt.of(0));
+    }
+
+    @Test
+    void the_name_is_what_milvus_backup_accepts_and_the_same_for_every_run_of_the_upgrade() {
+        String name = BackupPoint.name("milvus-prod/my-release.v2", Instant.parse("2026-11-25T02:03:04.567Z"));
+        assertThat(name).isEqualTo("milvus_upgrade_milvus_prod_my_release_v2_20261125_020304").matches("[A-Za-z][A-Za-z0-9_]{0,127}");
+        assertThat(BackupPoint.name("ns/" + "x".repeat(300), Instant.EPOCH)).hasSize(128).endsWith("_19700101_000000");
+    }
+}
