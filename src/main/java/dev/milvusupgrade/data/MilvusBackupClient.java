@@ -1,0 +1,284 @@
+package dev.milvusupgrade.data;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import javax.net.ssl.SSLException;
+
+/**
+ * {@link MilvusBackup} through milvus-backup's REST server, as the server really behaves (milvus-rest FACTS.md of
+ * this project's shared reference, section "milvus-backup REST server", read from the server source; its
+ * {@code api_demo.md} and swagger differ, FACTS wins).
+ *
+ * <p><b>Answers.</b> JSON {@code {"requestId","code","msg","data"}} in that order, HTTP 200 whether or not it worked;
+ * {@code code} is left out on success, so a missing code and code 0 both mean success. {@code GET /api/v1/hello}
+ * answers the text {@code Hello, This is backup service}. A wrong path or method is HTTP 404
+ * {@code 404 page not found}: not milvus-backup's REST server (or a version without that path).
+ *
+ * <p><b>create</b> always sends {@code async: true} (the synchronous form blocks for the whole backup and answers
+ * HTTP 500 when the name is held), {@code backup_name}, and {@code collection_names} only when collections are given
+ * (none means everything). An empty name is never sent: the server panics on it (a bare HTTP 500). Success is
+ * {@link MilvusBackup.Created.Accepted} with the {@code requestId}; code 3 with
+ * {@code add backup task to manager: NAME (existing task ID)} is {@link MilvusBackup.Created.AlreadyExists}; any
+ * other code is {@link MilvusBackup.Created.Rejected}, and so is the HTTP 400 {@code {"error":"Invalid request body"}}
+ * of a body the server could not bind (as code 400).
+ *
+ * <p><b>get</b> maps {@code data}: {@code state_code} 0..4 to the state, {@code progress}, {@code size},
+ * {@code collection_backups[]} to {@code db_name.collection_name}, {@code errorMessage}, and {@code start_time},
+ * {@code end_time} (Unix seconds; Go's zero time {@code -62135596800} until the task ends, and absent or 0 when the
+ * task is unknown, are all empty). A {@code data} without a {@code name} is the server's answer for a name its task
+ * manager does not know ({@code {"state_code":0,"progress":0,"size":0,"meta_size":0}}): {@link MilvusBackup.State#UNKNOWN},
+ * not INITIAL. Note that after a restart of the server a name it once created successfully is UNKNOWN to
+ * {@code get} and only {@link #find} (the list, read from the backup storage) sees it; and a new create under such a
+ * name is accepted but stays INITIAL for ever (FACTS "Name already in storage but unknown to the task manager").
+ *
+ * <p><b>Failures.</b> No connection, no answer within the request timeout, TLS failures, HTTP 404 or 500, a body
+ * that is not the expected JSON, an unknown {@code state_code}, and an error code from get_backup or list all throw
+ * {@link MilvusBackup.Unreachable} naming the endpoint. For {@code https} the JVM's trusted CAs are used (the server
+ * itself speaks plain HTTP; https means something in front of it).
+ */
+public final class MilvusBackupClient implements MilvusBackup {
+
+    /** The root of the REST API. */
+    public static final String API = "/api/v1/";
+    /** What {@code /api/v1/hello} answers (the start of it). */
+    public static final String HELLO = "Hello, This is backup service";
+    /** Go's zero {@code time.Time} as Unix seconds: the server's {@code end_time} until the task ends. */
+    public static final long GO_ZERO_TIME = -62_135_596_800L;
+
+    private static final int CODE_FAIL = 3;
+    private static final int CODE_PARAMETER_ERROR = 400;
+    private static final String NAME_HELD = "add backup task to manager: ";
+    private static final String EXISTING_TASK = " (existing task ";
+
+    private final URI endpoint;
+    private final String base;
+    private final Duration timeout;
+    private final HttpClient http;
+    private final ObjectMapper json = new ObjectMapper();
+
+    /**
+     * @param endpoint where the REST server is, e.g. {@code http://milvus-backup:8080} (a path prefix is kept)
+     * @param requestTimeout the limit of connecting and of each request
+     * @throws IllegalArgumentException for a scheme other than http/https, no host, or a non-positive timeout
+     */
+    public MilvusBackupClient(URI endpoint, Duration requestTimeout) {
+        if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+            throw new IllegalArgumentException("the request timeout must be positive, not " + requestTimeout);
+        }
+        String scheme = Optional.ofNullable(endpoint.getScheme()).orElse("");
+        if (!scheme.equals("http") && !scheme.equals("https") || endpoint.getHost() == null) {
+            throw new IllegalArgumentException("milvus-backup's REST server needs an http or https URI with a host, not " + endpoint);
+        }
+        this.endpoint = endpoint;
+        String text = endpoint.toString();
+        int query = text.indexOf('?');
+        text = query < 0 ? text : text.substring(0, query);
+        this.base = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
+        this.timeout = requestTimeout;
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(requestTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    @Override
+    public void ping() {
+        Answer a = send("GET", "hello", null);
+        if (a.status != 200 || !a.text.startsWith(HELLO)) {
+            throw notMilvusBackup("GET " + API + "hello", a);
+        }
+    }
+
+    @Override
+    public Created create(String backupName, List<String> collections) {
+        requireName(backupName);
+        Objects.requireNonNull(collections, "collections");
+        ObjectNode body = json.createObjectNode();
+        body.put("backup_name", backupName);
+        if (!collections.isEmpty()) {
+            ArrayNode names = body.putArray("collection_names");
+            collections.forEach(names::add);
+        }
+        body.put("async", true);
+        Answer a = send("POST", "create", body);
+        JsonNode answer = a.json();
+        if (a.status == 400 && answer != null && answer.path("error").isTextual()) {
+            return new Created.Rejected(CODE_PARAMETER_ERROR, "HTTP 400: " + answer.path("error").asText());
+        }
+        if (a.status != 200 || answer == null || !answer.path("code").isMissingNode() && !answer.path("code").isIntegralNumber()) {
+            throw notMilvusBackup("POST " + API + "create", a);
+        }
+        int code = answer.path("code").asInt(0);
+        String msg = answer.path("msg").asText("");
+        if (code == 0) {
+            return new Created.Accepted(answer.path("requestId").asText(""));
+        }
+        if (code == CODE_FAIL && msg.contains(NAME_HELD + backupName + EXISTING_TASK)) {
+            return new Created.AlreadyExists(msg);
+        }
+        return new Created.Rejected(code, msg);
+    }
+
+    @Override
+    public Backup get(String backupName) {
+        requireName(backupName);
+        String what = "GET " + API + "get_backup?backup_name=" + backupName;
+        JsonNode data = success(what, send("GET", "get_backup?backup_name=" + URLEncoder.encode(backupName, StandardCharsets.UTF_8), null))
+                .path("data");
+        if (!data.isObject()) {
+            throw new Unreachable("milvus-backup at " + endpoint + " answered " + what + " without data: " + data, null);
+        }
+        String name = data.path("name").asText("");
+        State state = name.isEmpty() ? State.UNKNOWN : state(what, data.path("state_code"));
+        List<String> collections = new ArrayList<>();
+        for (JsonNode c : data.path("collection_backups")) {
+            String db = c.path("db_name").asText("");
+            collections.add((db.isEmpty() ? "default" : db) + "." + c.path("collection_name").asText(""));
+        }
+        return new Backup(name.isEmpty() ? backupName : name, state, data.path("progress").asInt(0), data.path("size").asLong(0),
+                collections, data.path("errorMessage").asText(""), time(data.path("start_time")), time(data.path("end_time")));
+    }
+
+    @Override
+    public Optional<Backup> find(String backupName) {
+        requireName(backupName);
+        JsonNode data = success("GET " + API + "list", send("GET", "list", null)).path("data");
+        for (JsonNode summary : data) {
+            if (backupName.equals(summary.path("name").asText())) {
+                return Optional.of(new Backup(backupName, State.SUCCESS, 100, summary.path("size").asLong(0), List.of(), "",
+                        Optional.empty(), Optional.empty()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static void requireName(String backupName) {
+        if (backupName == null || backupName.isEmpty()) {
+            throw new IllegalArgumentException("a backup needs a name (milvus-backup's server panics on an empty one)");
+        }
+    }
+
+    /** The answer's JSON when it is HTTP 200 with no code or code 0; {@link MilvusBackup.Unreachable} otherwise. */
+    private JsonNode success(String what, Answer a) {
+        JsonNode answer = a.json();
+        if (a.status != 200 || answer == null) {
+            throw notMilvusBackup(what, a);
+        }
+        JsonNode code = answer.path("code");
+        if (code.isMissingNode() || code.isIntegralNumber() && code.asInt() == 0) {
+            return answer;
+        }
+        throw new Unreachable("milvus-backup at " + endpoint + " answered " + what + " with code " + code.asText() + ": "
+                + answer.path("msg").asText(""), null);
+    }
+
+    private State state(String what, JsonNode code) {
+        if (!code.isIntegralNumber()) {
+            throw new Unreachable("milvus-backup at " + endpoint + " answered " + what + " without a numeric state_code: " + code, null);
+        }
+        return switch (code.asInt()) {
+            case 0 -> State.INITIAL;
+            case 1 -> State.EXECUTING;
+            case 2 -> State.SUCCESS;
+            case 3 -> State.FAIL;
+            case 4 -> State.TIMEOUT;
+            default -> throw new Unreachable("milvus-backup at " + endpoint + " answered " + what + " with an unknown state_code " + code, null);
+        };
+    }
+
+    /** Unix seconds; absent, 0, Go's zero time or anything else before 1970 is empty. */
+    private static Optional<Instant> time(JsonNode seconds) {
+        if (!seconds.isIntegralNumber() || seconds.asLong() <= 0) {
+            return Optional.empty();
+        }
+        return Optional.of(Instant.ofEpochSecond(seconds.asLong()));
+    }
+
+    private Unreachable notMilvusBackup(String what, Answer a) {
+        if (a.status == 404) {
+            return new Unreachable("what answers at " + endpoint + " is not milvus-backup's REST server: " + what + " gave HTTP 404 "
+                    + abbreviate(a.text), null);
+        }
+        return new Unreachable("milvus-backup at " + endpoint + " answered " + what + " with HTTP " + a.status + " and " + abbreviate(a.text), null);
+    }
+
+    /** The status and body of one exchange. */
+    private final class Answer {
+        final int status;
+        final String text;
+
+        Answer(int status, String text) {
+            this.status = status;
+            this.text = text;
+        }
+
+        /** The body as a JSON object, or null. */
+        JsonNode json() {
+            try {
+                JsonNode node = json.readTree(text);
+                return node != null && node.isObject() ? node : null;
+            } catch (IOException e) {
+                return null;
+            }
+        }
+    }
+
+    /** One request; {@link MilvusBackup.Unreachable} when no answer came. */
+    private Answer send(String method, String path, JsonNode body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + API + path)).timeout(timeout);
+        try {
+            if (body == null) {
+                request.method(method, HttpRequest.BodyPublishers.noBody());
+            } else {
+                request.header("Content-Type", "application/json")
+                        .method(method, HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
+            }
+            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new Answer(response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while calling milvus-backup at " + endpoint);
+        } catch (HttpConnectTimeoutException e) {
+            throw new Unreachable("cannot connect to milvus-backup at " + endpoint + ": no connection within " + timeout.toMillis() + " ms", e);
+        } catch (HttpTimeoutException e) {
+            throw new Unreachable("milvus-backup at " + endpoint + " did not answer " + method + " " + API + path + " within "
+                    + timeout.toMillis() + " ms", e);
+        } catch (IOException e) {
+            throw new Unreachable(connectionFailure(e), e);
+        }
+    }
+
+    private String connectionFailure(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                return "TLS with milvus-backup at " + endpoint + " failed: " + t.getMessage();
+            }
+            if (t instanceof ConnectException) {
+                return "cannot connect to milvus-backup at " + endpoint + ": connection refused";
+            }
+        }
+        return "the connection to milvus-backup at " + endpoint + " failed without an answer: " + Optional.ofNullable(e.getMessage()).orElse(e.toString());
+    }
+
+    private static String abbreviate(String text) {
+        String oneLine = text.replaceAll("\\s+", " ").trim();
+        return oneLine.isEmpty() ? "an empty body" : oneLine.length() > 200 ? oneLine.substring(0, 200) + "..." : oneLine;
+    }
+}
