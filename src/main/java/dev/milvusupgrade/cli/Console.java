@@ -60,6 +60,9 @@ final class Console {
                 out.println(line);
             }
         }
+        r.backup().ifPresent(b -> out.println("backup " + b.name() + ": " + b.size() + " bytes, " + b.collections() + " collection(s)"
+                + (b.firstCollections().isEmpty() ? "" : " (" + String.join(", ", b.firstCollections())
+                + (b.collections() > b.firstCollections().size() ? ", ..." : "") + ")") + ", took " + b.seconds() + "s"));
         r.dataCheck().ifPresent(d -> {
             out.println("data check (" + d.mode() + "): before " + totals(d.baseline()) + d.stages().stream()
                     .map(st -> "; after " + st.stage() + " " + st.outcome() + ", " + totals(st.after())).reduce("", String::concat)

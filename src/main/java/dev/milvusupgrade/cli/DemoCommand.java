@@ -5,6 +5,7 @@ import dev.milvusupgrade.plan.Intent;
 import dev.milvusupgrade.run.Runner;
 import dev.milvusupgrade.sim.EmbeddedApiServer;
 import dev.milvusupgrade.sim.SimulatedCluster;
+import dev.milvusupgrade.sim.SimulatedMilvusBackup;
 import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
 import dev.milvusupgrade.sim.SimulatedMilvusOperator;
 import dev.milvusupgrade.sim.SimulatorOptions;
@@ -49,7 +50,9 @@ public class DemoCommand implements Callable<Integer> {
                 SimulatedMilvusOperator operator = new SimulatedMilvusOperator(operatorClient,
                         SimulatorOptions.fast().withStepDelay(step));
                 // Milvus's data plane behind the proxies, reached through the real RESTful API client.
-                SimulatedMilvusDataPlane data = new SimulatedMilvusDataPlane(api.client(), NAMESPACE, RELEASE)) {
+                SimulatedMilvusDataPlane data = new SimulatedMilvusDataPlane(api.client(), NAMESPACE, RELEASE);
+                // milvus-backup's REST server: the backup before the point of no return.
+                SimulatedMilvusBackup backup = new SimulatedMilvusBackup()) {
             KubernetesClient client = api.client();
             operator.start();
             SimulatedCluster.seedOperatorDeployment(client, "1.3.8");
@@ -59,6 +62,7 @@ public class DemoCommand implements Callable<Integer> {
             if (issue47806) {
                 data.reproduce47806();
             }
+            System.out.println("demo: milvus-backup server at " + backup.uri());
             System.out.println("demo: Milvus data plane (RESTful API) at " + data.uri() + ": " + String.join(", ", data.databases())
                     + (issue47806 ? "; milvus#47806 reproduced: writes will hang once the proxies run 2.6" : ""));
             System.out.println("demo: Milvus " + NAMESPACE + "/" + RELEASE + " is Healthy on " + fromImage
@@ -66,9 +70,10 @@ public class DemoCommand implements Callable<Integer> {
             client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder()
                     .withNewMetadata().withName("milvus-upgrade").withNamespace(NAMESPACE).endMetadata()
                     .withData(Map.of(Intent.MILVUS, RELEASE, Intent.TARGET_VERSION, target, Intent.STAGE_TIMEOUT, "2m",
-                            Intent.DATA_CHECK, issue47806 ? "write" : "read", Intent.MILVUS_ENDPOINT, data.uri().toString()))
+                            Intent.DATA_CHECK, issue47806 ? "write" : "read", Intent.MILVUS_ENDPOINT, data.uri().toString(),
+                            Intent.BACKUP_ENDPOINT, backup.uri().toString()))
                     .build()).create();
-            Runner runner = new Runner(client, Clock.systemUTC(), new Runner.Settings(Duration.ofMinutes(1), Duration.ofSeconds(10), Duration.ofSeconds(30),
+            Runner runner = new Runner(client, Clock.systemUTC(), new Runner.Settings(Duration.ofMinutes(1), Duration.ofSeconds(2), Duration.ofSeconds(30),
                     Duration.ofSeconds(1)),
                     Console::log);
             Runner.Report plan = new Runner(client, Clock.systemUTC(), Runner.Settings.defaults(), line -> { }).plan(NAMESPACE, "milvus-upgrade");

@@ -394,8 +394,17 @@ public final class MilvusRestClient implements MilvusData {
         authorization.ifPresent(a -> request.header("Authorization", a));
         HttpResponse<byte[]> response;
         try {
-            response = http.send(request.POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body))).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            HttpRequest post = request.POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body))).build();
+            try {
+                response = http.send(post, HttpResponse.BodyHandlers.ofByteArray());
+            } catch (IOException e) {
+                // A pooled connection the JDK client closes under the request (JDK-8338569) fails it without an answer, and the
+                // client does not retry a POST. Every call but an insert may be sent again: once, when nothing answered.
+                if (!retriable(path, e)) {
+                    throw e;
+                }
+                response = http.send(post, HttpResponse.BodyHandlers.ofByteArray());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CancellationException("interrupted while calling Milvus at " + endpoint);
@@ -436,6 +445,19 @@ public final class MilvusRestClient implements MilvusData {
     private URI uri(String path) {
         String base = endpoint.uri().toString();
         return URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + BASE_PATH + path);
+    }
+
+    /** Whether a call that failed with {@code e} may be sent once more: not an insert, and no answer, refusal or TLS failure. */
+    static boolean retriable(String path, IOException e) {
+        if ("entities/insert".equals(path) || e instanceof HttpTimeoutException) {
+            return false;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLException || t instanceof ConnectException) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private String connectionFailure(IOException e) {

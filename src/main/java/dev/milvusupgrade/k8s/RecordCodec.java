@@ -50,6 +50,15 @@ public final class RecordCodec {
             m.put("warnings", r.warnings());
         }
         r.dataCheck().ifPresent(d -> m.put("dataCheck", encode(d)));
+        r.backup().ifPresent(b -> {
+            Map<String, Object> bm = new LinkedHashMap<>();
+            bm.put("name", b.name());
+            bm.put("size", b.size());
+            bm.put("collections", b.collections());
+            bm.put("firstCollections", b.firstCollections());
+            bm.put("seconds", b.seconds());
+            m.put("backup", bm);
+        });
         return json.asJson(m);
     }
 
@@ -98,6 +107,12 @@ public final class RecordCodec {
                 (int) SnapshotMapper.num(m.get("differencesTotal")), Boolean.TRUE.equals(m.get("remedy47806")));
     }
 
+    private static RunRecord.BackupRecord decodeBackup(Map<String, Object> m) {
+        List<String> first = m.get("firstCollections") instanceof List<?> l ? l.stream().map(Object::toString).toList() : List.of();
+        return new RunRecord.BackupRecord(str(m, "name"), SnapshotMapper.num(m.get("size")), (int) SnapshotMapper.num(m.get("collections")), first,
+                SnapshotMapper.num(m.get("seconds")));
+    }
+
     private static DataCheckRecord.Totals totals(Map<String, Object> m) {
         return new DataCheckRecord.Totals((int) SnapshotMapper.num(m.get("databases")), (int) SnapshotMapper.num(m.get("collections")),
                 SnapshotMapper.num(m.get("rows")), str(m, "probe"));
@@ -122,7 +137,8 @@ public final class RecordCodec {
             return Optional.of(new RunRecord(Phase.valueOf(str(m, "phase")), str(m, "milvus"), str(m, "fromVersion"),
                     str(m, "targetVersion"), stages, str(m, "message"), instant(m, "startedAt").orElse(Instant.EPOCH),
                     instant(m, "finishedAt"), str(m, "runId"), warnings,
-                    m.get("dataCheck") instanceof Map<?, ?> ? Optional.of(decodeDataCheck(SnapshotMapper.map(m.get("dataCheck")))) : Optional.empty()));
+                    m.get("dataCheck") instanceof Map<?, ?> ? Optional.of(decodeDataCheck(SnapshotMapper.map(m.get("dataCheck")))) : Optional.empty(),
+                    m.get("backup") instanceof Map<?, ?> ? Optional.of(decodeBackup(SnapshotMapper.map(m.get("backup")))) : Optional.empty()));
         } catch (RuntimeException e) {
             return Optional.empty();
         }

@@ -20,10 +20,26 @@ import java.util.Optional;
  * @param warnings what the plan noticed that did not stop the run (an opt-in such as
  *     allowUnorderedRollout, a single streaming node), so that the record keeps them
  * @param dataCheck the data checks of the run, when it made any
+ * @param backup the backup taken before the point of no return, once taken
  */
 public record RunRecord(Phase phase, String milvus, String fromVersion, String targetVersion, List<StageRecord> stages,
         String message, Instant startedAt, Optional<Instant> finishedAt, String runId, List<String> warnings,
-        Optional<DataCheckRecord> dataCheck) {
+        Optional<DataCheckRecord> dataCheck, Optional<BackupRecord> backup) {
+
+    /**
+     * The backup milvus-backup took before the first 2.6 stage.
+     *
+     * @param name its name in milvus-backup
+     * @param size its size in bytes, as milvus-backup reports it
+     * @param collections how many collections it holds
+     * @param firstCollections the first of them ({@code db.collection}), at most ten
+     * @param seconds how long it took
+     */
+    public record BackupRecord(String name, long size, int collections, List<String> firstCollections, long seconds) {
+        public BackupRecord {
+            firstCollections = List.copyOf(firstCollections);
+        }
+    }
 
     public RunRecord {
         stages = List.copyOf(stages);
@@ -33,19 +49,24 @@ public record RunRecord(Phase phase, String milvus, String fromVersion, String t
     /** A record without warnings. */
     public RunRecord(Phase phase, String milvus, String fromVersion, String targetVersion, List<StageRecord> stages,
             String message, Instant startedAt, Optional<Instant> finishedAt, String runId) {
-        this(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, List.of(), Optional.empty());
+        this(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, List.of(), Optional.empty(), Optional.empty());
     }
 
     public RunRecord withWarnings(List<String> w) {
-        return new RunRecord(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, w, dataCheck);
+        return new RunRecord(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, w, dataCheck, backup);
     }
 
     public RunRecord withRunId(String id) {
-        return new RunRecord(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, id, warnings, dataCheck);
+        return new RunRecord(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, id, warnings, dataCheck, backup);
+    }
+
+    public RunRecord withBackup(BackupRecord b) {
+        return new RunRecord(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, warnings, dataCheck,
+                Optional.of(b));
     }
 
     public RunRecord withDataCheck(DataCheckRecord d) {
-        return new RunRecord(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, warnings, Optional.of(d));
+        return new RunRecord(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, warnings, Optional.of(d), backup);
     }
 
     /** The phase of one stage. */
@@ -59,7 +80,7 @@ public record RunRecord(Phase phase, String milvus, String fromVersion, String t
     }
 
     public RunRecord withPhase(Phase p, String msg, Optional<Instant> finished) {
-        return new RunRecord(p, milvus, fromVersion, targetVersion, stages, msg, startedAt, finished, runId, warnings, dataCheck);
+        return new RunRecord(p, milvus, fromVersion, targetVersion, stages, msg, startedAt, finished, runId, warnings, dataCheck, backup);
     }
 
     public Optional<StageRecord> stage(String name) {
@@ -69,6 +90,6 @@ public record RunRecord(Phase phase, String milvus, String fromVersion, String t
     public RunRecord withStage(StageRecord updated) {
         List<StageRecord> list = new ArrayList<>(stages);
         list.replaceAll(st -> st.name().equals(updated.name()) ? updated : st);
-        return new RunRecord(phase, milvus, fromVersion, targetVersion, list, message, startedAt, finishedAt, runId, warnings, dataCheck);
+        return new RunRecord(phase, milvus, fromVersion, targetVersion, list, message, startedAt, finishedAt, runId, warnings, dataCheck, backup);
     }
 }

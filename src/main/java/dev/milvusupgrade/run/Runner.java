@@ -7,10 +7,13 @@ import dev.milvusupgrade.k8s.IntentStore.IntentRead;
 import dev.milvusupgrade.k8s.RunLock;
 import dev.milvusupgrade.k8s.StageWaiter;
 import dev.milvusupgrade.k8s.StageWaiter.Outcome;
+import dev.milvusupgrade.data.MilvusBackup;
+import dev.milvusupgrade.data.MilvusBackupClient;
 import dev.milvusupgrade.data.MilvusData;
 import dev.milvusupgrade.data.MilvusEndpoint;
 import dev.milvusupgrade.data.MilvusRestClient;
 import dev.milvusupgrade.k8s.MilvusAccess;
+import dev.milvusupgrade.plan.BackupPoint;
 import dev.milvusupgrade.plan.Catalogue;
 import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.ClusterSnapshot;
@@ -33,6 +36,7 @@ import dev.milvusupgrade.plan.Version;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,6 +44,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -97,6 +102,7 @@ public final class Runner {
     private final Consumer<String> log;
     private final Checkpoint.Listener checkpoints;
     private final Function<MilvusEndpoint, MilvusData> dataPlane;
+    private final Function<URI, MilvusBackup> backups;
     private EventRecorder events;
 
     public Runner(KubernetesClient client, Clock clock, Settings settings, Consumer<String> log) {
@@ -110,6 +116,13 @@ public final class Runner {
     /** With {@code dataPlane} making the client of Milvus's data plane for an endpoint (the simulated one in tests and demo). */
     public Runner(KubernetesClient client, Clock clock, Settings settings, Consumer<String> log, Checkpoint.Listener checkpoints,
             Function<MilvusEndpoint, MilvusData> dataPlane) {
+        this(client, clock, settings, log, checkpoints, dataPlane, uri -> new MilvusBackupClient(uri, DATA_REQUEST_TIMEOUT));
+    }
+
+    /** With {@code backups} making the client of milvus-backup's REST server for an address. */
+    public Runner(KubernetesClient client, Clock clock, Settings settings, Consumer<String> log, Checkpoint.Listener checkpoints,
+            Function<MilvusEndpoint, MilvusData> dataPlane, Function<URI, MilvusBackup> backups) {
+        this.backups = backups;
         this.dataPlane = dataPlane;
         this.checkpoints = checkpoints;
         this.cluster = new ClusterGateway(client);
@@ -275,7 +288,7 @@ public final class Runner {
                 List<StageRecord> stages = finishUnobserved(r.stages(), st -> st.startedAt().isPresent(), s, readAt);
                 r = new RunRecord(Phase.Succeeded, r.milvus(), r.fromVersion(), r.targetVersion(), stages, "Milvus " + milvusRef
                         + " upgraded from " + r.fromVersion() + " to " + r.targetVersion() + " (completion confirmed by a rerun)" + data
-                        + "; " + CHECK_WRITES, r.startedAt(), Optional.of(end), runId, r.warnings(), r.dataCheck());
+                        + "; " + CHECK_WRITES, r.startedAt(), Optional.of(end), runId, r.warnings(), r.dataCheck(), r.backup());
                 return finish(execute, namespace, intentName, r, Optional.empty());
             }
             RunRecord r = new RunRecord(Phase.NoOp, milvusRef, noop.version().toString(), intent.targetVersion().toString(), List.of(),
@@ -290,9 +303,19 @@ public final class Runner {
         for (Stage st : plan.stages()) {
             log.accept("  stage " + st.name() + (st.isApplied(s) ? " (already applied, will wait)" : "") + ": patch " + st.patch());
         }
-        RunRecord record = new RunRecord(Phase.Running, milvusRef, plan.from().toString(), plan.target().toString(),
-                plan.stages().stream().map(st -> new StageRecord(st.name(), st.image().toString(), StagePhase.Pending,
-                        Optional.<Instant>empty(), Optional.<Instant>empty())).toList(), "", started, Optional.empty(), runId);
+        List<StageRecord> stageRecords = new ArrayList<>(plan.stages().stream().map(st -> new StageRecord(st.name(), st.image().toString(),
+                StagePhase.Pending, Optional.<Instant>empty(), Optional.<Instant>empty())).toList());
+        OptionalInt backupAt = intent.backup().map(b -> BackupPoint.before(plan, b.always())).orElse(OptionalInt.empty());
+        if (backupAt.isPresent()) {
+            // The same name for every run of this upgrade: a rerun finds the backup by it.
+            Instant upgradeStart = resumable(read.previous(), milvusRef, plan.target().toString()).map(RunRecord::startedAt).orElse(started);
+            String name = BackupPoint.name(milvusRef, upgradeStart);
+            stageRecords.add(backupAt.getAsInt(), new StageRecord(BackupPoint.STAGE, name, StagePhase.Pending, Optional.empty(), Optional.empty()));
+            log.accept("  backup " + name + " by milvus-backup at " + intent.backup().get().endpoint() + " before stage "
+                    + plan.stages().get(backupAt.getAsInt()).name());
+        }
+        RunRecord record = new RunRecord(Phase.Running, milvusRef, plan.from().toString(), plan.target().toString(), stageRecords, "", started,
+                Optional.empty(), runId);
         record = resumedFrom(record, read.previous(), s, readAt).withWarnings(plan.warnings());
         if (!execute) {
             return new Report(record.withPhase(Phase.Planned, planMessage(plan), Optional.of(now())), Optional.of(plan));
@@ -301,10 +324,17 @@ public final class Runner {
             return finish(true, namespace, intentName, record.withPhase(Phase.Planned, planMessage(plan), Optional.of(now())),
                     Optional.of(plan));
         }
-        return new Report(execute(namespace, intentName, intent, plan, record, lock.get()), Optional.of(plan));
+        return new Report(execute(namespace, intentName, intent, plan, record, lock.get(), backupAt), Optional.of(plan));
     }
 
-    private RunRecord execute(String namespace, String intentName, Intent planned, Plan plan, RunRecord record, RunLock lock) {
+    /** The previous record if this run continues its upgrade (same Milvus and target, a stage started, not finished). */
+    private static Optional<RunRecord> resumable(Optional<RunRecord> previous, String milvus, String target) {
+        return previous.filter(p -> p.phase() != Phase.Succeeded && p.phase() != Phase.NoOp && startedAnyStage(p)
+                && p.milvus().equals(milvus) && p.targetVersion().equals(target));
+    }
+
+    private RunRecord execute(String namespace, String intentName, Intent planned, Plan plan, RunRecord record, RunLock lock,
+            OptionalInt backupAt) {
         StageWaiter waiter = new StageWaiter(cluster.client(), clock, settings.deadlockGrace(), settings.progressEvery(), settings.settle(), log);
         String[] ref = plan.milvus().split("/", 2);
         checkpoints.reached(Checkpoint.PLANNED, "");
@@ -325,6 +355,20 @@ public final class Runner {
             }
             record = record.withDataCheck(((Checked.Ok<DataCheckRecord>) baseline).value());
             gate = Optional.of(((Checked.Ok<Data>) access).value().gate());
+        }
+        Optional<BackupGate> backup = Optional.empty();
+        if (backupAt.isPresent() && record.stage(BackupPoint.STAGE).map(b -> b.phase() != StagePhase.Succeeded).orElse(false)) {
+            BackupGate b = new BackupGate(backups.apply(intent.backup().get().endpoint()), intent.backup().get(), clock, settings.progressEvery(), log);
+            List<String> warnings = new ArrayList<>(record.warnings());
+            Optional<Rejection> down = b.preflight(warnings);
+            if (down.isPresent()) {
+                log.accept("refused: " + down.get().message());
+                return recordEnd(namespace, intentName, record.withPhase(startedAnyStage(record) ? Phase.Failed : Phase.Rejected,
+                        down.get().message(), Optional.of(now())));
+            }
+            boolean skipped = warnings.size() > record.warnings().size(); // optional and unreachable: said in the warnings
+            record = record.withWarnings(warnings);
+            backup = skipped ? Optional.empty() : Optional.of(b);
         }
         for (int i = 0; i < plan.stages().size(); i++) {
             Stage stage = plan.stages().get(i);
@@ -374,6 +418,19 @@ public final class Runner {
                 }
                 if (lock.lost()) {
                     throw new RetryLater("this run lost Lease " + lock.leaseName() + " to another run before stage " + stage.name());
+                }
+                if (backup.isPresent() && i == backupAt.getAsInt() && !stage.isApplied(s)) {
+                    record = takeBackup(namespace, intentName, plan, stage, record, backup.get());
+                    if (record.phase() == Phase.Failed) {
+                        return record;
+                    }
+                    backup = Optional.empty();
+                    if (intent.notAfter().isPresent() && now().plus(intent.stageTimeout()).isAfter(intent.notAfter().get())) {
+                        return recordEnd(namespace, intentName, record.withPhase(Phase.Deferred, "backup taken; stage " + stage.name()
+                                + " deferred: it may take up to " + Intent.format(intent.stageTimeout()) + " and the window closes at "
+                                + intent.notAfter().get() + "; the next run in a window continues", Optional.of(now())));
+                    }
+                    now = now();
                 }
                 StageRecord sr = new StageRecord(stage.name(), stage.image().toString(), StagePhase.Running,
                         Optional.of(record.stage(stage.name()).flatMap(StageRecord::startedAt).orElse(now)), Optional.empty());
@@ -435,6 +492,37 @@ public final class Runner {
         return recordEnd(namespace, intentName, record.withPhase(Phase.Succeeded, "Milvus " + plan.milvus() + " upgraded from "
                 + plan.from() + " to " + plan.target() + " in " + plan.stages().size() + " stage(s); message queue " + plan.msgStreamType()
                 + " unchanged" + data + after + (writesVerified ? "" : "; " + CHECK_WRITES), Optional.of(now())));
+    }
+
+    /**
+     * The backup before {@code stage}: recorded as its own stage, so that a rerun after a crash finds it
+     * by name and waits for it or sees it taken, never asking for a second one. Returns the record,
+     * ended Failed when the backup could not be taken.
+     */
+    private RunRecord takeBackup(String namespace, String intentName, Plan plan, Stage stage, RunRecord record, BackupGate gate) {
+        StageRecord b = record.stage(BackupPoint.STAGE).orElseThrow();
+        Instant started = b.startedAt().orElse(now());
+        RunRecord r = record.withStage(new StageRecord(b.name(), b.image(), StagePhase.Running, Optional.of(started), Optional.empty()))
+                .withPhase(Phase.Running, "backup " + b.image() + " running", Optional.empty());
+        save(namespace, intentName, r, BackupPoint.STAGE);
+        events.emit(false, EventRecorder.BACKUP_STARTED, "backup " + b.image() + " asked of milvus-backup before stage " + stage.name(),
+                targets(namespace, intentName, plan.milvus()));
+        BackupGate.Result result = gate.take(b.image(), started, () -> checkpoints.reached(Checkpoint.MID_WAIT, BackupPoint.STAGE));
+        Instant end = now();
+        if (result instanceof BackupGate.Result.Failed f) {
+            r = r.withStage(new StageRecord(b.name(), b.image(), StagePhase.Failed, Optional.of(started), Optional.of(end)));
+            return recordEnd(namespace, intentName, r.withPhase(Phase.Failed, f.message(), Optional.of(end)));
+        }
+        MilvusBackup.Backup taken = ((BackupGate.Result.Taken) result).backup();
+        RunRecord.BackupRecord info = new RunRecord.BackupRecord(b.image(), taken.size(), taken.collections().size(),
+                taken.collections().stream().limit(10).toList(), Duration.between(started, end).toSeconds());
+        r = r.withStage(new StageRecord(b.name(), b.image(), StagePhase.Succeeded, Optional.of(started), Optional.of(end))).withBackup(info);
+        save(namespace, intentName, r, BackupPoint.STAGE);
+        String line = "backup " + info.name() + " taken: " + info.size() + " bytes, " + info.collections() + " collection(s), in "
+                + Intent.format(Duration.ofSeconds(info.seconds()));
+        log.accept(line);
+        events.emit(false, EventRecorder.BACKUP_SUCCEEDED, line, targets(namespace, intentName, plan.milvus()));
+        return r;
     }
 
     /** The data plane of a run: where it is and the checks on it. */
@@ -557,12 +645,14 @@ public final class Runner {
                 s, readAt));
         for (StageRecord f : fresh.stages()) {
             stages.add(old.stage(f.name()).filter(o -> o.image().equals(f.image()) && o.startedAt().isPresent())
-                    .map(o -> new StageRecord(o.name(), o.image(), StagePhase.Pending, o.startedAt(), Optional.<Instant>empty()))
+                    // A backup taken is taken; a planned stage still in the plan is not done.
+                    .map(o -> BackupPoint.STAGE.equals(o.name()) && o.phase() == StagePhase.Succeeded ? o
+                            : new StageRecord(o.name(), o.image(), StagePhase.Pending, o.startedAt(), Optional.<Instant>empty()))
                     .orElse(f));
         }
         return new RunRecord(fresh.phase(), fresh.milvus(), old.fromVersion().isEmpty() ? fresh.fromVersion() : old.fromVersion(),
                 fresh.targetVersion(), stages, fresh.message(), old.startedAt(), fresh.finishedAt(), fresh.runId(), fresh.warnings(),
-                old.dataCheck());
+                old.dataCheck(), old.backup());
     }
 
     /**

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.milvusupgrade.plan.DataSnapshot;
 import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
 import dev.milvusupgrade.testing.Tls;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -277,5 +280,14 @@ class MilvusRestClientTest {
             // Reported, not asserted: how long it took.
             System.out.printf("snapshot of %d collections: %d ms, %d requests%n", n + 3, millis, milvus.requests());
         }
+    }
+
+    @Test
+    void a_call_that_failed_without_an_answer_is_sent_once_more_unless_it_is_an_insert() throws Exception {
+        IOException noAnswer = new IOException("HTTP/1.1 header parser received no bytes");
+        assertThat(MilvusRestClient.retriable("collections/get_stats", noAnswer)).isTrue();
+        assertThat(MilvusRestClient.retriable("entities/insert", noAnswer)).isFalse();
+        assertThat(MilvusRestClient.retriable("collections/describe", new ConnectException("Connection refused"))).isFalse();
+        assertThat(MilvusRestClient.retriable("collections/describe", new HttpTimeoutException("timed out"))).isFalse();
     }
 }

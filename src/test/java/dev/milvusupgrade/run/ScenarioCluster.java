@@ -97,7 +97,8 @@ public final class ScenarioCluster implements AutoCloseable {
     public MilvusData dataPlane(MilvusEndpoint e) {
         boolean service = (RELEASE + "-milvus." + NS).equals(e.uri().getHost());
         MilvusEndpoint to = service ? new MilvusEndpoint(data.uri(), e.token(), e.username(), e.password(), e.caCertificate()) : e;
-        return new MilvusRestClient(to, 4, Duration.ofSeconds(2));
+        // A generous timeout: the first TLS handshake of a JVM on a loaded 2-core machine can take seconds.
+        return new MilvusRestClient(to, 4, Duration.ofSeconds(10));
     }
 
     /** Sets one key of the intent, as a person editing the ConfigMap would. */
