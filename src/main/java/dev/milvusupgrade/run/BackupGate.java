@@ -145,12 +145,6 @@ final class BackupGate {
     }
 
     private void pause(Instant deadline) {
-        Duration left = Duration.between(clock.instant(), deadline);
-        try {
-            Thread.sleep(Math.max(1, Math.min(left.toMillis(), pollEvery.toMillis())));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RetryLater("interrupted while waiting for the backup");
-        }
+        RetryLater.pause(clock, deadline, pollEvery);
     }
 }

@@ -229,12 +229,6 @@ final class DataGate {
     }
 
     private void pause(Instant deadline) {
-        Duration left = Duration.between(clock.instant(), deadline);
-        try {
-            Thread.sleep(Math.max(1, Math.min(left.toMillis(), retryEvery.toMillis())));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RetryLater("interrupted during the data check");
-        }
+        RetryLater.pause(clock, deadline, retryEvery);
     }
 }

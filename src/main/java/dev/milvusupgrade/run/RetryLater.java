@@ -2,6 +2,9 @@ package dev.milvusupgrade.run;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.TimeoutException;
 
 /** A failure a later run may not have: another run holds the lock, the API server is unreachable. Exit 75. */
@@ -28,5 +31,19 @@ public class RetryLater extends RuntimeException {
             }
         }
         return false;
+    }
+
+    /**
+     * Waits {@code every}, or until {@code deadline} if that comes first, between two attempts at
+     * something outside the cluster (Milvus, milvus-backup) that has no watch to wait on.
+     */
+    static void pause(Clock clock, Instant deadline, Duration every) {
+        long millis = Math.max(1, Math.min(Duration.between(clock.instant(), deadline).toMillis(), every.toMillis()));
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RetryLater("interrupted while waiting to try again");
+        }
     }
 }

@@ -222,8 +222,7 @@ public final class Runner {
         String milvusRef = milvusNs + "/" + intent.milvus();
         if (execute && intent.paused()) {
             // A run that had started keeps its stages in the record, so that the pause shows where it stands.
-            RunRecord paused = read.previous().filter(p -> p.milvus().equals(milvusRef) && p.targetVersion().equals(intent.targetVersion().toString())
-                    && p.phase() != Phase.Succeeded && p.phase() != Phase.NoOp && startedAnyStage(p))
+            RunRecord paused = resumable(read.previous(), milvusRef, intent.targetVersion().toString())
                     .orElse(new RunRecord(Phase.Paused, milvusRef, "", intent.targetVersion().toString(), List.of(), "", started,
                             Optional.empty(), runId));
             return finish(true, namespace, intentName, new RunRecord(Phase.Paused, paused.milvus(), paused.fromVersion(), paused.targetVersion(),
@@ -634,12 +633,11 @@ public final class Runner {
      * already completed; the stages still to do come from the fresh plan.
      */
     private static RunRecord resumedFrom(RunRecord fresh, Optional<RunRecord> previous, ClusterSnapshot s, Instant readAt) {
-        if (previous.isEmpty() || previous.get().phase() == Phase.Succeeded || previous.get().phase() == Phase.NoOp
-                || !startedAnyStage(previous.get())
-                || !previous.get().milvus().equals(fresh.milvus()) || !previous.get().targetVersion().equals(fresh.targetVersion())) {
+        Optional<RunRecord> continued = resumable(previous, fresh.milvus(), fresh.targetVersion());
+        if (continued.isEmpty()) {
             return fresh;
         }
-        RunRecord old = previous.get();
+        RunRecord old = continued.get();
         // A recorded stage that the fresh plan no longer needs is done: the cluster shows it.
         List<StageRecord> stages = new ArrayList<>(finishUnobserved(old.stages(), o -> fresh.stage(o.name()).isEmpty() && o.startedAt().isPresent(),
                 s, readAt));
@@ -695,8 +693,7 @@ public final class Runner {
      */
     private RunRecord rejected(Optional<RunRecord> previous, String milvus, String from, String target, Rejection why, Instant started,
             String runId) {
-        return previous.filter(p -> p.milvus().equals(milvus) && p.targetVersion().equals(target) && startedAnyStage(p)
-                        && p.phase() != Phase.Succeeded && p.phase() != Phase.NoOp)
+        return resumable(previous, milvus, target)
                 .map(p -> new RunRecord(Phase.Rejected, milvus, p.fromVersion(), target, p.stages(), why.message(), p.startedAt(),
                         Optional.of(now()), runId))
                 .orElse(new RunRecord(Phase.Rejected, milvus, from, target, List.of(), why.message(), started, Optional.of(now()), runId));

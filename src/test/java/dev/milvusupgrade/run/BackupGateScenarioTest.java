@@ -131,16 +131,7 @@ class BackupGateScenarioTest {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             backup.behave(Behaviour.succeedAfterPolls(4));
             c.intent(intent(backup));
-            try {
-                c.runner((cp, stage) -> {
-                    if (cp == Checkpoint.MID_WAIT && "backup".equals(stage)) {
-                        throw new ResumeTest.Killed(cp + "@" + stage);
-                    }
-                }).run(ScenarioCluster.NS, ScenarioCluster.INTENT);
-                throw new AssertionError("the run was not killed");
-            } catch (ResumeTest.Killed expected) {
-                // the pod is gone while milvus-backup works
-            }
+            c.killAt(Checkpoint.MID_WAIT, "backup");
             assertThat(c.result().stage("backup").orElseThrow().phase()).isEqualTo(StagePhase.Running);
 
             Runner.Report rerun = c.run();
@@ -158,16 +149,7 @@ class BackupGateScenarioTest {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             backup.behave(Behaviour.succeedAfterPolls(3));
             c.intent(intent(backup));
-            try {
-                c.runner((cp, stage) -> {
-                    if (cp == Checkpoint.MID_WAIT && "backup".equals(stage)) {
-                        throw new ResumeTest.Killed(cp + "@" + stage);
-                    }
-                }).run(ScenarioCluster.NS, ScenarioCluster.INTENT);
-                throw new AssertionError("the run was not killed");
-            } catch (ResumeTest.Killed expected) {
-                // killed while milvus-backup works
-            }
+            c.killAt(Checkpoint.MID_WAIT, "backup");
             String name = c.result().stage("backup").orElseThrow().image();
             // milvus-backup finishes the backup, then restarts and forgets its tasks: only its list still knows the backup.
             MilvusBackupClient someone = new MilvusBackupClient(backup.uri(), Duration.ofSeconds(5));

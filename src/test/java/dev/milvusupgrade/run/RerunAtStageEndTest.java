@@ -29,20 +29,6 @@ class RerunAtStageEndTest {
 
     private static final SimulatorOptions SLOW_ENOUGH = SimulatorOptions.fast().withStepDelay(Duration.ofMillis(150));
 
-    /** The process dies at {@code where} of {@code stage}: nothing after the throw runs. */
-    private static void killAt(ScenarioCluster c, Checkpoint where, String stage) {
-        try {
-            c.runner((cp, st) -> {
-                if (cp == where && st.equals(stage)) {
-                    throw new ResumeTest.Killed(cp + "@" + st);
-                }
-            }).run(ScenarioCluster.NS, ScenarioCluster.INTENT);
-            throw new AssertionError("the run was not killed at " + where);
-        } catch (ResumeTest.Killed expected) {
-            // the Job's pod is gone; its record says Running
-        }
-    }
-
     @SuppressWarnings("unchecked")
     private static Map<String, Object> condition(ScenarioCluster c, String type) {
         Map<String, Object> status = (Map<String, Object>) c.milvus().getAdditionalProperties().get("status");
@@ -62,7 +48,7 @@ class RerunAtStageEndTest {
         try (ScenarioCluster c = new ScenarioCluster(SLOW_ENOUGH)) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
-            killAt(c, Checkpoint.AFTER_PATCH, "2.6.4");
+            c.killAt(Checkpoint.AFTER_PATCH, "2.6.4");
 
             // The Job's retry plans "already applied, will wait"; the operator finishes the stage before the retry looks again.
             Runner.Report rerun = c.runner((cp, st) -> {
@@ -88,7 +74,7 @@ class RerunAtStageEndTest {
         try (ScenarioCluster c = new ScenarioCluster(SLOW_ENOUGH)) {
             c.seed("milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS);
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
-            killAt(c, Checkpoint.MID_WAIT, "2.6.4");
+            c.killAt(Checkpoint.MID_WAIT, "2.6.4");
             Await.until(Duration.ofSeconds(20), "the operator to finish the stage", () -> operatorFinished(c));
 
             // The retry comes an hour later (its clock says so).

@@ -101,6 +101,20 @@ public final class ScenarioCluster implements AutoCloseable {
         return new MilvusRestClient(to, 4, Duration.ofSeconds(10));
     }
 
+    /** A run whose process dies at {@code where} of {@code stage}: nothing after that point runs, the record stays as it was. */
+    public void killAt(Checkpoint where, String stage) {
+        try {
+            runner((cp, st) -> {
+                if (cp == where && st.equals(stage)) {
+                    throw new ResumeTest.Killed(cp + "@" + st);
+                }
+            }).run(NS, INTENT);
+            throw new AssertionError("the run was not killed at " + where + "@" + stage);
+        } catch (ResumeTest.Killed expected) {
+            // the Job's pod is gone
+        }
+    }
+
     /** Sets one key of the intent, as a person editing the ConfigMap would. */
     public void editIntent(String key, String value) {
         client.configMaps().inNamespace(NS).withName(INTENT).edit(cm -> {
