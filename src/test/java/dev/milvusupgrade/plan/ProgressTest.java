@@ -96,6 +96,16 @@ class ProgressTest {
     }
 
     @Test
+    void after_2_6_an_index_node_deployment_by_label_keeps_the_stage_waiting_whatever_its_name() {
+        ClusterSnapshot ok = healthy(NEW, MIXCOORD_26);
+        List<ComponentDeployment> deps = new ArrayList<>(ok.deployments());
+        deps.add(new ComponentDeployment("my-release-milvus-indexnode-0", Component.INDEXNODE, OLD, 1, 1));
+        ClusterSnapshot s = Snapshots.with(ok, ok.streamingMode(), "pulsar", deps);
+        assertThat(behind(Progress.evaluate(TARGET, s))).containsExactly("Deployment my-release-milvus-indexnode-0 still present");
+        assertThat(((Progress.Waiting) Progress.evaluate(TARGET, s)).brief()).contains("operator cleanup pending (1 Deployment)");
+    }
+
+    @Test
     void an_image_the_stage_did_not_write_is_drift_with_its_manager() {
         ClusterSnapshot ok = healthy(OLD, Snapshots.MIXCOORD_25);
         ClusterSnapshot s = new ClusterSnapshot(ok.namespace(), ok.name(), ok.resourceVersion(), ok.generation(), ok.mode(), OLD,
