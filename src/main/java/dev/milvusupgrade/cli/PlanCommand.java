@@ -1,5 +1,6 @@
 package dev.milvusupgrade.cli;
 
+import dev.milvusupgrade.plan.BackupPoint;
 import dev.milvusupgrade.run.Runner;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.inject.Inject;
@@ -32,6 +33,8 @@ public class PlanCommand implements Callable<Integer> {
             }
         }).plan(options.namespace(client), options.intent());
         report.plan().ifPresentOrElse(p -> Console.printPlan(System.out, p), () -> warnings.forEach(w -> System.out.println("  " + w)));
+        report.record().stage(BackupPoint.STAGE).ifPresent(b -> System.out.println("  backup " + b.image()
+                + " by milvus-backup, before the first 2.6 stage"));
         System.out.println(report.record().phase() + ": " + report.record().message());
         return report.exitCode();
     }

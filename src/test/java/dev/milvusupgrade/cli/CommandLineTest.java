@@ -76,14 +76,16 @@ class CommandLineTest {
 
     @Test
     void plan_prints_the_two_stages_and_writes_nothing(QuarkusMainLauncher launcher) {
-        KubernetesClient client = seed("cli-plan", "milvusdb/milvus:v2.5.4", Map.of("milvus", "my-release", "targetVersion", "v2.6.4"));
+        KubernetesClient client = seed("cli-plan", "milvusdb/milvus:v2.5.4", Map.of("milvus", "my-release", "targetVersion", "v2.6.4",
+                "backupEndpoint", "http://milvus-backup:8080"));
         String before = rv(client, "cli-plan");
 
         LaunchResult result = launcher.launch("plan", "--namespace", "cli-plan");
 
         assertThat(result.exitCode()).isZero();
         assertThat(result.getOutput()).contains("v2.5.4 -> v2.6.4").contains("1. mixcoord-2.5.16").contains("2. 2.6.4")
-                .contains("{\"spec\":{\"components\":{\"mixCoord\":{\"replicas\":1},\"image\":\"milvusdb/milvus:v2.5.16\"}}}");
+                .contains("{\"spec\":{\"components\":{\"mixCoord\":{\"replicas\":1},\"image\":\"milvusdb/milvus:v2.5.16\"}}}")
+                .contains("  backup milvus_upgrade_cli_plan_my_release_").contains(" by milvus-backup, before the first 2.6 stage");
         assertThat(rv(client, "cli-plan")).isEqualTo(before);
         assertThat(client.configMaps().inNamespace("cli-plan").withName("milvus-upgrade").get().getMetadata().getAnnotations())
                 .isNullOrEmpty();
