@@ -76,6 +76,8 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
             STAGE_TIMEOUT, NOT_AFTER, PAUSED, DRY_RUN, ALLOW_UNORDERED_ROLLOUT, DATA_CHECK, MILVUS_ENDPOINT, MILVUS_AUTH_SECRET,
             BACKUP_ENDPOINT, BACKUP_REQUIRED, BACKUP_COLLECTIONS, BACKUP_TIMEOUT, BACKUP_ALWAYS);
     public static final Duration DEFAULT_BACKUP_TIMEOUT = Duration.ofHours(1);
+    /** The keys that take "true" or "false", checked together. */
+    private static final List<String> FLAGS = List.of(PAUSED, DRY_RUN, ALLOW_UNORDERED_ROLLOUT, BACKUP_REQUIRED, BACKUP_ALWAYS);
     private static final Pattern COLLECTION = Pattern.compile("^([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*$");
     /** The port of Milvus's proxies: gRPC and, since 2.4, the RESTful API. */
     public static final int MILVUS_PORT = 19530;
@@ -160,17 +162,10 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
                         "set notAfter to the end of the next window, or remove it");
             }
         }
-        Checked<Boolean> paused = flag(d, PAUSED);
-        if (paused instanceof Checked.Refused<Boolean> r) {
-            return new Checked.Refused<>(r.rejection());
-        }
-        Checked<Boolean> dryRun = flag(d, DRY_RUN);
-        if (dryRun instanceof Checked.Refused<Boolean> r) {
-            return new Checked.Refused<>(r.rejection());
-        }
-        Checked<Boolean> unordered = flag(d, ALLOW_UNORDERED_ROLLOUT);
-        if (unordered instanceof Checked.Refused<Boolean> r) {
-            return new Checked.Refused<>(r.rejection());
+        Optional<Rejection> badFlag = FLAGS.stream().map(k -> flag(d, k)).filter(f -> f instanceof Checked.Refused<Boolean>)
+                .map(f -> ((Checked.Refused<Boolean>) f).rejection()).findFirst();
+        if (badFlag.isPresent()) {
+            return new Checked.Refused<>(badFlag.get());
         }
         String modeText = trimmed(d.get(DATA_CHECK)).toLowerCase();
         Optional<DataCheck.Mode> mode = modeText.isEmpty() ? Optional.of(DataCheck.Mode.READ)
@@ -202,8 +197,8 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
             return new Checked.Refused<>(r.rejection());
         }
         return Checked.ok(new Intent(milvus, namespace, target.get(), repository, timeout, notAfter,
-                ((Checked.Ok<Boolean>) paused).value(), ((Checked.Ok<Boolean>) dryRun).value(), ((Checked.Ok<Boolean>) unordered).value(),
-                mode.get(), endpoint, secret, ((Checked.Ok<Optional<Backup>>) backup).value()));
+                isTrue(d, PAUSED), isTrue(d, DRY_RUN), isTrue(d, ALLOW_UNORDERED_ROLLOUT), mode.get(), endpoint, secret,
+                ((Checked.Ok<Optional<Backup>>) backup).value()));
     }
 
     private static Checked<Optional<Backup>> backup(Map<String, String> d) {
@@ -219,14 +214,6 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
         if (endpoint.isEmpty()) {
             return Checked.refused("intent key 'backupEndpoint' is '" + endpointText + "', not an http or https address with a host",
                     "write it like http://milvus-backup.milvus:8080");
-        }
-        Checked<Boolean> required = flag(d, BACKUP_REQUIRED);
-        if (required instanceof Checked.Refused<Boolean> r) {
-            return new Checked.Refused<>(r.rejection());
-        }
-        Checked<Boolean> always = flag(d, BACKUP_ALWAYS);
-        if (always instanceof Checked.Refused<Boolean> r) {
-            return new Checked.Refused<>(r.rejection());
         }
         List<String> collections = Arrays.stream(trimmed(d.get(BACKUP_COLLECTIONS)).split(",")).map(String::trim).filter(c -> !c.isEmpty())
                 .toList();
@@ -245,8 +232,8 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
             }
             timeout = parsed.get();
         }
-        boolean req = trimmed(d.get(BACKUP_REQUIRED)).isEmpty() || ((Checked.Ok<Boolean>) required).value();
-        return Checked.ok(Optional.of(new Backup(endpoint.get(), req, collections, timeout, ((Checked.Ok<Boolean>) always).value())));
+        boolean required = trimmed(d.get(BACKUP_REQUIRED)).isEmpty() || isTrue(d, BACKUP_REQUIRED);
+        return Checked.ok(Optional.of(new Backup(endpoint.get(), required, collections, timeout, isTrue(d, BACKUP_ALWAYS))));
     }
 
     /** The RESTful API address: {@code http(s)://host[:port]}, port 19530 when not given. */
@@ -301,6 +288,11 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
             b.append(s).append('s');
         }
         return b.toString();
+    }
+
+    /** A flag's value, once {@link #flag} has accepted it. */
+    private static boolean isTrue(Map<String, String> d, String key) {
+        return "true".equals(trimmed(d.get(key)).toLowerCase());
     }
 
     private static Checked<Boolean> flag(Map<String, String> d, String key) {
