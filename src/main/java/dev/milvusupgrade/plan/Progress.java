@@ -59,14 +59,16 @@ public sealed interface Progress {
         behind.addAll(dependencies);
         Set<Component> expected = stage.expectedComponents(s);
         List<String> pending = new ArrayList<>();
+        List<String> oldImage = new ArrayList<>();
+        List<String> notCreated = new ArrayList<>();
         for (Component c : expected.stream().sorted().toList()) {
             ClusterSnapshot.ComponentStatus cs = st.components().get(c);
             if (cs == null) {
                 behind.add(c.statusKey() + " has no status yet");
-                pending.add(c.statusKey() + " (not created)");
+                notCreated.add(c.statusKey());
             } else if (!want.equals(cs.image())) {
                 behind.add(c.statusKey() + " on " + cs.image() + " (" + cs.readyReplicas() + "/" + cs.replicas() + " ready)");
-                pending.add(c.statusKey() + " (old image)");
+                oldImage.add(c.statusKey());
             } else if (cs.state() != ClusterSnapshot.DeployState.COMPLETE) {
                 String state = cs.state().name().toLowerCase() + " (" + cs.readyReplicas() + "/" + cs.replicas() + " ready)";
                 behind.add(c.statusKey() + " " + state);
@@ -117,7 +119,15 @@ public sealed interface Progress {
         if (deadlock.isPresent()) {
             return new Deadlock446(deadlock.get());
         }
-        String brief = (expected.size() - pending.size()) + "/" + expected.size() + " components on " + stage.version() + " and ready"
+        int ready = expected.size() - pending.size() - oldImage.size() - notCreated.size();
+        // Components in the same state are named together: "datanode, proxy (old image)".
+        if (!oldImage.isEmpty()) {
+            pending.add(String.join(", ", oldImage) + " (old image)");
+        }
+        if (!notCreated.isEmpty()) {
+            pending.add(String.join(", ", notCreated) + " (not created)");
+        }
+        String brief = ready + "/" + expected.size() + " components on " + stage.version() + " and ready"
                 + (pending.isEmpty() ? "" : "; waiting for " + String.join(", ", pending))
                 + (cleanup.isEmpty() ? "" : "; operator cleanup pending (" + cleanupWords(cleanup) + ")")
                 + "; operator: " + operatorWords(s, dependencies);

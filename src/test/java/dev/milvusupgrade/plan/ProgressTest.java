@@ -72,6 +72,21 @@ class ProgressTest {
     }
 
     @Test
+    void the_progress_line_counts_what_is_ready_and_names_components_in_the_same_state_together() {
+        ClusterSnapshot ok = healthy(NEW, MIXCOORD_26);
+        Map<Component, ComponentStatus> comps = Snapshots.components(ok);
+        comps.put(Component.PROXY, new ComponentStatus(OLD, DeployState.COMPLETE, 2, 2));
+        comps.put(Component.DATANODE, new ComponentStatus(OLD, DeployState.COMPLETE, 1, 1));
+        comps.put(Component.QUERYNODE, new ComponentStatus(NEW, DeployState.ROLLING, 3, 1));
+        comps.remove(Component.STREAMINGNODE);
+        ClusterSnapshot s = Snapshots.withStatus(ok, Snapshots.status(ok, "Healthy", ok.status().ready(),
+                new Condition("False", "MilvusUpgradingImage", ""), OLD, "", comps));
+        assertThat(((Progress.Waiting) Progress.evaluate(TARGET, s)).brief()).isEqualTo("1/5 components on v2.6.4 and ready; waiting for"
+                + " querynode rolling (1/3 ready), datanode, proxy (old image), streamingnode (not created); operator: MilvusUpdated"
+                + " False/MilvusUpgradingImage");
+    }
+
+    @Test
     void the_mixcoord_stage_waits_for_the_operator_to_remove_the_coordinators() {
         Set<Component> comps = EnumSet.copyOf(Snapshots.MIXCOORD_25);
         comps.add(Component.ROOTCOORD);
