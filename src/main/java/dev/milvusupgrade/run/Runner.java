@@ -6,34 +6,17 @@ import dev.milvusupgrade.k8s.IntentStore;
 import dev.milvusupgrade.k8s.IntentStore.IntentRead;
 import dev.milvusupgrade.k8s.RunLock;
 import dev.milvusupgrade.k8s.StageWaiter;
-import dev.milvusupgrade.k8s.StageWaiter.Outcome;
 import dev.milvusupgrade.data.MilvusBackup;
 import dev.milvusupgrade.data.MilvusBackupClient;
 import dev.milvusupgrade.data.MilvusData;
 import dev.milvusupgrade.data.MilvusEndpoint;
 import dev.milvusupgrade.data.MilvusRestClient;
-import dev.milvusupgrade.k8s.MilvusAccess;
-import dev.milvusupgrade.plan.BackupPoint;
-import dev.milvusupgrade.plan.Catalogue;
 import dev.milvusupgrade.plan.Checked;
-import dev.milvusupgrade.plan.ClusterSnapshot;
-import dev.milvusupgrade.plan.Component;
-import dev.milvusupgrade.plan.DataCheck;
-import dev.milvusupgrade.plan.DataCheckRecord;
-import dev.milvusupgrade.plan.Decision;
-import dev.milvusupgrade.plan.ImageRef;
 import dev.milvusupgrade.plan.Intent;
-import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.Plan;
-import dev.milvusupgrade.plan.Planner;
-import dev.milvusupgrade.plan.Progress;
 import dev.milvusupgrade.plan.Rejection;
 import dev.milvusupgrade.plan.RunRecord;
-import dev.milvusupgrade.plan.RunRecord.StagePhase;
-import dev.milvusupgrade.plan.RunRecord.StageRecord;
-import dev.milvusupgrade.plan.Stage;
 import dev.milvusupgrade.plan.Version;
-import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.URI;
@@ -41,14 +24,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.Predicate;
 
 /**
  * The one loop over phases: read the intent, read the cluster, plan, then for each stage apply,
@@ -74,13 +53,6 @@ public final class Runner {
     static final int DATA_PARALLELISM = 8;
     static final Duration DATA_REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
-    /**
-     * What a person should do after a success until the data checks exist: the operator's status says
-     * Healthy even while the proxies reject every write (milvus#47806, FACTS §8.13).
-     */
-    static final String CHECK_WRITES = "check that writes work (insert one row through the proxy and read it back); if they hang or fail"
-            + " with 'producer can only be created for RW channel' (milvus#47806), restart mixcoord, then the streaming nodes";
-
     /** What a run reports back to the command line. */
     public record Report(RunRecord record, Optional<Plan> plan) {
         public int exitCode() {
@@ -103,7 +75,18 @@ public final class Runner {
     private final Checkpoint.Listener checkpoints;
     private final Function<MilvusEndpoint, MilvusData> dataPlane;
     private final Function<URI, MilvusBackup> backups;
-    private EventRecorder events;
+
+    /** What every cluster upgrade of a run works with. */
+    record Tools(ClusterGateway cluster, Clock clock, Settings settings, Consumer<String> log, Checkpoint.Listener checkpoints,
+            Function<MilvusEndpoint, MilvusData> dataPlane, Function<URI, MilvusBackup> backups) {
+        Tools withCheckpoints(Checkpoint.Listener l) {
+            return new Tools(cluster, clock, settings, log, l, dataPlane, backups);
+        }
+
+        Tools withLog(Consumer<String> l) {
+            return new Tools(cluster, clock, settings, l, checkpoints, dataPlane, backups);
+        }
+    }
 
     public Runner(KubernetesClient client, Clock clock, Settings settings, Consumer<String> log) {
         this(client, clock, settings, log, Checkpoint.Listener.NONE);
@@ -145,7 +128,7 @@ public final class Runner {
     private Report decide(String namespace, String intentName, boolean execute) {
         Instant started = now();
         String runId = UUID.randomUUID().toString().substring(0, 8);
-        events = new EventRecorder(cluster.client(), clock, runId, log);
+        EventRecorder events = new EventRecorder(cluster.client(), clock, runId, log);
         IntentRead read = intents.read(namespace, intentName).orElseThrow(() -> new NoIntent("intent ConfigMap " + namespace + "/"
                 + intentName + " not found; fix: create it (see k8s/examples) or pass --intent/--namespace"));
         Checked<Intent> parsed = Intent.parse(read.data(), started);
@@ -154,23 +137,25 @@ public final class Runner {
             String rawNs = Optional.of(read.data().getOrDefault(Intent.MILVUS_NAMESPACE, "").strip()).filter(s -> !s.isEmpty()).orElse(namespace);
             String rawTarget = read.data().getOrDefault(Intent.TARGET_VERSION, "").strip();
             String target = Version.parse(rawTarget).map(Version::toString).orElse(rawTarget); // as records write it: v2.6.4
-            RunRecord refused = rejected(read.previous(), rawNs + "/" + rawName, "", target, r.rejection(), started, runId);
+            ClusterUpgrade upgrade = upgrade(events, new IntentHome(intents, namespace, intentName, read.previous(), clock), started, runId);
+            RunRecord refused = upgrade.rejected(read.previous(), rawNs + "/" + rawName, "", target, r.rejection(), started, runId);
             if (!execute) {
                 return new Report(refused, Optional.empty());
             }
             // A run that holds the Lease keeps its checkpoint: this one exits 75 and the holder finds the typo before its next stage.
             Optional<RunLock> lock = rawName.isEmpty() ? Optional.empty() : tryLock(rawNs, rawName, runId);
             try {
-                return finish(true, namespace, intentName, refused, Optional.empty());
+                return upgrade.finish(true, refused, Optional.empty());
             } finally {
                 lock.ifPresent(RunLock::close);
             }
         }
         Intent intent = ((Checked.Ok<Intent>) parsed).value();
+        ClusterUpgrade upgrade = upgrade(events, new IntentHome(intents, namespace, intentName, read.previous(), clock), started, runId);
         String milvusNs = intent.milvusNamespace().orElse(namespace);
         log.accept("intent " + namespace + "/" + intentName + ": upgrade Milvus " + milvusNs + "/" + intent.milvus() + " to " + intent.targetVersion());
         if (!execute) {
-            return decide(namespace, intentName, intent, read, started, runId, Optional.empty());
+            return upgrade.decide(intent, Optional.empty());
         }
         RunLock lock;
         try {
@@ -186,11 +171,11 @@ public final class Runner {
                         "check the intent keys milvus and milvusNamespace ('kubectl get milvus -A')");
                 default -> throw e;
             };
-            return finish(true, namespace, intentName, rejected(read.previous(), milvusNs + "/" + intent.milvus(), "", intent.targetVersion().toString(),
+            return upgrade.finish(true, upgrade.rejected(read.previous(), milvusNs + "/" + intent.milvus(), "", intent.targetVersion().toString(),
                     why, started, runId), Optional.empty());
         }
         try {
-            return decide(namespace, intentName, intent, read, started, runId, Optional.of(lock));
+            return upgrade.decide(intent, Optional.of(lock));
         } finally {
             lock.close();
         }
@@ -215,523 +200,27 @@ public final class Runner {
         return new RunLock(cluster.client(), milvusNs, milvus, holder, settings.leaseDuration(), clock, log);
     }
 
-    private Report decide(String namespace, String intentName, Intent intent, IntentRead read, Instant started, String runId,
-            Optional<RunLock> lock) {
-        boolean execute = lock.isPresent();
-        String milvusNs = intent.milvusNamespace().orElse(namespace);
-        String milvusRef = milvusNs + "/" + intent.milvus();
-        if (execute && intent.paused()) {
-            // A run that had started keeps its stages in the record, so that the pause shows where it stands.
-            RunRecord paused = resumable(read.previous(), milvusRef, intent.targetVersion().toString())
-                    .orElse(new RunRecord(Phase.Paused, milvusRef, "", intent.targetVersion().toString(), List.of(), "", started,
-                            Optional.empty(), runId));
-            return finish(true, namespace, intentName, new RunRecord(Phase.Paused, paused.milvus(), paused.fromVersion(), paused.targetVersion(),
-                    paused.stages(), "paused by the intent (paused: \"true\"); nothing was changed; set paused to \"false\" to continue",
-                    paused.startedAt(), Optional.of(now()), runId), Optional.empty());
-        }
-        Optional<ClusterSnapshot> snapshot;
-        try {
-            snapshot = cluster.read(milvusNs, intent.milvus());
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 403) {
-                throw e;
-            }
-            return finish(execute, namespace, intentName, rejected(read.previous(), milvusRef, "", intent.targetVersion().toString(),
-                    Rejection.of("this tool may not read Milvus " + milvusRef + " (403 Forbidden)",
-                            "bind the milvus-upgrade Role in namespace " + milvusNs + " to its ServiceAccount, or fix milvusNamespace"),
-                    started, runId), Optional.empty());
-        }
-        if (snapshot.isEmpty()) {
-            return finish(execute, namespace, intentName, rejected(read.previous(), milvusRef, "", intent.targetVersion().toString(),
-                    Rejection.of("Milvus " + milvusRef + " not found", "check the intent keys milvus and milvusNamespace ('kubectl get milvus -A')"),
-                    started, runId), Optional.empty());
-        }
-        ClusterSnapshot s = snapshot.get();
-        Instant readAt = now();
-        Decision decision = Planner.plan(intent, s);
-        if (decision instanceof Decision.Refuse refuse) {
-            log.accept("refused: " + refuse.rejection().message());
-            String from = ImageRef.parse(s.image()).flatMap(ImageRef::tagVersion).map(Version::toString).orElse("");
-            return finish(execute, namespace, intentName, rejected(read.previous(), milvusRef, from, intent.targetVersion().toString(),
-                    refuse.rejection(), started, runId), Optional.empty());
-        }
-        if (decision instanceof Decision.NoOp noop) {
-            noop.warnings().forEach(w -> log.accept("warning: " + w));
-            Optional<RunRecord> unfinished = read.previous().filter(p -> p.phase() != Phase.Succeeded && p.phase() != Phase.NoOp
-                    && p.phase() != Phase.Planned)
-                    .filter(p -> p.milvus().equals(milvusRef) && p.targetVersion().equals(noop.version().toString()))
-                    .filter(Runner::startedAnyStage);
-            if (unfinished.isPresent()) {
-                // An earlier run did the work and died before recording the end: finish its record. Only the
-                // stages it started are its own; one it never started was done by someone else.
-                RunRecord r = unfinished.get();
-                String data = "";
-                boolean dataFailed = r.dataCheck().map(d -> d.stages().stream().anyMatch(st -> !"ok".equals(st.outcome()))).orElse(false);
-                if (execute && dataFailed) {
-                    // A run that failed its data check is not finished by a rerun that does not check again.
-                    if (intent.dataCheck() == DataCheck.Mode.OFF) {
-                        data = "; the data check that failed was not repeated (dataCheck: off)";
-                    } else {
-                        DataCheckRecord failed = r.dataCheck().get();
-                        Checked<DataCheckRecord> again = dataGate(intent, milvusNs).map(g -> g.gate().recheck(g.endpoint().toString(), failed));
-                        if (again instanceof Checked.Refused<DataCheckRecord> no) {
-                            log.accept("refused: " + no.rejection().message());
-                            return finish(true, namespace, intentName, r.withPhase(Phase.Failed, no.rejection().message(), Optional.of(now()))
-                                    .withRunId(runId), Optional.empty());
-                        }
-                        r = r.withDataCheck(((Checked.Ok<DataCheckRecord>) again).value());
-                        data = "; data check repeated: nothing lost";
-                    }
-                }
-                Instant end = now();
-                List<StageRecord> stages = finishUnobserved(r.stages(), st -> st.startedAt().isPresent(), s, readAt);
-                r = new RunRecord(Phase.Succeeded, r.milvus(), r.fromVersion(), r.targetVersion(), stages, "Milvus " + milvusRef
-                        + " upgraded from " + r.fromVersion() + " to " + r.targetVersion() + " (completion confirmed by a rerun)" + data
-                        + "; " + CHECK_WRITES, r.startedAt(), Optional.of(end), runId, r.warnings(), r.dataCheck(), r.backup());
-                return finish(execute, namespace, intentName, r, Optional.empty());
-            }
-            RunRecord r = new RunRecord(Phase.NoOp, milvusRef, noop.version().toString(), intent.targetVersion().toString(), List.of(),
-                    "Milvus " + milvusRef + " already runs " + noop.version() + " and the operator finished rolling it; nothing to do",
-                    started, Optional.of(now()), runId);
-            return finish(execute, namespace, intentName, r, Optional.empty());
-        }
-        Plan plan = ((Decision.Staged) decision).plan();
-        plan.warnings().forEach(w -> log.accept("warning: " + w));
-        log.accept("plan: " + plan.from() + " -> " + plan.target() + " in " + plan.stages().size() + " stage(s), message queue "
-                + plan.msgStreamType() + " kept");
-        for (Stage st : plan.stages()) {
-            log.accept("  stage " + st.name() + (st.isApplied(s) ? " (already applied, will wait)" : "") + ": patch " + st.patch());
-        }
-        List<StageRecord> stageRecords = new ArrayList<>(plan.stages().stream().map(st -> new StageRecord(st.name(), st.image().toString(),
-                StagePhase.Pending, Optional.<Instant>empty(), Optional.<Instant>empty())).toList());
-        OptionalInt backupAt = intent.backup().map(b -> BackupPoint.before(plan, b.always())).orElse(OptionalInt.empty());
-        if (backupAt.isPresent()) {
-            // The same name for every run of this upgrade: a rerun finds the backup by it.
-            Instant upgradeStart = resumable(read.previous(), milvusRef, plan.target().toString()).map(RunRecord::startedAt).orElse(started);
-            String name = BackupPoint.name(milvusRef, upgradeStart);
-            stageRecords.add(backupAt.getAsInt(), new StageRecord(BackupPoint.STAGE, name, StagePhase.Pending, Optional.empty(), Optional.empty()));
-            log.accept("  backup " + name + " by milvus-backup at " + intent.backup().get().endpoint() + " before stage "
-                    + plan.stages().get(backupAt.getAsInt()).name());
-        }
-        RunRecord record = new RunRecord(Phase.Running, milvusRef, plan.from().toString(), plan.target().toString(), stageRecords, "", started,
-                Optional.empty(), runId);
-        record = resumedFrom(record, read.previous(), s, readAt).withWarnings(plan.warnings());
-        if (!execute) {
-            return new Report(record.withPhase(Phase.Planned, planMessage(plan), Optional.of(now())), Optional.of(plan));
-        }
-        if (intent.dryRun()) {
-            return finish(true, namespace, intentName, record.withPhase(Phase.Planned, planMessage(plan), Optional.of(now())),
-                    Optional.of(plan));
-        }
-        return new Report(execute(namespace, intentName, intent, plan, record, lock.get(), backupAt), Optional.of(plan));
-    }
-
-    /** The previous record if this run continues its upgrade (same Milvus and target, a stage started, not finished). */
-    private static Optional<RunRecord> resumable(Optional<RunRecord> previous, String milvus, String target) {
-        return previous.filter(p -> p.phase() != Phase.Succeeded && p.phase() != Phase.NoOp && startedAnyStage(p)
-                && p.milvus().equals(milvus) && p.targetVersion().equals(target));
-    }
-
-    private RunRecord execute(String namespace, String intentName, Intent planned, Plan plan, RunRecord record, RunLock lock,
-            OptionalInt backupAt) {
+    private ClusterUpgrade upgrade(EventRecorder events, ClusterUpgrade.Home home, Instant started, String runId) {
         StageWaiter waiter = new StageWaiter(cluster.client(), clock, settings.deadlockGrace(), settings.progressEvery(), settings.settle(), log);
-        String[] ref = plan.milvus().split("/", 2);
-        checkpoints.reached(Checkpoint.PLANNED, "");
-        Intent intent = planned;
-        Optional<DataGate> gate = Optional.empty();
-        if (intent.dataCheck() != DataCheck.Mode.OFF) {
-            // Before the first stage: what every stage is compared with. A run resuming a stage under way may meet Milvus
-            // unreachable while the proxies roll, so it keeps trying within the stage timeout.
-            boolean resumed = startedAnyStage(record);
-            Checked<Data> access = dataGate(intent, ref[0]);
-            Optional<Instant> retryUntil = resumed ? Optional.of(now().plus(intent.stageTimeout())) : Optional.empty();
-            Optional<DataCheckRecord> before = record.dataCheck();
-            Checked<DataCheckRecord> baseline = access.map(a -> a.gate().baseline(a.endpoint().toString(), retryUntil, before));
-            if (baseline instanceof Checked.Refused<DataCheckRecord> refused) {
-                log.accept("refused: " + refused.rejection().message());
-                return recordEnd(namespace, intentName, record.withPhase(resumed ? Phase.Failed : Phase.Rejected, refused.rejection().message(),
-                        Optional.of(now())));
-            }
-            record = record.withDataCheck(((Checked.Ok<DataCheckRecord>) baseline).value());
-            gate = Optional.of(((Checked.Ok<Data>) access).value().gate());
-        }
-        Optional<BackupGate> backup = Optional.empty();
-        if (backupAt.isPresent() && record.stage(BackupPoint.STAGE).map(b -> b.phase() != StagePhase.Succeeded).orElse(false)) {
-            BackupGate b = new BackupGate(backups.apply(intent.backup().get().endpoint()), intent.backup().get(), clock, settings.progressEvery(), log);
-            List<String> warnings = new ArrayList<>(record.warnings());
-            Optional<Rejection> down = b.preflight(warnings);
-            if (down.isPresent()) {
-                log.accept("refused: " + down.get().message());
-                return recordEnd(namespace, intentName, record.withPhase(startedAnyStage(record) ? Phase.Failed : Phase.Rejected,
-                        down.get().message(), Optional.of(now())));
-            }
-            boolean skipped = warnings.size() > record.warnings().size(); // optional and unreachable: said in the warnings
-            record = record.withWarnings(warnings);
-            backup = skipped ? Optional.empty() : Optional.of(b);
-        }
-        for (int i = 0; i < plan.stages().size(); i++) {
-            Stage stage = plan.stages().get(i);
-            String label = "stage " + (i + 1) + "/" + plan.stages().size() + " " + stage.name();
-            try {
-                ClusterSnapshot s = cluster.read(ref[0], ref[1]).orElse(null);
-                if (s == null) {
-                    return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, "Milvus " + plan.milvus()
-                            + " disappeared before stage " + stage.name() + "; fix: restore it, then rerun", Optional.of(now())));
-                }
-                Checked<Intent> current = intents.read(namespace, intentName).map(r -> Intent.parse(r.data(), now()))
-                        .orElseThrow(() -> new IllegalStateException("intent ConfigMap " + namespace + "/" + intentName + " was deleted during"
-                                + " the run; fix: recreate it, then rerun to continue from the cluster's state"));
-                if (current instanceof Checked.Refused<Intent> bad) {
-                    // A typo in `paused` must not start the next stage.
-                    return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, "the intent was changed during the run and is now"
-                            + " invalid, so stage " + stage.name() + " was not started: " + bad.rejection().message(), Optional.of(now())));
-                }
-                Intent latest = ((Checked.Ok<Intent>) current).value();
-                if (latest.paused()) {
-                    return recordEnd(namespace, intentName, record.withPhase(Phase.Paused, "paused by the intent before stage "
-                            + stage.name() + "; set paused to false to continue", Optional.of(now())));
-                }
-                Optional<String> retargeted = retargeted(intent, latest);
-                if (retargeted.isPresent()) {
-                    log.accept("intent changed during the run: " + retargeted.get() + "; stopping before stage " + stage.name());
-                    return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, "the intent changed during the run ("
-                            + retargeted.get() + "), so stage " + stage.name() + " was not started; fix: rerun to plan the new intent from"
-                            + " where the cluster is", Optional.of(now())));
-                }
-                intent = latest; // stageTimeout, notAfter and allowUnorderedRollout as they are now
-                // The plan is re-derived before every stage: a spec reverted or changed since must not be built on. A stage
-                // whose own patch is in the spec and which a fresh read shows complete is ours and done, whoever saw it finish.
-                Decision again = Planner.plan(intent, s);
-                boolean next = again instanceof Decision.Staged fresh && fresh.plan().stages().get(0).equals(stage);
-                if (!next && !(stage.isApplied(s) && Progress.evaluate(stage, s) instanceof Progress.Done)) {
-                    String why = again instanceof Decision.Refuse r ? r.rejection().message()
-                            : "the cluster now needs " + (again instanceof Decision.Staged st ? "stage " + st.plan().stages().get(0).name() : "nothing");
-                    return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, "Milvus " + plan.milvus() + " changed before stage "
-                            + stage.name() + ": " + why + (why.contains("fix:") ? "" : "; fix: rerun to plan again"), Optional.of(now())));
-                }
-                Instant now = now();
-                if (!stage.isApplied(s) && intent.notAfter().isPresent() && now.plus(intent.stageTimeout()).isAfter(intent.notAfter().get())) {
-                    return recordEnd(namespace, intentName, record.withPhase(Phase.Deferred, "stage " + stage.name() + " deferred: it may take up to "
-                            + Intent.format(intent.stageTimeout()) + " and the window closes at " + intent.notAfter().get()
-                            + "; the next run in a window continues", Optional.of(now())));
-                }
-                if (lock.lost()) {
-                    throw new RetryLater("this run lost Lease " + lock.leaseName() + " to another run before stage " + stage.name());
-                }
-                if (backup.isPresent() && i == backupAt.getAsInt() && !stage.isApplied(s)) {
-                    record = takeBackup(namespace, intentName, plan, stage, record, backup.get());
-                    if (record.phase() == Phase.Failed) {
-                        return record;
-                    }
-                    backup = Optional.empty();
-                    if (intent.notAfter().isPresent() && now().plus(intent.stageTimeout()).isAfter(intent.notAfter().get())) {
-                        return recordEnd(namespace, intentName, record.withPhase(Phase.Deferred, "backup taken; stage " + stage.name()
-                                + " deferred: it may take up to " + Intent.format(intent.stageTimeout()) + " and the window closes at "
-                                + intent.notAfter().get() + "; the next run in a window continues", Optional.of(now())));
-                    }
-                    now = now();
-                }
-                StageRecord sr = new StageRecord(stage.name(), stage.image().toString(), StagePhase.Running,
-                        Optional.of(record.stage(stage.name()).flatMap(StageRecord::startedAt).orElse(now)), Optional.empty());
-                record = record.withStage(sr).withPhase(Phase.Running, "stage " + stage.name() + " running", Optional.empty());
-                save(namespace, intentName, record, stage.name());
-                events.emit(false, EventRecorder.STAGE_STARTED, "stage " + stage.name() + " started: image " + stage.image(),
-                        targets(namespace, intentName, plan.milvus()));
-                if (stage.isApplied(s)) {
-                    log.accept("stage " + stage.name() + ": spec already says " + stage.image() + "; waiting for the operator");
-                } else {
-                    checkpoints.reached(Checkpoint.BEFORE_PATCH, stage.name());
-                    log.accept("stage " + stage.name() + ": patching Milvus " + plan.milvus() + " with " + stage.patch());
-                    s = patchOnce(intent, stage, s);
-                    checkpoints.reached(Checkpoint.AFTER_PATCH, stage.name());
-                }
-                Outcome outcome = waiter.await(s, stage, label, intent.stageTimeout(), () -> checkpoints.reached(Checkpoint.MID_WAIT, stage.name()));
-                Instant end = now();
-                if (outcome instanceof Outcome.Completed done) {
-                    // When this run saw it complete; for a stage that finished while no run watched, what the operator reported.
-                    Instant finished = done.beforeWait() ? Progress.completedAt(done.snapshot(), stage.image().toString(), sr.startedAt(),
-                            done.observedAt()) : done.observedAt();
-                    finished = finished.truncatedTo(ChronoUnit.MILLIS);
-                    log.accept(label + " succeeded in " + Intent.format(Duration.between(sr.startedAt().get(), finished)));
-                    record = record.withStage(new StageRecord(sr.name(), sr.image(), StagePhase.Succeeded, sr.startedAt(), Optional.of(finished)));
-                    save(namespace, intentName, record, stage.name());
-                    events.emit(false, EventRecorder.STAGE_SUCCEEDED, "stage " + stage.name() + " succeeded: all components run " + stage.image(),
-                            targets(namespace, intentName, plan.milvus()));
-                    if (gate.isPresent()) {
-                        Duration timeout = intent.stageTimeout();
-                        DataGate.Verdict v = gate.get().afterStage(stage.name(), stage.version().isAtLeast(Catalogue.STREAMING_ERA),
-                                now().plus(timeout), record.dataCheck().orElseThrow(), () -> remedy47806(ref, stage, label, timeout, waiter));
-                        if (v instanceof DataGate.Verdict.Failed f) {
-                            return recordEnd(namespace, intentName, record.withDataCheck(f.record()).withPhase(Phase.Failed, f.message(),
-                                    Optional.of(now())));
-                        }
-                        record = record.withDataCheck(((DataGate.Verdict.Passed) v).record());
-                        save(namespace, intentName, record, stage.name());
-                    }
-                    checkpoints.reached(Checkpoint.BETWEEN_STAGES, stage.name());
-                    continue;
-                }
-                record = record.withStage(new StageRecord(sr.name(), sr.image(), StagePhase.Failed, sr.startedAt(), Optional.of(end)));
-                return recordEnd(namespace, intentName, record.withPhase(Phase.Failed, failure(outcome), Optional.of(end)));
-            } catch (KubernetesClientException e) {
-                if (RetryLater.isTemporary(e)) {
-                    throw e; // the record says Running: the next run resumes where this one stopped
-                }
-                return recordEnd(namespace, intentName, refusedMidRun(record, stage, e));
-            }
-        }
-        String after = intents.read(namespace, intentName).map(r -> Intent.parse(r.data(), now()))
-                .filter(c -> c instanceof Checked.Ok<Intent>).map(c -> ((Checked.Ok<Intent>) c).value())
-                .flatMap(latest -> retargeted(planned, latest)).map(why -> "; the intent changed during the run (" + why + "): rerun for it")
-                .orElse("");
-        String data = record.dataCheck().map(d -> "; data check: nothing lost in " + d.baseline().collections() + " collection(s)"
-                + ("write".equals(d.mode()) ? ", writes verified by the probe" + (d.remedy47806() ? " after the milvus#47806 remedy" : "") : ""))
-                .orElse("");
-        boolean writesVerified = record.dataCheck().filter(d -> "write".equals(d.mode())).isPresent();
-        return recordEnd(namespace, intentName, record.withPhase(Phase.Succeeded, "Milvus " + plan.milvus() + " upgraded from "
-                + plan.from() + " to " + plan.target() + " in " + plan.stages().size() + " stage(s); message queue " + plan.msgStreamType()
-                + " unchanged" + data + after + (writesVerified ? "" : "; " + CHECK_WRITES), Optional.of(now())));
+        return new ClusterUpgrade(tools(), waiter, events, home, started, runId);
     }
 
-    /**
-     * The backup before {@code stage}: recorded as its own stage, so that a rerun after a crash finds it
-     * by name and waits for it or sees it taken, never asking for a second one. Returns the record,
-     * ended Failed when the backup could not be taken.
-     */
-    private RunRecord takeBackup(String namespace, String intentName, Plan plan, Stage stage, RunRecord record, BackupGate gate) {
-        StageRecord b = record.stage(BackupPoint.STAGE).orElseThrow();
-        Instant started = b.startedAt().orElse(now());
-        RunRecord r = record.withStage(new StageRecord(b.name(), b.image(), StagePhase.Running, Optional.of(started), Optional.empty()))
-                .withPhase(Phase.Running, "backup " + b.image() + " running", Optional.empty());
-        save(namespace, intentName, r, BackupPoint.STAGE);
-        events.emit(false, EventRecorder.BACKUP_STARTED, "backup " + b.image() + " asked of milvus-backup before stage " + stage.name(),
-                targets(namespace, intentName, plan.milvus()));
-        BackupGate.Result result = gate.take(b.image(), started, () -> checkpoints.reached(Checkpoint.MID_WAIT, BackupPoint.STAGE));
-        Instant end = now();
-        if (result instanceof BackupGate.Result.Failed f) {
-            r = r.withStage(new StageRecord(b.name(), b.image(), StagePhase.Failed, Optional.of(started), Optional.of(end)));
-            return recordEnd(namespace, intentName, r.withPhase(Phase.Failed, f.message(), Optional.of(end)));
+    Tools tools() {
+        return new Tools(cluster, clock, settings, log, checkpoints, dataPlane, backups);
+    }
+
+    /** A single cluster's home: the intent ConfigMap holds its record. */
+    private record IntentHome(IntentStore intents, String namespace, String intentName, Optional<RunRecord> previous, Clock clock)
+            implements ClusterUpgrade.Home {
+        @Override
+        public void save(RunRecord r) {
+            intents.record(namespace, intentName, r);
         }
-        MilvusBackup.Backup taken = ((BackupGate.Result.Taken) result).backup();
-        RunRecord.BackupRecord info = new RunRecord.BackupRecord(b.image(), taken.size(), taken.collections().size(),
-                taken.collections().stream().limit(10).toList(), Duration.between(started, end).toSeconds());
-        r = r.withStage(new StageRecord(b.name(), b.image(), StagePhase.Succeeded, Optional.of(started), Optional.of(end))).withBackup(info);
-        save(namespace, intentName, r, BackupPoint.STAGE);
-        String line = "backup " + info.name() + " taken: " + info.size() + " bytes, " + info.collections() + " collection(s), in "
-                + Intent.format(Duration.ofSeconds(info.seconds()));
-        log.accept(line);
-        events.emit(false, EventRecorder.BACKUP_SUCCEEDED, line, targets(namespace, intentName, plan.milvus()));
-        return r;
-    }
 
-    /** The data plane of a run: where it is and the checks on it. */
-    private record Data(MilvusEndpoint endpoint, DataGate gate) {
-    }
-
-    /** The endpoint and credentials the intent names, and a gate on that data plane; refused if the Secret cannot be used. */
-    private Checked<Data> dataGate(Intent intent, String milvusNs) {
-        return MilvusAccess.endpoint(cluster.client(), intent.dataEndpoint(milvusNs), milvusNs, intent.milvusAuthSecret())
-                .map(e -> Checked.ok(new Data(e, new DataGate(dataPlane.apply(e), intent.dataCheck(), clock, settings.progressEvery(), log))));
-    }
-
-    /**
-     * The milvus#47806 remedy: restart mixcoord, then the streaming nodes, each through its
-     * podAnnotations in the Milvus resource, and wait for each roll with the stage's completion rule.
-     * Returns why it could not finish, if it could not.
-     */
-    private Optional<String> remedy47806(String[] ref, Stage stage, String label, Duration timeout, StageWaiter waiter) {
-        for (Component c : List.of(Component.MIXCOORD, Component.STREAMINGNODE)) {
-            log.accept(label + ": restarting " + c.statusKey() + " (milvus#47806 remedy)");
-            cluster.restart(ref[0], ref[1], c, now().toString());
-            ClusterSnapshot s = cluster.read(ref[0], ref[1]).orElseThrow(() -> new IllegalStateException("Milvus " + ref[0] + "/" + ref[1]
-                    + " disappeared during the milvus#47806 remedy; fix: restore it, then rerun"));
-            Outcome o = waiter.await(s, stage, label + " restart " + c.statusKey(), timeout, () -> { });
-            if (!(o instanceof Outcome.Completed)) {
-                return Optional.of("restarting " + c.statusKey() + ": " + failure(o));
-            }
+        @Override
+        public Optional<Checked<Intent>> intentNow() {
+            return intents.read(namespace, intentName).map(r -> Intent.parse(r.data(), clock.instant().truncatedTo(ChronoUnit.MILLIS)));
         }
-        return Optional.empty();
-    }
-
-    /**
-     * A change of the intent that would make another plan (the target, the Milvus resource, the
-     * repository): the run stops before its next stage rather than silently finish the old one.
-     */
-    static Optional<String> retargeted(Intent was, Intent now) {
-        List<String> changed = new ArrayList<>();
-        if (!was.targetVersion().equals(now.targetVersion())) {
-            changed.add("targetVersion " + was.targetVersion() + " -> " + now.targetVersion());
-        }
-        if (!was.milvus().equals(now.milvus()) || !was.milvusNamespace().equals(now.milvusNamespace())) {
-            changed.add("milvus " + was.milvusNamespace().map(n -> n + "/").orElse("") + was.milvus() + " -> "
-                    + now.milvusNamespace().map(n -> n + "/").orElse("") + now.milvus());
-        }
-        if (!was.imageRepository().equals(now.imageRepository())) {
-            changed.add("imageRepository " + was.imageRepository().orElse("(current)") + " -> " + now.imageRepository().orElse("(current)"));
-        }
-        return changed.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", changed));
-    }
-
-    /**
-     * An API request refused once the run had begun (403 after a Role change, an admission webhook's
-     * 422): the run failed, and the stage under way with it; the stages before it stay recorded.
-     */
-    private RunRecord refusedMidRun(RunRecord record, Stage stage, KubernetesClientException e) {
-        Instant end = now();
-        RunRecord r = record.stage(stage.name()).filter(st -> st.phase() == StagePhase.Running)
-                .map(st -> record.withStage(new StageRecord(st.name(), st.image(), StagePhase.Failed, st.startedAt(), Optional.of(end))))
-                .orElse(record);
-        String said = Optional.ofNullable(e.getStatus()).map(st -> st.getMessage()).filter(m -> m != null && !m.isBlank()).orElse(e.getMessage());
-        return r.withPhase(Phase.Failed, "stage " + stage.name() + ": the API server refused a request (" + e.getCode() + " " + said
-                + "); fix: check the milvus-upgrade Role and any admission webhook on Milvus resources, then rerun", Optional.of(end));
-    }
-
-    /**
-     * Applies the stage patch guarded by resourceVersion. The operator writes status often, so a
-     * conflict is ordinary: re-read, check that this stage is still the next step of a fresh plan
-     * and not yet applied, and try again, a bounded number of times.
-     */
-    private ClusterSnapshot patchOnce(Intent intent, Stage stage, ClusterSnapshot basis) {
-        ClusterSnapshot s = basis;
-        for (int attempt = 1; ; attempt++) {
-            try {
-                cluster.applyStage(s, stage);
-                return s;
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409 || attempt >= 5) {
-                    throw e;
-                }
-                s = cluster.read(s.namespace(), s.name()).orElseThrow(() -> e);
-                if (stage.isApplied(s)) {
-                    return s;
-                }
-                Decision again = Planner.plan(intent, s);
-                if (!(again instanceof Decision.Staged st) || !st.plan().stages().get(0).equals(stage)) {
-                    throw new RetryLater("Milvus " + s.qualifiedName() + " changed while stage " + stage.name()
-                            + " was about to be applied; rerun to plan again");
-                }
-                log.accept("stage " + stage.name() + ": resourceVersion conflict, retrying on a fresh read (" + attempt + ")");
-            }
-        }
-    }
-
-    private static String failure(Outcome o) {
-        if (o instanceof Outcome.TimedOut t) {
-            return t.message();
-        }
-        if (o instanceof Outcome.Drifted d) {
-            return d.message();
-        }
-        if (o instanceof Outcome.Deadlocked d) {
-            return d.message();
-        }
-        return ((Outcome.Vanished) o).message();
-    }
-
-    /**
-     * A rerun of an unfinished run keeps its start time, its starting version and the stages it
-     * already completed; the stages still to do come from the fresh plan.
-     */
-    private static RunRecord resumedFrom(RunRecord fresh, Optional<RunRecord> previous, ClusterSnapshot s, Instant readAt) {
-        Optional<RunRecord> continued = resumable(previous, fresh.milvus(), fresh.targetVersion());
-        if (continued.isEmpty()) {
-            return fresh;
-        }
-        RunRecord old = continued.get();
-        // A recorded stage that the fresh plan no longer needs is done: the cluster shows it.
-        List<StageRecord> stages = new ArrayList<>(finishUnobserved(old.stages(), o -> fresh.stage(o.name()).isEmpty() && o.startedAt().isPresent(),
-                s, readAt));
-        for (StageRecord f : fresh.stages()) {
-            stages.add(old.stage(f.name()).filter(o -> o.image().equals(f.image()) && o.startedAt().isPresent())
-                    // A backup taken is taken; a planned stage still in the plan is not done.
-                    .map(o -> BackupPoint.STAGE.equals(o.name()) && o.phase() == StagePhase.Succeeded ? o
-                            : new StageRecord(o.name(), o.image(), StagePhase.Pending, o.startedAt(), Optional.<Instant>empty()))
-                    .orElse(f));
-        }
-        return new RunRecord(fresh.phase(), fresh.milvus(), old.fromVersion().isEmpty() ? fresh.fromVersion() : old.fromVersion(),
-                fresh.targetVersion(), stages, fresh.message(), old.startedAt(), fresh.finishedAt(), fresh.runId(), fresh.warnings(),
-                old.dataCheck(), old.backup());
-    }
-
-    /**
-     * Marks Succeeded the stages a fresh read shows done that no run saw finish. Their finishedAt is
-     * the operator's own time where it has one (MilvusUpdated turning True on that image), else the
-     * start of the stage that followed (the run that started it saw this one done), else the read.
-     */
-    private static List<StageRecord> finishUnobserved(List<StageRecord> recorded, Predicate<StageRecord> done, ClusterSnapshot s,
-            Instant readAt) {
-        List<StageRecord> out = new ArrayList<>();
-        for (int i = 0; i < recorded.size(); i++) {
-            StageRecord st = recorded.get(i);
-            if (!done.test(st)) {
-                continue;
-            }
-            if (st.phase() == StagePhase.Succeeded) {
-                out.add(st);
-                continue;
-            }
-            Instant observed = i + 1 < recorded.size() ? recorded.get(i + 1).startedAt().orElse(readAt) : readAt;
-            Instant finished = Progress.completedAt(s, st.image(), st.startedAt(), observed).truncatedTo(ChronoUnit.MILLIS);
-            out.add(new StageRecord(st.name(), st.image(), StagePhase.Succeeded, st.startedAt(), Optional.of(finished)));
-        }
-        return out;
-    }
-
-    /** A record of a run that changed something: a dry run or one paused or deferred before its first stage did not. */
-    private static boolean startedAnyStage(RunRecord r) {
-        return r.stages().stream().anyMatch(st -> st.startedAt().isPresent());
-    }
-
-    private static String planMessage(Plan plan) {
-        return "planned " + plan.from() + " -> " + plan.target() + ": " + String.join(", ", plan.stages().stream().map(Stage::name).toList());
-    }
-
-    /**
-     * A rejection. When it interrupts an upgrade under way (the previous record, for the same Milvus
-     * and target, started a stage) it keeps that record's stages, start and starting version, so the
-     * run that follows the fix resumes from them.
-     */
-    private RunRecord rejected(Optional<RunRecord> previous, String milvus, String from, String target, Rejection why, Instant started,
-            String runId) {
-        return resumable(previous, milvus, target)
-                .map(p -> new RunRecord(Phase.Rejected, milvus, p.fromVersion(), target, p.stages(), why.message(), p.startedAt(),
-                        Optional.of(now()), runId))
-                .orElse(new RunRecord(Phase.Rejected, milvus, from, target, List.of(), why.message(), started, Optional.of(now()), runId));
-    }
-
-    private Report finish(boolean write, String namespace, String intentName, RunRecord r, Optional<Plan> plan) {
-        return new Report(write ? recordEnd(namespace, intentName, r) : r, plan);
-    }
-
-    private void save(String namespace, String intentName, RunRecord r, String stage) {
-        checkpoints.reached(Checkpoint.RECORD, stage);
-        intents.record(namespace, intentName, r);
-    }
-
-    private RunRecord recordEnd(String namespace, String intentName, RunRecord r) {
-        save(namespace, intentName, r, "");
-        log.accept(r.phase() + ": " + r.message());
-        String reason = switch (r.phase()) {
-            case Succeeded -> EventRecorder.UPGRADE_SUCCEEDED;
-            case Failed -> EventRecorder.UPGRADE_FAILED;
-            case Rejected -> EventRecorder.UPGRADE_REJECTED;
-            case Deferred -> EventRecorder.UPGRADE_DEFERRED;
-            case Paused -> EventRecorder.UPGRADE_PAUSED;
-            default -> "";
-        };
-        if (!reason.isEmpty()) {
-            events.emit(r.phase() == Phase.Failed || r.phase() == Phase.Rejected, reason, r.message(), targets(namespace, intentName, r.milvus()));
-        }
-        return r;
-    }
-
-    /** The intent ConfigMap, and the Milvus resource when the intent named one. */
-    private static ObjectReference[] targets(String namespace, String intentName, String milvus) {
-        String[] ref = milvus.split("/", 2);
-        if (ref.length < 2 || ref[1].isEmpty()) {
-            return new ObjectReference[] {EventRecorder.configMap(namespace, intentName)};
-        }
-        return new ObjectReference[] {EventRecorder.milvus(ref[0], ref[1]), EventRecorder.configMap(namespace, intentName)};
     }
 
     private Instant now() {

@@ -172,7 +172,7 @@ class OperationsTest {
                     .satisfies(e -> {
                         assertThat(e.getType()).isEqualTo("Normal");
                         assertThat(e.getMessage()).isEqualTo("Milvus milvus/my-release upgraded from v2.5.16 to v2.6.4 in 1 stage(s);"
-                                + " message queue pulsar unchanged; data check: nothing lost in 3 collection(s); " + Runner.CHECK_WRITES);
+                                + " message queue pulsar unchanged; data check: nothing lost in 3 collection(s); " + ClusterUpgrade.CHECK_WRITES);
                         assertThat(e.getInvolvedObject().getName()).isEqualTo(ScenarioCluster.INTENT);
                         assertThat(e.getSource().getComponent()).isEqualTo("milvus-upgrade");
                     });
