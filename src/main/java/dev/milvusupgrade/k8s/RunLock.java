@@ -48,7 +48,7 @@ public final class RunLock implements AutoCloseable {
             Consumer<String> log) {
         this.client = client;
         this.namespace = namespace;
-        this.name = "milvus-upgrade-" + milvus;
+        this.name = leaseName(milvus);
         this.holder = holder;
         this.duration = duration;
         this.clock = clock;
@@ -57,6 +57,11 @@ public final class RunLock implements AutoCloseable {
 
     public String leaseName() {
         return name;
+    }
+
+    /** The Lease of Milvus {@code milvus}: a single-cluster run and a fleet take the same one. */
+    public static String leaseName(String milvus) {
+        return "milvus-upgrade-" + milvus;
     }
 
     /** Takes the Lease or throws {@link Busy}; then renews it every third of its duration. */
@@ -112,22 +117,36 @@ public final class RunLock implements AutoCloseable {
     }
 
     private void renew() {
-        try {
-            Lease lease = client.leases().inNamespace(namespace).withName(name).get();
-            if (lease == null || !holder.equals(lease.getSpec().getHolderIdentity())) {
-                lost.set(true);
-                log.accept("lost Lease " + namespace + "/" + name + " to " + (lease == null ? "nobody (deleted)" : lease.getSpec().getHolderIdentity()));
-                renewer.shutdown();
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            try {
+                renewOnce();
+                return;
+            } catch (KubernetesClientException e) {
+                // A fleet writes its record on this Lease between two renewals: a conflict is ordinary, read again.
+                if (e.getCode() != 409 || attempt == 3) {
+                    log.accept("could not renew Lease " + namespace + "/" + name + " (" + e.getMessage() + "), will retry");
+                    return;
+                }
+            } catch (RuntimeException e) {
+                // Whatever failed, the renewer must keep its schedule: an exception here would cancel it.
+                log.accept("could not renew Lease " + namespace + "/" + name + " (" + e.getMessage() + "), will retry");
                 return;
             }
-            ZonedDateTime now = ZonedDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
-            lease.getSpec().setRenewTime(now);
-            client.leases().inNamespace(namespace).resource(lease).update();
-            renewedAt = now.toInstant();
-        } catch (RuntimeException e) {
-            // Whatever failed, the renewer must keep its schedule: an exception here would cancel it.
-            log.accept("could not renew Lease " + namespace + "/" + name + " (" + e.getMessage() + "), will retry");
         }
+    }
+
+    private void renewOnce() {
+        Lease lease = client.leases().inNamespace(namespace).withName(name).get();
+        if (lease == null || !holder.equals(lease.getSpec().getHolderIdentity())) {
+            lost.set(true);
+            log.accept("lost Lease " + namespace + "/" + name + " to " + (lease == null ? "nobody (deleted)" : lease.getSpec().getHolderIdentity()));
+            renewer.shutdown();
+            return;
+        }
+        ZonedDateTime now = ZonedDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+        lease.getSpec().setRenewTime(now);
+        client.leases().inNamespace(namespace).resource(lease).update();
+        renewedAt = now.toInstant();
     }
 
     /** Stops renewing and releases the Lease so the next run need not wait for it to expire. */

@@ -12,6 +12,7 @@ import dev.milvusupgrade.data.MilvusData;
 import dev.milvusupgrade.data.MilvusEndpoint;
 import dev.milvusupgrade.data.MilvusRestClient;
 import dev.milvusupgrade.plan.Checked;
+import dev.milvusupgrade.plan.FleetIntent;
 import dev.milvusupgrade.plan.Intent;
 import dev.milvusupgrade.plan.Plan;
 import dev.milvusupgrade.plan.Rejection;
@@ -115,6 +116,37 @@ public final class Runner {
         this.log = log;
     }
 
+    /** Whether the intent selects a fleet ({@code selector}) rather than naming one Milvus. */
+    public boolean isFleet(String namespace, String intentName) {
+        return FleetIntent.isFleet(readIntent(namespace, intentName).data());
+    }
+
+    /** {@code run} of a fleet intent: every selected cluster through the single-cluster path, in waves. */
+    public Fleet.Report runFleet(String namespace, String intentName) {
+        return runFleet(namespace, intentName, Fleet.Listener.NONE);
+    }
+
+    /** A fleet run that reports each cluster's checkpoints, to interrupt or disturb it at one of them. */
+    public Fleet.Report runFleet(String namespace, String intentName, Fleet.Listener listener) {
+        return fleet(namespace, intentName, true, listener);
+    }
+
+    /** {@code plan} of a fleet intent: the order, the canaries and each cluster's plan; never writes. */
+    public Fleet.Report planFleet(String namespace, String intentName) {
+        return fleet(namespace, intentName, false, Fleet.Listener.NONE);
+    }
+
+    private Fleet.Report fleet(String namespace, String intentName, boolean execute, Fleet.Listener listener) {
+        String runId = UUID.randomUUID().toString().substring(0, 8);
+        return new Fleet(tools(), listener, (ns, milvus) -> newLock(ns, milvus, runId))
+                .run(namespace, intentName, readIntent(namespace, intentName).data(), execute, runId);
+    }
+
+    private IntentRead readIntent(String namespace, String intentName) {
+        return intents.read(namespace, intentName).orElseThrow(() -> new NoIntent("intent ConfigMap " + namespace + "/"
+                + intentName + " not found; fix: create it (see k8s/examples) or pass --intent/--namespace"));
+    }
+
     /** {@code plan}: reads and decides, never writes. */
     public Report plan(String namespace, String intentName) {
         return decide(namespace, intentName, false);
@@ -129,8 +161,7 @@ public final class Runner {
         Instant started = now();
         String runId = UUID.randomUUID().toString().substring(0, 8);
         EventRecorder events = new EventRecorder(cluster.client(), clock, runId, log);
-        IntentRead read = intents.read(namespace, intentName).orElseThrow(() -> new NoIntent("intent ConfigMap " + namespace + "/"
-                + intentName + " not found; fix: create it (see k8s/examples) or pass --intent/--namespace"));
+        IntentRead read = readIntent(namespace, intentName);
         Checked<Intent> parsed = Intent.parse(read.data(), started);
         if (parsed instanceof Checked.Refused<Intent> r) {
             String rawName = read.data().getOrDefault(Intent.MILVUS, "").strip();

@@ -1,0 +1,424 @@
+package dev.milvusupgrade.run;
+
+import dev.milvusupgrade.k8s.EventRecorder;
+import dev.milvusupgrade.k8s.FleetStore;
+import dev.milvusupgrade.k8s.FleetStore.Listed;
+import dev.milvusupgrade.k8s.IntentStore;
+import dev.milvusupgrade.k8s.RunLock;
+import dev.milvusupgrade.k8s.StageWaiter;
+import dev.milvusupgrade.plan.Checked;
+import dev.milvusupgrade.plan.ClusterSnapshot;
+import dev.milvusupgrade.plan.Decision;
+import dev.milvusupgrade.plan.FleetIntent;
+import dev.milvusupgrade.plan.FleetRecord;
+import dev.milvusupgrade.plan.FleetRecord.Line;
+import dev.milvusupgrade.plan.FleetRecord.State;
+import dev.milvusupgrade.plan.ImageRef;
+import dev.milvusupgrade.plan.Intent;
+import dev.milvusupgrade.plan.Phase;
+import dev.milvusupgrade.plan.Planner;
+import dev.milvusupgrade.plan.RunRecord;
+import dev.milvusupgrade.plan.Version;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+
+/**
+ * A fleet run: selects the clusters, orders them, upgrades the canaries one at a time and then the
+ * rest up to maxConcurrent at once, each through exactly the single-cluster path
+ * ({@link ClusterUpgrade}) under its own Lease, and keeps the compact fleet record on the intent.
+ */
+public final class Fleet {
+
+    /** Told about every checkpoint a cluster of the fleet passes, with the cluster ({@code namespace/name}). */
+    @FunctionalInterface
+    public interface Listener {
+        Listener NONE = (milvus, checkpoint, stage) -> { };
+
+        void reached(String milvus, Checkpoint checkpoint, String stage);
+    }
+
+    /** What a fleet run reports to the command line: the record, and for {@code plan} a line per cluster. */
+    public record Report(FleetRecord record, List<String> plan) {
+        public int exitCode() {
+            return record.exitCode();
+        }
+    }
+
+    /** One selected cluster as the fleet first saw it. */
+    private record Member(Listed listed, String from, boolean needsUpgrade, String decision) {
+        String ref() {
+            return listed.ref();
+        }
+    }
+
+    private final Runner.Tools tools;
+    private final FleetStore store;
+    private final IntentStore intents;
+    private final Listener listener;
+    private final BiFunction<String, String, RunLock> locks;
+    private final Consumer<String> log;
+
+    Fleet(Runner.Tools tools, Listener listener, BiFunction<String, String, RunLock> locks) {
+        this.tools = tools;
+        this.store = new FleetStore(tools.cluster().client());
+        this.intents = new IntentStore(tools.cluster().client());
+        this.listener = listener;
+        this.locks = locks;
+        this.log = tools.log();
+    }
+
+    Report run(String namespace, String intentName, Map<String, String> data, boolean execute, String runId) {
+        Instant started = now();
+        Checked<FleetIntent> parsed = FleetIntent.parse(data, started);
+        if (parsed instanceof Checked.Refused<FleetIntent> r) {
+            FleetRecord refused = new FleetRecord(Phase.Rejected, data.getOrDefault(FleetIntent.SELECTOR, ""),
+                    data.getOrDefault(Intent.TARGET_VERSION, ""), List.of(), r.rejection().message(), started, Optional.of(now()), runId);
+            return end(execute, namespace, intentName, refused, List.of());
+        }
+        FleetIntent fleet = ((Checked.Ok<FleetIntent>) parsed).value();
+        String target = fleet.sample().targetVersion().toString();
+        String where = fleet.namespaces().isEmpty() ? "all namespaces" : "namespace(s) " + String.join(", ", fleet.namespaces());
+        List<Listed> found;
+        try {
+            found = store.milvuses(fleet.namespaces());
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 403) {
+                throw e;
+            }
+            return end(execute, namespace, intentName, new FleetRecord(Phase.Rejected, fleet.selector().text(), target, List.of(),
+                    "this tool may not list Milvus resources in " + where + " (403 Forbidden); fix: " + (fleet.namespaces().isEmpty()
+                            ? "apply k8s/overlays/fleet (a ClusterRole) or list the namespaces in the intent key namespaces"
+                            : "bind the milvus-upgrade Role in each namespace listed, or apply k8s/overlays/fleet"),
+                    started, Optional.of(now()), runId), List.of());
+        }
+        List<Listed> selected = found.stream().filter(m -> fleet.selector().matches(m.labels()))
+                .sorted((a, b) -> FleetIntent.compare(a.namespace(), a.name(), a.labels(), b.namespace(), b.name(), b.labels())).toList();
+        log.accept("fleet " + namespace + "/" + intentName + ": " + selected.size() + " of " + found.size() + " Milvus in " + where
+                + " match " + fleet.selector() + "; target " + target);
+        if (selected.isEmpty()) {
+            return end(execute, namespace, intentName, new FleetRecord(Phase.Rejected, fleet.selector().text(), target, List.of(),
+                    "the selector " + fleet.selector() + " matches none of the " + found.size() + " Milvus resource(s) in " + where
+                            + "; fix: label the clusters to upgrade or correct selector and namespaces", started, Optional.of(now()), runId),
+                    List.of());
+        }
+        List<Member> members = new ArrayList<>();
+        for (Listed l : selected) {
+            members.add(member(fleet, l, started));
+        }
+        // The canaries: the first clusters in the fleet's order that still need an upgrade, so that a rerun's canary proves something.
+        List<String> canaries = members.stream().filter(Member::needsUpgrade).limit(fleet.canary()).map(Member::ref).toList();
+        List<Line> lines = members.stream().map(m -> new Line(m.ref(), State.Pending, canaries.contains(m.ref()), m.from(), target,
+                Optional.<Instant>empty())).toList();
+        List<String> planLines = new ArrayList<>();
+        for (int i = 0; i < members.size(); i++) {
+            Member m = members.get(i);
+            planLines.add((i + 1) + ". " + m.ref() + (canaries.contains(m.ref()) ? " (canary)" : "") + ": " + m.decision());
+        }
+        FleetRecord record = new FleetRecord(Phase.Running, fleet.selector().text(), target, lines, "", started, Optional.empty(), runId);
+        if (!execute || fleet.sample().dryRun()) {
+            planLines.forEach(l -> log.accept("  " + l));
+            List<Line> planned = members.stream().map(m -> new Line(m.ref(), m.needsUpgrade() ? State.Planned
+                    : m.decision().startsWith("refused") ? State.Rejected : State.NoOp, canaries.contains(m.ref()), m.from(), target,
+                    Optional.<Instant>empty())).toList();
+            String msg = "planned " + members.size() + " cluster(s) to " + target + ": " + canaries.size() + " canary, then up to "
+                    + fleet.maxConcurrent() + " at once, onFailure " + fleet.onFailure().name().toLowerCase();
+            return end(execute, namespace, intentName, record.withClusters(planned).ended(Phase.Planned, msg, now()), planLines);
+        }
+        if (fleet.sample().paused()) {
+            return end(true, namespace, intentName, record.ended(Phase.Paused, "paused by the intent (paused: \"true\"); nothing was changed;"
+                    + " set paused to \"false\" to continue", now()), List.of());
+        }
+        return new Run(namespace, intentName, fleet, members, canaries, record).go();
+    }
+
+    /** Reads one cluster and plans it, to order the fleet and pick the canaries; the upgrade itself reads it again. */
+    private Member member(FleetIntent fleet, Listed l, Instant now) {
+        Checked<Intent> intent = fleet.forCluster(l.namespace(), l.name(), now);
+        Optional<ClusterSnapshot> s = tools.cluster().read(l.namespace(), l.name());
+        if (s.isEmpty() || intent instanceof Checked.Refused<Intent>) {
+            return new Member(l, "", false, "refused: " + (s.isEmpty() ? "deleted since the list" : ((Checked.Refused<Intent>) intent).rejection().message()));
+        }
+        String from = ImageRef.parse(s.get().image()).flatMap(ImageRef::tagVersion).map(Version::toString).orElse("");
+        Decision d = Planner.plan(((Checked.Ok<Intent>) intent).value(), s.get());
+        if (d instanceof Decision.Staged st) {
+            return new Member(l, from, true, st.plan().from() + " -> " + st.plan().target() + " in " + st.plan().stages().size() + " stage(s): "
+                    + String.join(", ", st.plan().stages().stream().map(x -> x.name()).toList()));
+        }
+        if (d instanceof Decision.NoOp n) {
+            return new Member(l, from, false, "nothing to do, already " + n.version());
+        }
+        return new Member(l, from, false, "refused: " + ((Decision.Refuse) d).rejection().message());
+    }
+
+    private Report end(boolean write, String namespace, String intentName, FleetRecord r, List<String> plan) {
+        if (write) {
+            store.record(namespace, intentName, r);
+        }
+        log.accept("fleet " + r.phase() + ": " + r.message());
+        return new Report(r, plan);
+    }
+
+    /** The state of one fleet run: its lines, the halt, and the writes of the fleet record. */
+    private final class Run {
+        private final String namespace;
+        private final String intentName;
+        private final String intentRef;
+        private final FleetIntent fleet;
+        private final List<Member> members;
+        private final List<String> canaries;
+        private FleetRecord record;
+        private final AtomicReference<String> halted = new AtomicReference<>();
+        private final AtomicReference<RuntimeException> crashed = new AtomicReference<>();
+
+        Run(String namespace, String intentName, FleetIntent fleet, List<Member> members, List<String> canaries, FleetRecord record) {
+            this.namespace = namespace;
+            this.intentName = intentName;
+            this.intentRef = namespace + "/" + intentName;
+            this.fleet = fleet;
+            this.members = members;
+            this.canaries = canaries;
+            this.record = record;
+        }
+
+        Report go() {
+            write();
+            for (Member m : members) {
+                if (canaries.contains(m.ref())) {
+                    State s = upgrade(m);
+                    if (s == State.Retry) {
+                        return finish(); // its Lease is held or the API server failed: the next run starts again with it
+                    }
+                    if (s != State.Succeeded) {
+                        halt("canary " + m.ref() + " ended " + s + ", so no other cluster was started");
+                    }
+                    if (halted.get() != null) {
+                        return finish();
+                    }
+                }
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(fleet.maxConcurrent(), r -> {
+                Thread t = new Thread(r, "fleet-cluster");
+                t.setDaemon(true);
+                return t;
+            });
+            Semaphore slots = new Semaphore(fleet.maxConcurrent());
+            List<Future<?>> running = new ArrayList<>();
+            try {
+                for (Member m : members) {
+                    if (canaries.contains(m.ref())) {
+                        continue;
+                    }
+                    slots.acquireUninterruptibly();
+                    Optional<State> notStarted = mayStart(m);
+                    if (notStarted.isPresent()) {
+                        slots.release();
+                        set(m.ref(), notStarted.get(), "", Optional.empty());
+                        continue;
+                    }
+                    running.add(pool.submit(() -> {
+                        try {
+                            upgrade(m);
+                        } catch (RuntimeException e) {
+                            crashed.compareAndSet(null, e);
+                        } finally {
+                            slots.release();
+                        }
+                    }));
+                }
+                for (Future<?> f : running) {
+                    try {
+                        f.get();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new RetryLater("interrupted while the fleet's clusters were upgrading");
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        crashed.compareAndSet(null, new IllegalStateException(e.getCause()));
+                    }
+                }
+            } finally {
+                pool.shutdown();
+            }
+            if (crashed.get() != null) {
+                // As a single-cluster run: the records stay as they were, and the next run resumes from them.
+                throw crashed.get();
+            }
+            return finish();
+        }
+
+        /** Why {@code m} must not start now, if it must not: the fleet halted or is paused, or the window closes. */
+        private Optional<State> mayStart(Member m) {
+            if (crashed.get() != null || halted.get() != null) {
+                return Optional.of(crashed.get() != null ? State.Pending : State.Halted);
+            }
+            Optional<Checked<Intent>> now = intentNow(m.listed());
+            if (now.isEmpty() || now.get() instanceof Checked.Refused<Intent>) {
+                halt("the intent was deleted or made invalid during the run");
+                return Optional.of(State.Halted);
+            }
+            Intent intent = ((Checked.Ok<Intent>) now.get()).value();
+            if (intent.paused()) {
+                return Optional.of(State.Paused);
+            }
+            Instant t = now();
+            if (m.needsUpgrade() && intent.notAfter().isPresent() && t.plus(intent.stageTimeout()).isAfter(intent.notAfter().get())) {
+                log.accept(m.ref() + ": not started: a stage may take up to " + Intent.format(intent.stageTimeout()) + " and the window closes at "
+                        + intent.notAfter().get());
+                return Optional.of(State.Deferred);
+            }
+            return Optional.empty();
+        }
+
+        /** One cluster through the single-cluster path, under its Lease; returns the state it ended in. */
+        private State upgrade(Member m) {
+            Listed l = m.listed();
+            set(m.ref(), State.Running, "", Optional.empty());
+            Consumer<String> clusterLog = line -> log.accept(m.ref() + ": " + line);
+            RunLock lock;
+            try {
+                lock = locks.apply(l.namespace(), l.name()).acquire();
+            } catch (RunLock.Busy busy) {
+                clusterLog.accept("not started: " + busy.getMessage());
+                return set(m.ref(), State.Retry, "", Optional.empty());
+            } catch (KubernetesClientException e) {
+                if (RetryLater.isTemporary(e)) {
+                    clusterLog.accept("not started: the API server failed (" + e.getCode() + "); the next run takes it up");
+                    return set(m.ref(), State.Retry, "", Optional.empty());
+                }
+                clusterLog.accept("Rejected: this tool may not use Leases in namespace " + l.namespace() + " (" + e.getCode()
+                        + "); fix: bind the milvus-upgrade Role there, or apply k8s/overlays/fleet");
+                return set(m.ref(), State.Rejected, "", Optional.of(now()));
+            }
+            try {
+                Optional<Checked<Intent>> now = intentNow(l);
+                if (now.isEmpty() || now.get() instanceof Checked.Refused<Intent>) {
+                    halt("the intent was deleted or made invalid during the run");
+                    return set(m.ref(), State.Halted, "", Optional.empty());
+                }
+                Instant started = now();
+                Home home = new Home(l, store.clusterRecord(l.namespace(), l.name(), intentRef));
+                Runner.Tools t = tools.withLog(clusterLog).withCheckpoints((cp, st) -> listener.reached(m.ref(), cp, st));
+                StageWaiter waiter = new StageWaiter(t.cluster().client(), t.clock(), t.settings().deadlockGrace(), t.settings().progressEvery(),
+                        t.settings().settle(), clusterLog);
+                EventRecorder events = new EventRecorder(t.cluster().client(), t.clock(), record.runId(), clusterLog);
+                Runner.Report r = new ClusterUpgrade(t, waiter, events, home, started, record.runId())
+                        .decide(((Checked.Ok<Intent>) now.get()).value(), Optional.of(lock));
+                State s = home.stoppedByHalt ? State.Halted : State.of(r.record().phase());
+                set(m.ref(), s, r.record().fromVersion(), r.record().finishedAt());
+                if (s == State.Failed && fleet.onFailure() == FleetIntent.OnFailure.HALT && !canaries.contains(m.ref())) {
+                    halt(m.ref() + " failed (onFailure: halt)");
+                }
+                return s;
+            } catch (RuntimeException e) {
+                if (!RetryLater.isTemporary(e)) {
+                    throw e;
+                }
+                clusterLog.accept("stopped: " + e.getMessage() + "; the next run resumes it");
+                return set(m.ref(), State.Retry, "", Optional.empty());
+            } finally {
+                lock.close();
+            }
+        }
+
+        private void halt(String why) {
+            if (halted.compareAndSet(null, why)) {
+                log.accept("fleet halted: " + why + "; clusters under way stop after their current stage");
+            }
+        }
+
+        private Optional<Checked<Intent>> intentNow(Listed l) {
+            return intents.read(namespace, intentName).map(r -> FleetIntent.parse(r.data(), now()).map(f -> f.forCluster(l.namespace(), l.name(), now())));
+        }
+
+        private synchronized State set(String ref, State s, String from, Optional<Instant> finishedAt) {
+            List<Line> lines = record.clusters().stream().map(l -> l.milvus().equals(ref) ? l.with(s, from, finishedAt) : l).toList();
+            record = record.withClusters(lines);
+            write();
+            return s;
+        }
+
+        private synchronized void write() {
+            store.record(namespace, intentName, record);
+        }
+
+        private Report finish() {
+            List<Line> lines = record.clusters().stream().map(l -> l.state() == State.Pending && halted.get() != null
+                    ? l.with(State.Halted, "", Optional.empty()) : l).toList();
+            Phase p = FleetRecord.endPhase(lines, false);
+            String totals = record.withClusters(lines).totalsLine();
+            String msg = switch (p) {
+                case Succeeded -> "all " + lines.size() + " cluster(s) on " + record.targetVersion() + ": " + totals;
+                case Failed -> (halted.get() != null ? "halted: " + halted.get() + "; " : "") + totals
+                        + "; fix: see each failed cluster's Events and its record on Lease milvus-upgrade-<name>, then rerun the fleet";
+                case Deferred -> totals + "; the maintenance window closes: the next run in a window continues";
+                case Paused -> totals + "; paused by the intent: set paused to \"false\" to continue";
+                default -> totals + "; rerun to continue (a Lease was held by another run, or the API server failed)";
+            };
+            synchronized (this) {
+                record = record.withClusters(lines).ended(p, msg, now());
+                write();
+            }
+            log.accept("fleet " + p + ": " + msg);
+            return new Report(record, List.of());
+        }
+
+        /** A cluster's home in a fleet: its record on its Lease, the intent the fleet's, the halt the fleet's. */
+        private final class Home implements ClusterUpgrade.Home {
+            private final Listed cluster;
+            private final Optional<RunRecord> previous;
+            private volatile boolean stoppedByHalt;
+
+            Home(Listed cluster, Optional<RunRecord> previous) {
+                this.cluster = cluster;
+                this.previous = previous;
+            }
+
+            @Override
+            public String namespace() {
+                return namespace;
+            }
+
+            @Override
+            public String intentName() {
+                return intentName;
+            }
+
+            @Override
+            public Optional<RunRecord> previous() {
+                return previous;
+            }
+
+            @Override
+            public void save(RunRecord r) {
+                store.saveClusterRecord(cluster.namespace(), cluster.name(), intentRef, r);
+            }
+
+            @Override
+            public Optional<Checked<Intent>> intentNow() {
+                return Run.this.intentNow(cluster);
+            }
+
+            @Override
+            public Optional<String> haltedBefore(String stage) {
+                Optional<String> why = Optional.ofNullable(halted.get()).map(h -> "the fleet halted: " + h + "; fix: rerun the fleet once that is fixed");
+                stoppedByHalt = why.isPresent();
+                return why;
+            }
+        }
+    }
+
+    private Instant now() {
+        return tools.clock().instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+}

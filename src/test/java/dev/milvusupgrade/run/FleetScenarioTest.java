@@ -1,0 +1,381 @@
+package dev.milvusupgrade.run;
+
+import static dev.milvusupgrade.run.ScenarioCluster.INTENT;
+import static dev.milvusupgrade.run.ScenarioCluster.NS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.milvusupgrade.k8s.ClusterGateway;
+import dev.milvusupgrade.k8s.FleetStore;
+import dev.milvusupgrade.k8s.MilvusApi;
+import dev.milvusupgrade.plan.FleetIntent;
+import dev.milvusupgrade.plan.FleetRecord;
+import dev.milvusupgrade.plan.FleetRecord.Line;
+import dev.milvusupgrade.plan.FleetRecord.State;
+import dev.milvusupgrade.plan.Phase;
+import dev.milvusupgrade.plan.RunRecord;
+import dev.milvusupgrade.plan.RunRecord.StagePhase;
+import dev.milvusupgrade.sim.SimulatedCluster;
+import dev.milvusupgrade.sim.SimulatedCluster.Layout;
+import dev.milvusupgrade.testing.Await;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Fleet runs: many Milvus clusters, one intent, canary first, then in waves, against the simulated operator. */
+class FleetScenarioTest {
+
+    private static final List<String> NAMESPACES = List.of("team-a", "team-b", "team-c");
+    private static final String TARGET = "milvusdb/milvus:v2.6.4";
+
+    /** Seeds {@code perNamespace} clusters labelled fleet=yes on 2.5.4 with four coordinators, plus one not selected; returns them in fleet order. */
+    private static List<String> seedFleet(ScenarioCluster c, int perNamespace, String canary) {
+        List<String> refs = new ArrayList<>();
+        for (String ns : NAMESPACES) {
+            for (int i = 1; i <= perNamespace; i++) {
+                String name = "m" + i;
+                Map<String, String> labels = new HashMap<>(Map.of("fleet", "yes"));
+                if ((ns + "/" + name).equals(canary)) {
+                    labels.put(FleetIntent.CANARY_LABEL, "true");
+                }
+                GenericKubernetesResource m = SimulatedCluster.milvusResource(ns, name, "milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS, "pulsar");
+                m.getMetadata().setLabels(labels);
+                SimulatedCluster.seedMilvus(c.client, m, Duration.ofSeconds(20));
+                refs.add(ns + "/" + name);
+            }
+        }
+        GenericKubernetesResource other = SimulatedCluster.milvusResource("team-a", "not-selected", "milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS,
+                "pulsar");
+        other.getMetadata().setLabels(Map.of("fleet", "no"));
+        SimulatedCluster.seedMilvus(c.client, other, Duration.ofSeconds(20));
+        if (canary != null) {
+            refs.remove(canary);
+            refs.add(0, canary);
+        }
+        return refs;
+    }
+
+    private static Map<String, String> fleetIntent(String... more) {
+        Map<String, String> d = new LinkedHashMap<>(Map.of("selector", "fleet=yes", "namespaces", String.join(",", NAMESPACES),
+                "targetVersion", "v2.6.4", "dataCheck", "off"));
+        for (int i = 0; i < more.length; i += 2) {
+            d.put(more[i], more[i + 1]);
+        }
+        return d;
+    }
+
+    private static FleetRecord fleetRecord(ScenarioCluster c) {
+        return new FleetStore(c.client).previous(NS, INTENT).orElseThrow();
+    }
+
+    private static RunRecord clusterRecord(ScenarioCluster c, String ref) {
+        String[] r = ref.split("/");
+        return new FleetStore(c.client).clusterRecord(r[0], r[1], NS + "/" + INTENT).orElseThrow(() -> new AssertionError("no record for " + ref));
+    }
+
+    private static Map<String, State> states(FleetRecord r) {
+        return r.clusters().stream().collect(Collectors.toMap(Line::milvus, Line::state));
+    }
+
+    private static GenericKubernetesResource milvus(ScenarioCluster c, String ref) {
+        String[] r = ref.split("/");
+        return c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(r[0]).withName(r[1]).get();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String image(ScenarioCluster c, String ref) {
+        return (String) ((Map<String, Object>) ((Map<String, Object>) milvus(c, ref).getAdditionalProperties().get("spec")).get("components"))
+                .get("image");
+    }
+
+    private static Map<String, String> resourceVersions(ScenarioCluster c, List<String> refs) {
+        return refs.stream().collect(Collectors.toMap(Function.identity(), r -> milvus(c, r).getMetadata().getResourceVersion()));
+    }
+
+    /** Someone else sets the image of {@code ref} while its stage runs: the wait sees the drift and the cluster fails. */
+    @SuppressWarnings("unchecked")
+    private static void drift(ScenarioCluster c, String ref) {
+        String[] r = ref.split("/");
+        c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(r[0]).withName(r[1]).edit(m -> {
+            ((Map<String, Object>) ((Map<String, Object>) m.getAdditionalProperties().get("spec")).get("components")).put("image",
+                    "milvusdb/milvus:v2.5.15");
+            return m;
+        });
+    }
+
+    /** The tool's merge patches to one Milvus resource. */
+    private static long patchesOf(ScenarioCluster c, String ref) {
+        String[] r = ref.split("/");
+        return c.ourMilvusPatches().stream().filter(p -> p.path().contains("/namespaces/" + r[0] + "/milvuses/" + r[1] + "?")).count();
+    }
+
+    @Test
+    void upgrades_twelve_clusters_in_three_namespaces_canary_first_then_four_at_a_time() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            List<String> order = seedFleet(c, 4, "team-c/m4");
+            c.intent(fleetIntent("canary", "1", "maxConcurrent", "4"));
+
+            Fleet.Report report = c.runner().runFleet(NS, INTENT);
+
+            assertThat(report.exitCode()).as(String.join("\n", c.log)).isZero();
+            FleetRecord r = fleetRecord(c);
+            assertThat(r.phase()).isEqualTo(Phase.Succeeded);
+            assertThat(r.clusters()).extracting(Line::milvus).containsExactlyElementsOf(order);
+            assertThat(r.clusters()).allSatisfy(l -> {
+                assertThat(l.state()).isEqualTo(State.Succeeded);
+                assertThat(l.from()).isEqualTo("v2.5.4");
+                assertThat(l.to()).isEqualTo("v2.6.4");
+                assertThat(l.finishedAt()).isPresent();
+            });
+            assertThat(r.clusters()).filteredOn(Line::canary).extracting(Line::milvus).containsExactly("team-c/m4");
+            assertThat(r.totals()).containsExactly(Map.entry(State.Succeeded, 12));
+            order.forEach(ref -> assertThat(image(c, ref)).as(ref).isEqualTo(TARGET));
+            assertThat(image(c, "team-a/not-selected")).isEqualTo("milvusdb/milvus:v2.5.4");
+            // Each cluster went through the whole single-cluster path, its record on its own Lease.
+            Map<String, RunRecord> records = order.stream().collect(Collectors.toMap(Function.identity(), ref -> clusterRecord(c, ref)));
+            records.values().forEach(rec -> assertThat(rec.stages()).extracting(RunRecord.StageRecord::phase)
+                    .containsExactly(StagePhase.Succeeded, StagePhase.Succeeded));
+            // The canary finished before any other cluster started.
+            Instant canaryDone = records.get("team-c/m4").finishedAt().orElseThrow();
+            order.stream().skip(1).forEach(ref -> assertThat(records.get(ref).startedAt()).as(ref).isAfterOrEqualTo(canaryDone));
+            // Never more than four at once after it, and more than one at a time.
+            int most = mostAtOnce(order.stream().skip(1).map(records::get).toList());
+            assertThat(most).isBetween(2, 4);
+            // Events per cluster as in the single mode.
+            assertThat(c.client.v1().events().inNamespace("team-b").list().getItems())
+                    .anyMatch(e -> "UpgradeSucceeded".equals(e.getReason()) && "m2".equals(e.getInvolvedObject().getName()));
+            assertThat(c.log).anyMatch(l -> l.startsWith("team-b/m3: stage 2/2 2.6.4 succeeded"));
+        }
+    }
+
+    /** The largest number of clusters whose upgrades overlapped in time. */
+    private static int mostAtOnce(List<RunRecord> records) {
+        int most = 0;
+        for (RunRecord a : records) {
+            Instant t = a.startedAt();
+            int n = (int) records.stream().filter(b -> !b.startedAt().isAfter(t) && b.finishedAt().orElseThrow().isAfter(t)).count();
+            most = Math.max(most, n);
+        }
+        return most;
+    }
+
+    @Test
+    void a_failing_canary_stops_the_fleet_with_nothing_else_touched() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            List<String> order = seedFleet(c, 2, null);
+            String canary = order.get(0);
+            Map<String, String> before = resourceVersions(c, order.subList(1, order.size()));
+            c.intent(fleetIntent("maxConcurrent", "4"));
+
+            Fleet.Report report = c.runner().runFleet(NS, INTENT, (milvus, cp, stage) -> {
+                if (milvus.equals(canary) && cp == Checkpoint.AFTER_PATCH) {
+                    drift(c, canary);
+                }
+            });
+
+            assertThat(report.exitCode()).isEqualTo(1);
+            FleetRecord r = fleetRecord(c);
+            assertThat(r.phase()).isEqualTo(Phase.Failed);
+            assertThat(r.message()).contains("canary " + canary + " ended Failed, so no other cluster was started");
+            assertThat(states(r)).containsEntry(canary, State.Failed);
+            order.subList(1, order.size()).forEach(ref -> assertThat(states(r)).containsEntry(ref, State.Halted));
+            assertThat(resourceVersions(c, order.subList(1, order.size()))).isEqualTo(before);
+            order.subList(1, order.size()).forEach(ref -> assertThat(patchesOf(c, ref)).as(ref).isZero());
+            assertThat(clusterRecord(c, canary).message()).contains("spec.components.image changed to milvusdb/milvus:v2.5.15");
+        }
+    }
+
+    @Test
+    void a_failure_in_the_second_wave_halts_new_starts_while_running_clusters_finish_their_stage() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            List<String> order = seedFleet(c, 4, null);
+            // After the canary, the first four start together; the third of them fails.
+            List<String> wave = order.subList(1, 5);
+            String failing = wave.get(2);
+            List<String> notStarted = order.subList(5, order.size());
+            Map<String, String> before = resourceVersions(c, notStarted);
+            c.intent(fleetIntent("canary", "1", "maxConcurrent", "4"));
+
+            Fleet.Report report = c.runner().runFleet(NS, INTENT, (milvus, cp, stage) -> {
+                if (milvus.equals(failing) && cp == Checkpoint.AFTER_PATCH) {
+                    drift(c, failing);
+                }
+                if (wave.contains(milvus) && !milvus.equals(failing) && cp == Checkpoint.BETWEEN_STAGES) {
+                    // The others finish their first stage only once the failure is recorded: no race decides this test.
+                    Await.until(Duration.ofSeconds(30), failing + " recorded Failed",
+                            () -> new FleetStore(c.client).clusterRecord(failing.split("/")[0], failing.split("/")[1], NS + "/" + INTENT)
+                                    .map(x -> x.phase() == Phase.Failed).orElse(false));
+                }
+            });
+
+            assertThat(report.exitCode()).isEqualTo(1);
+            FleetRecord r = fleetRecord(c);
+            assertThat(r.phase()).isEqualTo(Phase.Failed);
+            assertThat(r.message()).startsWith("halted: " + failing + " failed (onFailure: halt)");
+            assertThat(states(r)).containsEntry(order.get(0), State.Succeeded).containsEntry(failing, State.Failed);
+            for (String ref : wave) {
+                if (ref.equals(failing)) {
+                    continue;
+                }
+                assertThat(states(r)).containsEntry(ref, State.Halted);
+                RunRecord rec = clusterRecord(c, ref);
+                assertThat(rec.phase()).isEqualTo(Phase.Deferred);
+                assertThat(rec.message()).contains("stage 2.6.4 not started: the fleet halted: " + failing + " failed");
+                assertThat(rec.stages()).extracting(RunRecord.StageRecord::phase).containsExactly(StagePhase.Succeeded, StagePhase.Pending);
+                assertThat(image(c, ref)).isEqualTo("milvusdb/milvus:v2.5.16");
+            }
+            notStarted.forEach(ref -> assertThat(states(r)).containsEntry(ref, State.Halted));
+            assertThat(resourceVersions(c, notStarted)).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void continue_upgrades_the_others_after_a_failure_and_exits_1() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            List<String> order = seedFleet(c, 2, null);
+            String failing = order.get(2);
+            c.intent(fleetIntent("canary", "1", "maxConcurrent", "2", "onFailure", "continue"));
+
+            Fleet.Report report = c.runner().runFleet(NS, INTENT, (milvus, cp, stage) -> {
+                if (milvus.equals(failing) && cp == Checkpoint.AFTER_PATCH) {
+                    drift(c, failing);
+                }
+            });
+
+            assertThat(report.exitCode()).isEqualTo(1);
+            FleetRecord r = fleetRecord(c);
+            assertThat(r.phase()).isEqualTo(Phase.Failed);
+            assertThat(r.totals()).containsEntry(State.Succeeded, 5).containsEntry(State.Failed, 1);
+            order.stream().filter(ref -> !ref.equals(failing)).forEach(ref -> assertThat(image(c, ref)).as(ref).isEqualTo(TARGET));
+        }
+    }
+
+    @Test
+    void a_window_that_closes_mid_fleet_defers_the_rest_without_touching_them() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            List<String> order = seedFleet(c, 2, null);
+            String second = order.get(1);
+            List<String> rest = order.subList(2, order.size());
+            Map<String, String> before = resourceVersions(c, rest);
+            c.intent(fleetIntent("canary", "1", "maxConcurrent", "1", "stageTimeout", "10m",
+                    "notAfter", Instant.now().plus(Duration.ofHours(2)).toString()));
+
+            // Between the two stages of the second cluster the window shrinks to 5 minutes: less than one stage may take.
+            Fleet.Report report = c.runner().runFleet(NS, INTENT, (milvus, cp, stage) -> {
+                if (milvus.equals(second) && cp == Checkpoint.BETWEEN_STAGES) {
+                    c.editIntent("notAfter", Instant.now().plus(Duration.ofMinutes(5)).toString());
+                }
+            });
+
+            assertThat(report.exitCode()).isZero();
+            FleetRecord r = fleetRecord(c);
+            assertThat(r.phase()).isEqualTo(Phase.Deferred);
+            assertThat(states(r)).containsEntry(order.get(0), State.Succeeded).containsEntry(second, State.Deferred);
+            assertThat(clusterRecord(c, second).message()).contains("stage 2.6.4 deferred");
+            assertThat(image(c, second)).isEqualTo("milvusdb/milvus:v2.5.16");
+            rest.forEach(ref -> assertThat(states(r)).containsEntry(ref, State.Deferred));
+            assertThat(resourceVersions(c, rest)).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void a_crash_mid_fleet_leaves_the_records_and_the_rerun_finishes_the_fleet() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            List<String> order = seedFleet(c, 2, null);
+            String victim = order.get(3);
+            c.intent(fleetIntent("canary", "1", "maxConcurrent", "2"));
+            AtomicBoolean dead = new AtomicBoolean();
+
+            // The process dies while the fourth cluster waits in its 2.6 stage: from then on nothing of it runs.
+            assertThatThrownBy(() -> c.runner().runFleet(NS, INTENT, (milvus, cp, stage) -> {
+                if (dead.get() || (milvus.equals(victim) && cp == Checkpoint.MID_WAIT && "2.6.4".equals(stage))) {
+                    dead.set(true);
+                    throw new ResumeTest.Killed(milvus + " " + cp + "@" + stage);
+                }
+            })).isInstanceOf(ResumeTest.Killed.class);
+            assertThat(fleetRecord(c).phase()).isEqualTo(Phase.Running);
+            assertThat(clusterRecord(c, victim).phase()).isEqualTo(Phase.Running);
+            Instant victimStarted = clusterRecord(c, victim).startedAt();
+
+            Fleet.Report rerun = c.runner().runFleet(NS, INTENT);
+
+            assertThat(rerun.exitCode()).as(String.join("\n", c.log)).isZero();
+            FleetRecord r = fleetRecord(c);
+            assertThat(r.phase()).isEqualTo(Phase.Succeeded);
+            order.forEach(ref -> assertThat(image(c, ref)).as(ref).isEqualTo(TARGET));
+            // The one under way was resumed, not started again: its record keeps its start, and no stage was patched twice.
+            assertThat(clusterRecord(c, victim).startedAt()).isEqualTo(victimStarted);
+            assertThat(clusterRecord(c, victim).phase()).isEqualTo(Phase.Succeeded);
+            order.forEach(ref -> assertThat(patchesOf(c, ref)).as(ref).isEqualTo(2));
+            // Clusters the first run finished are NoOp now.
+            assertThat(states(r)).containsEntry(order.get(0), State.NoOp);
+        }
+    }
+
+    @Test
+    void a_single_cluster_job_holding_a_lease_keeps_the_fleet_off_that_cluster_until_it_lets_go() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            List<String> order = seedFleet(c, 1, null);
+            String held = order.get(1);
+            String[] h = held.split("/");
+            ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+            c.client.leases().inNamespace(h[0]).resource(new LeaseBuilder().withNewMetadata().withName("milvus-upgrade-" + h[1])
+                    .withNamespace(h[0]).endMetadata().withNewSpec().withHolderIdentity("single-job/abc").withLeaseDurationSeconds(3600)
+                    .withAcquireTime(now).withRenewTime(now).endSpec().build()).create();
+            String rv = milvus(c, held).getMetadata().getResourceVersion();
+            c.intent(fleetIntent("canary", "1", "maxConcurrent", "2"));
+
+            Fleet.Report report = c.runner().runFleet(NS, INTENT);
+
+            assertThat(report.exitCode()).isEqualTo(75);
+            assertThat(states(fleetRecord(c))).containsEntry(held, State.Retry).containsEntry(order.get(0), State.Succeeded)
+                    .containsEntry(order.get(2), State.Succeeded);
+            assertThat(milvus(c, held).getMetadata().getResourceVersion()).isEqualTo(rv);
+            assertThat(c.log).anyMatch(l -> l.startsWith(held + ": not started: another run (single-job/abc) holds Lease"));
+
+            // The single-cluster Job ends and lets go; the fleet's next run upgrades that cluster and finds the others done.
+            c.client.leases().inNamespace(h[0]).withName("milvus-upgrade-" + h[1]).edit(l -> {
+                l.getSpec().setHolderIdentity(null);
+                return l;
+            });
+            Fleet.Report rerun = c.runner().runFleet(NS, INTENT);
+
+            assertThat(rerun.exitCode()).isZero();
+            assertThat(states(fleetRecord(c))).containsEntry(held, State.Succeeded).containsEntry(order.get(0), State.NoOp);
+            assertThat(image(c, held)).isEqualTo(TARGET);
+        }
+    }
+
+    @Test
+    void plan_shows_the_order_and_the_canary_and_writes_nothing() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            List<String> order = seedFleet(c, 1, "team-b/m1");
+            c.intent(fleetIntent("canary", "1"));
+            Map<String, String> before = resourceVersions(c, order);
+
+            Fleet.Report plan = c.runner().planFleet(NS, INTENT);
+
+            assertThat(plan.plan()).containsExactly(
+                    "1. team-b/m1 (canary): v2.5.4 -> v2.6.4 in 2 stage(s): mixcoord-2.5.16, 2.6.4",
+                    "2. team-a/m1: v2.5.4 -> v2.6.4 in 2 stage(s): mixcoord-2.5.16, 2.6.4",
+                    "3. team-c/m1: v2.5.4 -> v2.6.4 in 2 stage(s): mixcoord-2.5.16, 2.6.4");
+            assertThat(plan.record().phase()).isEqualTo(Phase.Planned);
+            assertThat(c.annotations()).doesNotContainKey(FleetStore.ANNOTATION_FLEET);
+            assertThat(resourceVersions(c, order)).isEqualTo(before);
+            assertThat(c.toolRequests()).allMatch(req -> "GET".equals(req.method()));
+            assertThat(c.requests().requests()).noneMatch(req -> req.isPatchBy(ClusterGateway.FIELD_MANAGER));
+        }
+    }
+}
