@@ -1,6 +1,7 @@
 package dev.milvusupgrade.cli;
 
 import dev.milvusupgrade.plan.DataCheckRecord;
+import dev.milvusupgrade.plan.FleetRecord;
 import dev.milvusupgrade.plan.Plan;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.plan.Stage;
@@ -46,19 +47,7 @@ final class Console {
                 rows.add(List.of(s.name(), s.image(), s.phase().name(), s.startedAt().map(Instant::toString).orElse("-"),
                         took(s.startedAt(), s.finishedAt())));
             }
-            int[] width = new int[rows.get(0).size()];
-            rows.forEach(row -> {
-                for (int i = 0; i < width.length; i++) {
-                    width[i] = Math.max(width[i], row.get(i).length());
-                }
-            });
-            for (List<String> row : rows) {
-                StringBuilder line = new StringBuilder();
-                for (int i = 0; i < width.length; i++) {
-                    line.append(i == width.length - 1 ? row.get(i) : String.format("%-" + (width[i] + 2) + "s", row.get(i)));
-                }
-                out.println(line);
-            }
+            printRows(out, rows);
         }
         r.backup().ifPresent(b -> out.println("backup " + b.name() + ": " + b.size() + " bytes, " + b.collections() + " collection(s)"
                 + (b.firstCollections().isEmpty() ? "" : " (" + String.join(", ", b.firstCollections())
@@ -74,6 +63,40 @@ final class Console {
         });
         r.warnings().forEach(w -> out.println("warning: " + w));
         out.println("run " + r.runId() + " started " + r.startedAt() + r.finishedAt().map(f -> ", finished " + f).orElse(""));
+    }
+
+    /** The fleet record: a line per cluster in the fleet's order, then the totals. */
+    static void printFleet(PrintStream out, FleetRecord r) {
+        out.println("fleet " + r.selector() + " -> " + r.targetVersion() + ": " + r.phase());
+        out.println(r.message());
+        if (!r.clusters().isEmpty()) {
+            List<List<String>> rows = new ArrayList<>();
+            rows.add(List.of("#", "MILVUS", "STATE", "FROM", "TO", "FINISHED"));
+            int i = 1;
+            for (FleetRecord.Line l : r.clusters()) {
+                rows.add(List.of(String.valueOf(i++), l.milvus() + (l.canary() ? " (canary)" : ""), l.state().name(), l.from().isEmpty() ? "-" : l.from(),
+                        l.to(), l.finishedAt().map(Instant::toString).orElse("-")));
+            }
+            printRows(out, rows);
+            out.println("totals: " + r.totalsLine());
+        }
+        out.println("run " + r.runId() + " started " + r.startedAt() + r.finishedAt().map(f -> ", finished " + f).orElse(""));
+    }
+
+    private static void printRows(PrintStream out, List<List<String>> rows) {
+        int[] width = new int[rows.get(0).size()];
+        rows.forEach(row -> {
+            for (int i = 0; i < width.length; i++) {
+                width[i] = Math.max(width[i], row.get(i).length());
+            }
+        });
+        for (List<String> row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < width.length; i++) {
+                line.append(i == width.length - 1 ? row.get(i) : String.format("%-" + (width[i] + 2) + "s", row.get(i)));
+            }
+            out.println(line);
+        }
     }
 
     private static String totals(DataCheckRecord.Totals t) {

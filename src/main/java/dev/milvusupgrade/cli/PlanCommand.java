@@ -1,6 +1,7 @@
 package dev.milvusupgrade.cli;
 
 import dev.milvusupgrade.plan.BackupPoint;
+import dev.milvusupgrade.run.Fleet;
 import dev.milvusupgrade.run.Runner;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.inject.Inject;
@@ -26,12 +27,21 @@ public class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        String namespace = options.namespace(client);
+        Runner quiet = new Runner(client, Clock.systemUTC(), config.settings(), line -> { });
+        if (quiet.isFleet(namespace, options.intent())) {
+            Fleet.Report fleet = quiet.planFleet(namespace, options.intent());
+            System.out.println("Fleet plan, in order (canaries first and alone, then up to maxConcurrent at once):");
+            fleet.plan().forEach(l -> System.out.println("  " + l));
+            System.out.println(fleet.record().phase() + ": " + fleet.record().message());
+            return fleet.exitCode();
+        }
         List<String> warnings = new ArrayList<>();
         Runner.Report report = new Runner(client, Clock.systemUTC(), config.settings(), line -> {
             if (line.startsWith("warning: ")) {
                 warnings.add(line);
             }
-        }).plan(options.namespace(client), options.intent());
+        }).plan(namespace, options.intent());
         report.plan().ifPresentOrElse(p -> Console.printPlan(System.out, p), () -> warnings.forEach(w -> System.out.println("  " + w)));
         report.record().stage(BackupPoint.STAGE).ifPresent(b -> System.out.println("  backup " + b.image()
                 + " by milvus-backup, before the first 2.6 stage"));

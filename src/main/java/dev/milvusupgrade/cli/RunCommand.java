@@ -1,5 +1,6 @@
 package dev.milvusupgrade.cli;
 
+import dev.milvusupgrade.run.Fleet;
 import dev.milvusupgrade.run.Runner;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.inject.Inject;
@@ -24,8 +25,15 @@ public class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Runner.Report report = new Runner(client, Clock.systemUTC(), config.settings(), Console::log)
-                .run(options.namespace(client), options.intent());
+        Runner runner = new Runner(client, Clock.systemUTC(), config.settings(), Console::log);
+        String namespace = options.namespace(client);
+        if (runner.isFleet(namespace, options.intent())) {
+            Fleet.Report fleet = runner.runFleet(namespace, options.intent());
+            Console.printFleet(System.out, fleet.record());
+            TerminationMessage.write(Path.of(config.terminationLog()), "fleet " + fleet.record().phase() + ": " + fleet.record().message());
+            return fleet.exitCode();
+        }
+        Runner.Report report = runner.run(namespace, options.intent());
         Outcome.print(report.record());
         TerminationMessage.write(Path.of(config.terminationLog()), report.record().phase() + ": " + report.record().message());
         return report.exitCode();

@@ -1,5 +1,6 @@
 package dev.milvusupgrade.cli;
 
+import dev.milvusupgrade.k8s.FleetStore;
 import dev.milvusupgrade.k8s.IntentStore;
 import dev.milvusupgrade.k8s.MilvusApi;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -37,6 +38,16 @@ public class StatusCommand implements Callable<Integer> {
         if (read.isEmpty()) {
             System.err.println("intent ConfigMap " + ns + "/" + options.intent() + " not found; fix: pass --intent/--namespace");
             return ExitCodes.REJECTED;
+        }
+        FleetStore fleets = new FleetStore(client);
+        var fleet = fleets.previous(ns, options.intent());
+        if (fleet.isPresent()) {
+            if (output == Format.json) {
+                System.out.println(fleets.encode(fleet.get()));
+            } else {
+                Console.printFleet(System.out, fleet.get());
+            }
+            return 0;
         }
         if (read.get().previous().isEmpty()) {
             // JSON readers (jq, scripts) get an empty object, people a sentence.
