@@ -115,6 +115,16 @@ public final class SharedInstanceWatch implements InstanceWatch, AutoCloseable {
         return subscribers.size();
     }
 
+    /** The {@code namespace/name} of every cached Milvus resource: for tests and diagnostics. */
+    List<String> cachedInstances() {
+        return milvuses.getStore().listKeys();
+    }
+
+    /** Every cached Deployment: for tests and diagnostics. */
+    List<Deployment> cachedDeployments() {
+        return deployments.getStore().list();
+    }
+
     /** Stops both informers; open views then see the caches as they were and hear of no more changes. */
     @Override
     public void close() {
