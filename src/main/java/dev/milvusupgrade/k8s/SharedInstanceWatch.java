@@ -53,7 +53,7 @@ public final class SharedInstanceWatch implements InstanceWatch, AutoCloseable {
      * Starts both informers and waits up to {@code syncTimeout} for their first list.
      *
      * @param namespace the one namespace to watch, or empty for all namespaces
-     * @throws KubernetesClientException if either informer did not sync in time (both are stopped then)
+     * @throws KubernetesClientException if either informer failed to list or watch, or did not sync in time (both are stopped then)
      */
     public SharedInstanceWatch(KubernetesClient client, Optional<String> namespace, Duration syncTimeout) {
         this.namespace = Objects.requireNonNull(namespace);
@@ -79,11 +79,14 @@ public final class SharedInstanceWatch implements InstanceWatch, AutoCloseable {
             Thread.currentThread().interrupt();
             close();
             throw new KubernetesClientException("interrupted while starting the shared Milvus and Deployment informers");
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         } catch (ExecutionException | TimeoutException e) {
             close();
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            throw new KubernetesClientException("the shared Milvus and Deployment informers did not sync within "
-                    + syncTimeout + " (" + where() + "): " + cause, cause);
+            String what = e instanceof TimeoutException ? "did not sync within " + syncTimeout : "could not start";
+            throw new KubernetesClientException("the shared Milvus and Deployment informers (" + where() + ") " + what + ": " + cause, cause);
         }
     }
 
