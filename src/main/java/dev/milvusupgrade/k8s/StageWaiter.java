@@ -7,8 +7,6 @@ import dev.milvusupgrade.plan.Stage;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,9 +17,10 @@ import java.util.function.Consumer;
 
 /**
  * Waits for the operator to finish a stage. It watches the Milvus resource and its Deployments
- * with informers and judges every change on the informer caches, so a wait costs two watch
- * streams and no polling. The operator's Deployments never report Failed for a stuck rollout
- * (their progress deadline is 30 days), so the stage timeout is ours.
+ * with informers ({@link InstanceWatch}: two of its own per wait, or one pair shared by a fleet) and
+ * judges every change on the informer caches, so a wait costs no polling. The operator's Deployments
+ * never report Failed for a stuck rollout (their progress deadline is 30 days), so the stage timeout
+ * is ours.
  */
 public final class StageWaiter {
 
@@ -50,6 +49,7 @@ public final class StageWaiter {
     }
 
     private final KubernetesClient client;
+    private final InstanceWatch watch;
     private final Clock clock;
     private final Duration deadlockGrace;
     private final Duration progressEvery;
@@ -63,7 +63,17 @@ public final class StageWaiter {
      */
     public StageWaiter(KubernetesClient client, Clock clock, Duration deadlockGrace, Duration progressEvery, Duration settle,
             Consumer<String> log) {
+        this(client, InstanceWatch.perInstance(client), clock, deadlockGrace, progressEvery, settle, log);
+    }
+
+    /**
+     * A waiter whose cached view and change notifications come from {@code watch}, e.g. one
+     * {@link SharedInstanceWatch} for a whole fleet; the fresh reads that end a wait still go to {@code client}.
+     */
+    public StageWaiter(KubernetesClient client, InstanceWatch watch, Clock clock, Duration deadlockGrace, Duration progressEvery,
+            Duration settle, Consumer<String> log) {
         this.client = client;
+        this.watch = watch;
         this.clock = clock;
         this.deadlockGrace = deadlockGrace;
         this.progressEvery = progressEvery;
@@ -83,27 +93,8 @@ public final class StageWaiter {
         String ns = start.namespace();
         String name = start.name();
         Semaphore changed = new Semaphore(0);
-        ResourceEventHandler<Object> onAnyChange = new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Object obj) {
-                changed.release();
-            }
-
-            @Override
-            public void onUpdate(Object oldObj, Object newObj) {
-                changed.release();
-            }
-
-            @Override
-            public void onDelete(Object obj, boolean deletedFinalStateUnknown) {
-                changed.release();
-            }
-        };
         Instant deadline = clock.instant().plus(timeout);
-        try (SharedIndexInformer<GenericKubernetesResource> milvus = client.genericKubernetesResources(MilvusApi.MILVUS)
-                .inNamespace(ns).withName(name).inform(cast(onAnyChange), 0);
-                SharedIndexInformer<Deployment> deployments = client.apps().deployments().inNamespace(ns)
-                        .withLabel(MilvusApi.LABEL_INSTANCE, name).inform(cast(onAnyChange), 0)) {
+        try (InstanceWatch.View view = watch.open(ns, name, changed::release)) {
             boolean pendingSeen = false;
             Instant deadlockSince = null;
             Instant doneSince = null;
@@ -117,7 +108,7 @@ public final class StageWaiter {
                 // from a watch cache that has not seen our patch yet (FACTS §8.9), and a watch that dropped and
                 // resumed may have missed an event.
                 GenericKubernetesResource m = fresh ? client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).withName(name).get()
-                        : milvus.getStore().getByKey(ns + "/" + name);
+                        : view.milvus().orElse(null);
                 if (m == null && !fresh) {
                     fresh = true;
                     continue;
@@ -126,7 +117,7 @@ public final class StageWaiter {
                     return new Outcome.Vanished("Milvus " + ns + "/" + name + " was deleted during stage " + stage.name()
                             + "; fix: restore it from your manifests, then rerun");
                 }
-                List<Deployment> deps = fresh ? new ClusterGateway(client).deployments(ns, name) : deployments.getStore().list();
+                List<Deployment> deps = fresh ? new ClusterGateway(client).deployments(ns, name) : view.deployments();
                 ClusterSnapshot snap = SnapshotMapper.toSnapshot(m, deps, start.operator());
                 Progress p = Progress.evaluate(stage, snap);
                 if (!fresh && (p instanceof Progress.Done || p instanceof Progress.Drifted)) {
@@ -216,10 +207,5 @@ public final class StageWaiter {
 
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> ResourceEventHandler<T> cast(ResourceEventHandler<Object> h) {
-        return (ResourceEventHandler<T>) (ResourceEventHandler<?>) h;
     }
 }
