@@ -3,7 +3,9 @@ package dev.milvusupgrade.run;
 import dev.milvusupgrade.k8s.EventRecorder;
 import dev.milvusupgrade.k8s.FleetStore;
 import dev.milvusupgrade.k8s.FleetStore.Listed;
+import dev.milvusupgrade.k8s.InstanceWatch;
 import dev.milvusupgrade.k8s.IntentStore;
+import dev.milvusupgrade.k8s.SharedInstanceWatch;
 import dev.milvusupgrade.k8s.RunLock;
 import dev.milvusupgrade.k8s.StageWaiter;
 import dev.milvusupgrade.plan.Checked;
@@ -19,6 +21,7 @@ import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.Planner;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.plan.Version;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -140,7 +143,12 @@ public final class Fleet {
             return end(true, namespace, intentName, record.ended(Phase.Paused, "paused by the intent (paused: \"true\"); nothing was changed;"
                     + " set paused to \"false\" to continue", now()), List.of());
         }
-        return new Run(namespace, intentName, fleet, members, canaries, record).go();
+        // One informer per resource type for the whole fleet: across all namespaces, or one pair per namespace listed, so that
+        // a fleet within namespaces whose Roles are bound needs no ClusterRole. What a wait costs then grows with changes only.
+        List<String> watched = fleet.namespaces().isEmpty() ? List.of() : selected.stream().map(Listed::namespace).distinct().toList();
+        try (FleetWatch watch = new FleetWatch(tools.cluster().client(), watched)) {
+            return new Run(namespace, intentName, fleet, members, canaries, record, watch).go();
+        }
     }
 
     /** Reads one cluster and plans it, to order the fleet and pick the canaries; the upgrade itself reads it again. */
@@ -181,8 +189,11 @@ public final class Fleet {
         private FleetRecord record;
         private final AtomicReference<String> halted = new AtomicReference<>();
         private final AtomicReference<RuntimeException> crashed = new AtomicReference<>();
+        private final InstanceWatch watch;
 
-        Run(String namespace, String intentName, FleetIntent fleet, List<Member> members, List<String> canaries, FleetRecord record) {
+        Run(String namespace, String intentName, FleetIntent fleet, List<Member> members, List<String> canaries, FleetRecord record,
+                InstanceWatch watch) {
+            this.watch = watch;
             this.namespace = namespace;
             this.intentName = intentName;
             this.intentRef = namespace + "/" + intentName;
@@ -309,8 +320,8 @@ public final class Fleet {
                 Instant started = now();
                 Home home = new Home(l, store.clusterRecord(l.namespace(), l.name(), intentRef));
                 Runner.Tools t = tools.withLog(clusterLog).withCheckpoints((cp, st) -> listener.reached(m.ref(), cp, st));
-                StageWaiter waiter = new StageWaiter(t.cluster().client(), t.clock(), t.settings().deadlockGrace(), t.settings().progressEvery(),
-                        t.settings().settle(), clusterLog);
+                StageWaiter waiter = new StageWaiter(t.cluster().client(), watch, t.clock(), t.settings().deadlockGrace(),
+                        t.settings().progressEvery(), t.settings().settle(), clusterLog);
                 EventRecorder events = new EventRecorder(t.cluster().client(), t.clock(), record.runId(), clusterLog);
                 Runner.Report r = new ClusterUpgrade(t, waiter, events, home, started, record.runId())
                         .decide(((Checked.Ok<Intent>) now.get()).value(), Optional.of(lock));
@@ -415,6 +426,33 @@ public final class Fleet {
                 stoppedByHalt = why.isPresent();
                 return why;
             }
+        }
+    }
+
+    /** The fleet's shared informers: one pair across all namespaces ({@code namespaces} empty), else one pair per namespace. */
+    private static final class FleetWatch implements InstanceWatch, AutoCloseable {
+        private final Map<String, SharedInstanceWatch> byNamespace = new java.util.HashMap<>();
+        private final Optional<SharedInstanceWatch> all;
+
+        FleetWatch(KubernetesClient client, List<String> namespaces) {
+            all = namespaces.isEmpty() ? Optional.of(new SharedInstanceWatch(client, Optional.empty())) : Optional.empty();
+            try {
+                namespaces.forEach(ns -> byNamespace.put(ns, new SharedInstanceWatch(client, Optional.of(ns))));
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        @Override
+        public View open(String namespace, String name, Runnable onChange) {
+            return all.orElseGet(() -> byNamespace.get(namespace)).open(namespace, name, onChange);
+        }
+
+        @Override
+        public void close() {
+            all.ifPresent(SharedInstanceWatch::close);
+            byNamespace.values().forEach(SharedInstanceWatch::close);
         }
     }
 

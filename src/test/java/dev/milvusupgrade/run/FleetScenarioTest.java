@@ -153,6 +153,10 @@ class FleetScenarioTest {
             // Never more than four at once after it, and more than one at a time.
             int most = mostAtOnce(order.stream().skip(1).map(records::get).toList());
             assertThat(most).isBetween(2, 4);
+            // One informer per resource type and namespace for the whole fleet, not one per cluster waited on (12).
+            List<String> watches = c.toolRequests().stream().filter(q -> q.path().contains("watch=true")).map(RecordingDispatcher.Request::path).toList();
+            assertThat(watches).filteredOn(w -> w.contains("/milvuses?")).hasSize(3);
+            assertThat(watches).filteredOn(w -> w.contains("/deployments?")).hasSize(3);
             // Events per cluster as in the single mode.
             assertThat(c.client.v1().events().inNamespace("team-b").list().getItems())
                     .anyMatch(e -> "UpgradeSucceeded".equals(e.getReason()) && "m2".equals(e.getInvolvedObject().getName()));
