@@ -34,8 +34,8 @@ public record LabelSelector(String text, List<Term> terms) {
     /** How a term tests its label. */
     public enum Op { EXISTS, NOT_EXISTS, IN, NOT_IN }
 
-    private static final String KEY = "(?:[a-z0-9A-Z]([-a-z0-9A-Z.]*[a-z0-9A-Z])?/)?[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?";
-    private static final String VALUE = "(?:[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?)?";
+    private static final String KEY = "(?:[a-z0-9A-Z](?:[-a-z0-9A-Z.]*[a-z0-9A-Z])?/)?[a-z0-9A-Z](?:[-a-z0-9A-Z_.]*[a-z0-9A-Z])?";
+    private static final String VALUE = "(?:[a-z0-9A-Z](?:[-a-z0-9A-Z_.]*[a-z0-9A-Z])?)?";
     private static final Pattern SET = Pattern.compile("^(" + KEY + ")\\s+(in|notin)\\s*\\(([^)]*)\\)$");
     private static final Pattern EQ = Pattern.compile("^(" + KEY + ")\\s*(==|=|!=)\\s*(" + VALUE + ")$");
     private static final Pattern EXISTS = Pattern.compile("^(!?)\\s*(" + KEY + ")$");
@@ -57,13 +57,13 @@ public record LabelSelector(String text, List<Term> terms) {
             String term = raw.strip();
             Matcher m;
             if ((m = SET.matcher(term)).matches()) {
-                Set<String> values = new TreeSet<>(Arrays.stream(m.group(4).split(",")).map(String::strip).toList());
+                Set<String> values = new TreeSet<>(Arrays.stream(m.group(3).split(",")).map(String::strip).toList());
                 if (values.stream().anyMatch(v -> !VALUE_ONLY.matcher(v).matches())) {
                     return bad(term);
                 }
-                terms.add(new Term(m.group(1), "in".equals(m.group(3)) ? Op.IN : Op.NOT_IN, values));
+                terms.add(new Term(m.group(1), "in".equals(m.group(2)) ? Op.IN : Op.NOT_IN, values));
             } else if ((m = EQ.matcher(term)).matches()) {
-                terms.add(new Term(m.group(1), "!=".equals(m.group(4)) ? Op.NOT_IN : Op.IN, Set.of(m.group(5))));
+                terms.add(new Term(m.group(1), "!=".equals(m.group(2)) ? Op.NOT_IN : Op.IN, Set.of(m.group(3))));
             } else if ((m = EXISTS.matcher(term)).matches()) {
                 terms.add(new Term(m.group(2), m.group(1).isEmpty() ? Op.EXISTS : Op.NOT_EXISTS, Set.of()));
             } else {
