@@ -363,6 +363,32 @@ class FleetScenarioTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void a_cluster_its_preflight_refuses_is_rejected_on_its_own_and_the_fleet_goes_on() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            // The first cluster in order is one the operator could never finish (rollingMode 3): not a canary, and untouched.
+            GenericKubernetesResource trap = SimulatedCluster.milvusResource("team-a", "a-trap", "milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS, "pulsar");
+            trap.getMetadata().setLabels(Map.of("fleet", "yes"));
+            ((Map<String, Object>) ((Map<String, Object>) trap.getAdditionalProperties().get("spec")).get("components")).put("rollingMode", 3);
+            SimulatedCluster.seedMilvus(c.client, trap, Duration.ofSeconds(20));
+            List<String> order = seedFleet(c, 1, null);
+            String rv = milvus(c, "team-a/a-trap").getMetadata().getResourceVersion();
+            c.intent(fleetIntent("canary", "1", "maxConcurrent", "2"));
+
+            Fleet.Report report = c.runner().runFleet(NS, INTENT);
+
+            assertThat(report.exitCode()).isEqualTo(1);
+            FleetRecord r = fleetRecord(c);
+            assertThat(r.clusters()).extracting(Line::milvus).startsWith("team-a/a-trap");
+            assertThat(r.clusters()).filteredOn(Line::canary).extracting(Line::milvus).containsExactly(order.get(0));
+            assertThat(states(r)).containsEntry("team-a/a-trap", State.Rejected);
+            order.forEach(ref -> assertThat(states(r)).containsEntry(ref, State.Succeeded));
+            assertThat(milvus(c, "team-a/a-trap").getMetadata().getResourceVersion()).isEqualTo(rv);
+            assertThat(clusterRecord(c, "team-a/a-trap").message()).contains("spec.components.rollingMode is 3");
+        }
+    }
+
+    @Test
     void plan_shows_the_order_and_the_canary_and_writes_nothing() {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             List<String> order = seedFleet(c, 1, "team-b/m1");
