@@ -10,8 +10,11 @@ import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -90,7 +93,7 @@ class ManifestsTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"job", "cronjob", "argocd-hook"})
+    @ValueSource(strings = {"job", "cronjob", "argocd-hook", "fleet"})
     void every_pod_template_meets_the_restricted_pod_security_standard(String overlay) throws Exception {
         List<HasMetadata> objects = render(overlay);
         assertThat(objects).allSatisfy(o -> assertThat(o.getClass().getPackageName()).startsWith("io.fabric8.kubernetes.api.model"));
@@ -157,6 +160,35 @@ class ManifestsTest {
         }
         assertThat(rules).filteredOn(r -> r.getResources().contains("configmaps"))
                 .singleElement().satisfies(r -> assertThat(r.getResourceNames()).containsExactly("milvus-upgrade"));
+    }
+
+    @Test
+    void the_fleet_overlay_binds_a_cluster_role_without_wildcards_configmaps_or_secrets_to_the_base_service_account() throws Exception {
+        List<HasMetadata> objects = render("fleet");
+        ServiceAccount sa = objects.stream().filter(ServiceAccount.class::isInstance).map(ServiceAccount.class::cast).findFirst().orElseThrow();
+        assertThat(sa.getMetadata().getNamespace()).isNotBlank();
+        // The base Role and its binding stay: the intent ConfigMap is theirs, in the Job's namespace.
+        Role role = objects.stream().filter(Role.class::isInstance).map(Role.class::cast).findFirst().orElseThrow();
+        assertThat(role.getRules()).anySatisfy(r -> assertThat(r.getResources()).contains("configmaps"));
+        assertThat(objects).filteredOn(RoleBinding.class::isInstance).hasSize(1);
+        ClusterRole cr = objects.stream().filter(ClusterRole.class::isInstance).map(ClusterRole.class::cast).findFirst().orElseThrow();
+        assertThat(cr.getMetadata().getName()).isEqualTo("milvus-upgrade-fleet");
+        for (PolicyRule r : cr.getRules()) {
+            assertThat(Stream.of(r.getApiGroups(), r.getResources(), r.getVerbs()).flatMap(List::stream)).doesNotContain("*");
+            assertThat(r.getResources()).doesNotContain("secrets", "configmaps", "pods", "roles", "rolebindings", "clusterroles", "clusterrolebindings");
+            assertThat(r.getVerbs()).doesNotContain("delete", "deletecollection", "escalate", "bind", "impersonate");
+        }
+        ClusterRoleBinding crb = objects.stream().filter(ClusterRoleBinding.class::isInstance).map(ClusterRoleBinding.class::cast)
+                .findFirst().orElseThrow();
+        assertThat(crb.getRoleRef().getKind()).isEqualTo("ClusterRole");
+        assertThat(crb.getRoleRef().getName()).isEqualTo(cr.getMetadata().getName());
+        // kustomize sets the subject's namespace from the overlay's: the binding names the ServiceAccount the Job runs as.
+        assertThat(crb.getSubjects()).singleElement().satisfies(s -> {
+            assertThat(s.getKind()).isEqualTo("ServiceAccount");
+            assertThat(s.getName()).isEqualTo(sa.getMetadata().getName());
+            assertThat(s.getNamespace()).isEqualTo(sa.getMetadata().getNamespace());
+        });
+        assertThat(podSpecs(objects)).singleElement().satisfies(p -> assertThat(p.getServiceAccountName()).isEqualTo(sa.getMetadata().getName()));
     }
 
     @Test

@@ -2,20 +2,26 @@ package dev.milvusupgrade.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.milvusupgrade.k8s.MilvusApi;
 import dev.milvusupgrade.plan.Phase;
+import dev.milvusupgrade.sim.SimulatedCluster;
 import dev.milvusupgrade.sim.SimulatedCluster.Layout;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,24 +34,31 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every request the tool makes in the scenarios below is allowed by the Roles in k8s/, and every
- * rule of those Roles is used by some request: the RBAC is exactly what the code needs.
+ * rule of those Roles is used by some request: the RBAC is exactly what the code needs. A fleet
+ * across namespaces needs the base Role in the Job's namespace plus the ClusterRole of
+ * k8s/overlays/fleet, every rule of which only a fleet outside that namespace uses; a fleet within
+ * the Job's namespace needs the base Role alone.
  */
 class RbacConformanceTest {
 
-    /** One request in RBAC terms. */
+    /** One request in RBAC terms; namespace is empty for a request across all namespaces (or of a cluster-scoped resource). */
     record Access(String namespace, String group, String resource, String verb, String name) {
         @Override
         public String toString() {
-            return verb + " " + (group.isEmpty() ? "" : group + "/") + resource + (name.isEmpty() ? "" : " " + name) + " in " + namespace;
+            return verb + " " + (group.isEmpty() ? "" : group + "/") + resource + (name.isEmpty() ? "" : " " + name)
+                    + (namespace.isEmpty() ? " in all namespaces" : " in " + namespace);
         }
     }
 
-    private static final Pattern PATH = Pattern.compile("^/(?:api/v1|apis/([^/]+)/[^/]+)/namespaces/([^/]+)/([^/?]+)(?:/([^/?]+))?(?:/([^/?]+))?(?:\\?(.*))?$");
+    private static final Pattern PATH = Pattern.compile(
+            "^/(?:api/v1|apis/([^/]+)/[^/]+)(?:/namespaces/([^/]+))?/([^/?]+)(?:/([^/?]+))?(?:/([^/?]+))?(?:\\?(.*))?$");
+    /** The namespaces of the fleet scenarios' Milvus clusters, other than the Job's. */
+    private static final List<String> FLEET_NAMESPACES = List.of("team-a", "team-b");
 
     static Access access(RecordingDispatcher.Request r) {
         Matcher m = PATH.matcher(r.path());
         if (!m.matches()) {
-            throw new AssertionError("request outside any namespace: " + r.method() + " " + r.path());
+            throw new AssertionError("request not in RBAC terms: " + r.method() + " " + r.path());
         }
         String group = Optional.ofNullable(m.group(1)).orElse("");
         String resource = m.group(3) + (m.group(5) == null ? "" : "/" + m.group(5));
@@ -59,23 +72,41 @@ class RbacConformanceTest {
             case "DELETE" -> name.isEmpty() ? "deletecollection" : "delete";
             default -> r.method().toLowerCase();
         };
-        return new Access(m.group(2), group, resource, verb, name);
+        return new Access(Optional.ofNullable(m.group(2)).orElse(""), group, resource, verb, name);
+    }
+
+    /** The objects of the manifests under {@code dirs}, as written (kustomizations left out). */
+    static <T extends HasMetadata> List<T> manifests(Class<T> kind, String... dirs) throws IOException {
+        KubernetesSerialization json = new KubernetesSerialization();
+        List<T> found = new ArrayList<>();
+        for (String dir : dirs) {
+            try (Stream<Path> files = Files.walk(Path.of(dir))) {
+                for (Path p : files.filter(f -> f.toString().endsWith(".yaml") && !f.getFileName().toString().startsWith("kustomization")).toList()) {
+                    Object parsed = json.unmarshal(Files.readString(p));
+                    List<HasMetadata> items = parsed instanceof KubernetesList l ? l.getItems()
+                            : parsed instanceof List<?> list ? list.stream().map(HasMetadata.class::cast).toList()
+                            : parsed instanceof HasMetadata h ? List.of(h) : List.of();
+                    items.stream().filter(kind::isInstance).map(kind::cast).forEach(found::add);
+                }
+            }
+        }
+        return found;
     }
 
     static List<Role> roles() throws IOException {
-        KubernetesSerialization json = new KubernetesSerialization();
-        List<Role> roles = new ArrayList<>();
-        // The default install's Role and the optional operator-version reader; overlays only annotate them.
-        try (var files = Stream.concat(Files.walk(Path.of("k8s/base")), Files.walk(Path.of("k8s/optional")))) {
-            for (Path p : files.filter(f -> f.toString().endsWith(".yaml") && !f.getFileName().toString().startsWith("kustomization")).toList()) {
-                Object parsed = json.unmarshal(Files.readString(p));
-                List<HasMetadata> items = parsed instanceof KubernetesList l ? l.getItems()
-                        : parsed instanceof List<?> list ? list.stream().map(HasMetadata.class::cast).toList()
-                        : parsed instanceof HasMetadata h ? List.of(h) : List.of();
-                items.stream().filter(Role.class::isInstance).map(Role.class::cast).forEach(roles::add);
-            }
-        }
-        return roles;
+        // The default install's Role and the optional readers; the overlays only annotate them (the fleet overlay adds a ClusterRole).
+        return manifests(Role.class, "k8s/base", "k8s/optional");
+    }
+
+    static Role baseRole() throws IOException {
+        return manifests(Role.class, "k8s/base").stream().filter(r -> r.getMetadata().getName().equals("milvus-upgrade")).findFirst().orElseThrow();
+    }
+
+    static ClusterRole fleetClusterRole() throws IOException {
+        assertThat(manifests(Role.class, "k8s/overlays/fleet")).as("the fleet overlay adds no Role").isEmpty();
+        List<ClusterRole> found = manifests(ClusterRole.class, "k8s/overlays/fleet");
+        assertThat(found).extracting(r -> r.getMetadata().getName()).containsExactly("milvus-upgrade-fleet");
+        return found.get(0);
     }
 
     static boolean allows(PolicyRule rule, Access a) {
@@ -86,7 +117,81 @@ class RbacConformanceTest {
     /** The Role namespace placeholder: the base Role applies in the Milvus namespace, the operator one in milvus-operator. */
     static boolean inScope(Role role, Access a) {
         String ns = role.getMetadata().getNamespace();
-        return ns == null || ns.isEmpty() ? !"milvus-operator".equals(a.namespace()) : ns.equals(a.namespace());
+        return !a.namespace().isEmpty() && (ns == null || ns.isEmpty() ? !"milvus-operator".equals(a.namespace()) : ns.equals(a.namespace()));
+    }
+
+    /**
+     * For a fleet, whose Job (and intent) live in {@link ScenarioCluster#NS}: a Role without a namespace is installed
+     * there only (k8s/base, the auth-secret reader); the operator-version reader in its own namespace.
+     */
+    static boolean inJobNamespaceScope(Role role, Access a) {
+        String ns = role.getMetadata().getNamespace();
+        return a.namespace().equals(ns == null || ns.isEmpty() ? ScenarioCluster.NS : ns);
+    }
+
+    static boolean allowedByRoles(List<Role> roles, Access a) {
+        return roles.stream().anyMatch(role -> inJobNamespaceScope(role, a) && role.getRules().stream().anyMatch(rule -> allows(rule, a)));
+    }
+
+    /** Seeds a Milvus on 2.5.4 with four coordinators, labelled fleet={@code fleet}. */
+    private static void seedLabelled(ScenarioCluster c, String ns, String name, String fleet) {
+        GenericKubernetesResource m = SimulatedCluster.milvusResource(ns, name, "milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS, "pulsar");
+        m.getMetadata().setLabels(Map.of("fleet", fleet));
+        SimulatedCluster.seedMilvus(c.client, m, Duration.ofSeconds(20));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String image(ScenarioCluster c, String ns, String name) {
+        GenericKubernetesResource m = c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).withName(name).get();
+        return (String) ((Map<String, Object>) ((Map<String, Object>) m.getAdditionalProperties().get("spec")).get("components")).get("image");
+    }
+
+    private static Map<String, String> fleetIntent(String... more) {
+        Map<String, String> d = new LinkedHashMap<>(Map.of("selector", "fleet=yes", "targetVersion", "v2.6.4", "dataCheck", "off",
+                "stageTimeout", "1m", "canary", "1", "maxConcurrent", "2"));
+        for (int i = 0; i < more.length; i += 2) {
+            d.put(more[i], more[i + 1]);
+        }
+        return d;
+    }
+
+    /**
+     * A fleet without {@code namespaces}: three clusters in two namespaces other than the Job's (and one the selector
+     * leaves out), upgraded canary first, then planned again.
+     */
+    private static Set<Access> exerciseFleetAcrossNamespaces() {
+        Set<Access> seen = new LinkedHashSet<>();
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            seedLabelled(c, "team-a", "m1", "yes");
+            seedLabelled(c, "team-a", "m2", "yes");
+            seedLabelled(c, "team-b", "m1", "yes");
+            seedLabelled(c, "team-b", "other", "no");
+            c.intent(fleetIntent());
+            Fleet.Report report = c.runner().runFleet(ScenarioCluster.NS, ScenarioCluster.INTENT);
+            assertThat(report.record().phase()).as(String.join("\n", c.log)).isEqualTo(Phase.Succeeded);
+            assertThat(image(c, "team-b", "m1")).isEqualTo("milvusdb/milvus:v2.6.4");
+            assertThat(image(c, "team-b", "other")).isEqualTo("milvusdb/milvus:v2.5.4");
+            assertThat(c.runner().planFleet(ScenarioCluster.NS, ScenarioCluster.INTENT).record().phase()).isEqualTo(Phase.Planned);
+            c.toolRequests().forEach(r -> seen.add(access(r)));
+        }
+        return seen;
+    }
+
+    /** A fleet with {@code namespaces} the Job's own: two clusters there; a matching cluster elsewhere is not the fleet's. */
+    private static Set<Access> exerciseFleetInJobNamespace() {
+        Set<Access> seen = new LinkedHashSet<>();
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            seedLabelled(c, ScenarioCluster.NS, "m1", "yes");
+            seedLabelled(c, ScenarioCluster.NS, "m2", "yes");
+            seedLabelled(c, "team-a", "m1", "yes");
+            c.intent(fleetIntent("namespaces", ScenarioCluster.NS));
+            Fleet.Report report = c.runner().runFleet(ScenarioCluster.NS, ScenarioCluster.INTENT);
+            assertThat(report.record().phase()).as(String.join("\n", c.log)).isEqualTo(Phase.Succeeded);
+            assertThat(image(c, ScenarioCluster.NS, "m2")).isEqualTo("milvusdb/milvus:v2.6.4");
+            assertThat(image(c, "team-a", "m1")).isEqualTo("milvusdb/milvus:v2.5.4");
+            c.toolRequests().forEach(r -> seen.add(access(r)));
+        }
+        return seen;
     }
 
     private static Set<Access> exercise() {
@@ -114,6 +219,8 @@ class RbacConformanceTest {
             assertThat(c.run().record().phase()).isEqualTo(Phase.Rejected);
             c.toolRequests().forEach(r -> seen.add(access(r)));
         }
+        // A fleet in the Job's namespace: the same requests, and a merge patch of each cluster's record onto its Lease.
+        seen.addAll(exerciseFleetInJobNamespace());
         return seen;
     }
 
@@ -137,6 +244,50 @@ class RbacConformanceTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void a_fleet_across_namespaces_needs_the_base_role_in_its_namespace_and_the_fleet_cluster_role() throws IOException {
+        List<Role> roles = roles();
+        ClusterRole fleet = fleetClusterRole();
+        Set<Access> seen = exerciseFleetAcrossNamespaces();
+        assertThat(seen).as("the fleet found its clusters with one list across all namespaces")
+                .contains(new Access("", "milvus.io", "milvuses", "list", ""));
+        assertThat(seen).extracting(Access::namespace).containsAll(FLEET_NAMESPACES);
+
+        for (Access a : seen) {
+            assertThat(allowedByRoles(roles, a) || fleet.getRules().stream().anyMatch(rule -> allows(rule, a)))
+                    .as("allowed by the Roles in the Job's namespace " + ScenarioCluster.NS + " or ClusterRole " + fleet.getMetadata().getName()
+                            + ": " + a).isTrue();
+        }
+        // Exactly: every rule of the ClusterRole is used by a request that none of the Roles (the base Role in the Job's
+        // namespace, the optional readers) allows.
+        for (PolicyRule rule : fleet.getRules()) {
+            for (String verb : rule.getVerbs()) {
+                for (String resource : rule.getResources()) {
+                    assertThat(seen.stream().anyMatch(a -> a.verb().equals(verb) && a.resource().equals(resource) && allows(rule, a)
+                            && !allowedByRoles(roles, a)))
+                            .as("rule of ClusterRole " + fleet.getMetadata().getName() + " used by a request no Role allows: " + verb + " " + resource)
+                            .isTrue();
+                }
+            }
+        }
+        // The intent ConfigMap stays with the base Role, in the Job's namespace.
+        assertThat(fleet.getRules()).noneMatch(r -> r.getResources().contains("configmaps") || r.getResources().contains("secrets"));
+    }
+
+    @Test
+    void a_fleet_within_the_jobs_namespace_needs_nothing_beyond_the_base_role() throws IOException {
+        Role base = baseRole();
+        List<Role> operatorReader = roles().stream().filter(r -> "milvus-operator".equals(r.getMetadata().getNamespace())).toList();
+        Set<Access> seen = exerciseFleetInJobNamespace();
+        assertThat(seen).contains(new Access(ScenarioCluster.NS, "coordination.k8s.io", "leases", "patch", "milvus-upgrade-m1"));
+
+        for (Access a : seen) {
+            // The operator-version reader stays optional, as for one cluster.
+            assertThat(allowedByRoles(List.of(base), a) || allowedByRoles(operatorReader, a))
+                    .as("allowed by Role " + base.getMetadata().getName() + " in " + ScenarioCluster.NS + ": " + a).isTrue();
         }
     }
 }
