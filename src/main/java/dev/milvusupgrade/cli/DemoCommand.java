@@ -1,7 +1,9 @@
 package dev.milvusupgrade.cli;
 
 import dev.milvusupgrade.k8s.MilvusApi;
+import dev.milvusupgrade.plan.FleetIntent;
 import dev.milvusupgrade.plan.Intent;
+import dev.milvusupgrade.run.Fleet;
 import dev.milvusupgrade.run.Runner;
 import dev.milvusupgrade.sim.EmbeddedApiServer;
 import dev.milvusupgrade.sim.SimulatedCluster;
@@ -10,11 +12,19 @@ import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
 import dev.milvusupgrade.sim.SimulatedMilvusOperator;
 import dev.milvusupgrade.sim.SimulatorOptions;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,6 +39,11 @@ public class DemoCommand implements Callable<Integer> {
     static final String NAMESPACE = "milvus";
     static final String RELEASE = "my-release";
 
+    /** The namespaces the fleet demo spreads its clusters over, and the label its intent selects them by. */
+    static final List<String> FLEET_NAMESPACES = List.of("team-a", "team-b", "team-c");
+    static final String FLEET_LABEL = "fleet";
+    static final String FLEET_LABEL_VALUE = "demo";
+
     @Option(names = "--from", defaultValue = "milvusdb/milvus:v2.5.4", description = "Image the simulated cluster starts on (default: ${DEFAULT-VALUE}).")
     String fromImage;
 
@@ -42,9 +57,23 @@ public class DemoCommand implements Callable<Integer> {
             + " the data check probes writes and restarts mixcoord, then the streaming nodes.")
     boolean issue47806;
 
+    @Option(names = "--fleet", description = "Upgrade a fleet instead of one cluster: --clusters simulated Milvus clusters in three namespaces,"
+            + " selected by label by one fleet intent, the one labelled " + FleetIntent.CANARY_LABEL + " first and alone, then up to --max-concurrent"
+            + " at once. The data check is off: the simulated Milvus data plane serves one cluster, not a fleet.")
+    boolean fleet;
+
+    @Option(names = "--clusters", defaultValue = "6", description = "With --fleet: how many clusters (default: ${DEFAULT-VALUE}).")
+    int clusters;
+
+    @Option(names = "--max-concurrent", defaultValue = "2", description = "With --fleet: maxConcurrent of the fleet intent (default: ${DEFAULT-VALUE}).")
+    int maxConcurrent;
+
     @Override
     public Integer call() {
         Duration step = parseMillis(stepDelay);
+        if (fleet) {
+            return fleet(step);
+        }
         try (EmbeddedApiServer api = new EmbeddedApiServer();
                 KubernetesClient operatorClient = api.newClient();
                 SimulatedMilvusOperator operator = new SimulatedMilvusOperator(operatorClient,
@@ -84,6 +113,69 @@ public class DemoCommand implements Callable<Integer> {
             System.out.println("annotation " + MilvusApi.ANNOTATION_PHASE + "=" + client.configMaps().inNamespace(NAMESPACE)
                     .withName("milvus-upgrade").get().getMetadata().getAnnotations().get(MilvusApi.ANNOTATION_PHASE));
             Outcome.print(report.record());
+            return report.exitCode();
+        }
+    }
+
+    /** {@code demo --fleet}: a fleet intent over {@link #clusters} simulated clusters, planned, then run. */
+    private int fleet(Duration step) {
+        if (clusters < 1 || maxConcurrent < 1) {
+            throw new IllegalArgumentException("--clusters and --max-concurrent must be at least 1");
+        }
+        try (EmbeddedApiServer api = new EmbeddedApiServer();
+                KubernetesClient operatorClient = api.newClient();
+                SimulatedMilvusOperator operator = new SimulatedMilvusOperator(operatorClient, SimulatorOptions.fast().withStepDelay(step))) {
+            KubernetesClient client = api.client();
+            operator.start();
+            SimulatedCluster.seedOperatorDeployment(client, "1.3.8");
+            System.out.println("demo: embedded API server at " + api.url() + " with a simulated Milvus Operator 1.3.8");
+            List<String> namespaces = FLEET_NAMESPACES.subList(0, Math.min(clusters, FLEET_NAMESPACES.size()));
+            // The last cluster carries the canary label: the fleet's order puts it first whatever its name.
+            List<GenericKubernetesResource> fleetMembers = new ArrayList<>();
+            for (int i = 0; i < clusters; i++) {
+                String ns = namespaces.get(i % namespaces.size());
+                GenericKubernetesResource m = SimulatedCluster.milvusResource(ns, "milvus-" + (i + 1), fromImage, SimulatedCluster.Layout.FOUR_COORDS,
+                        "pulsar");
+                Map<String, String> labels = new HashMap<>(Map.of(FLEET_LABEL, FLEET_LABEL_VALUE));
+                if (i == clusters - 1) {
+                    labels.put(FleetIntent.CANARY_LABEL, "true");
+                }
+                m.getMetadata().setLabels(labels);
+                fleetMembers.add(m);
+            }
+            // Seeded side by side: each waits until the simulated operator reports it Healthy.
+            ExecutorService seeders = Executors.newFixedThreadPool(Math.min(clusters, 16));
+            try {
+                CompletableFuture.allOf(fleetMembers.stream().map(m -> CompletableFuture.runAsync(() -> SimulatedCluster.seedMilvus(client, m,
+                        Duration.ofSeconds(60)), seeders)).toArray(CompletableFuture[]::new)).join();
+            } finally {
+                seeders.shutdown();
+            }
+            System.out.println("demo: " + clusters + " Milvus clusters labelled " + FLEET_LABEL + "=" + FLEET_LABEL_VALUE + " in " + String.join(", ", namespaces)
+                    + ", all Healthy on " + fromImage + " with separate coordinators; " + fleetMembers.get(clusters - 1).getMetadata().getNamespace() + "/"
+                    + fleetMembers.get(clusters - 1).getMetadata().getName() + " is labelled " + FleetIntent.CANARY_LABEL);
+            Map<String, String> intent = new LinkedHashMap<>();
+            intent.put(FleetIntent.SELECTOR, FLEET_LABEL + "=" + FLEET_LABEL_VALUE);
+            intent.put(FleetIntent.NAMESPACES, String.join(",", namespaces));
+            intent.put(FleetIntent.CANARY, "1");
+            intent.put(FleetIntent.MAX_CONCURRENT, String.valueOf(maxConcurrent));
+            intent.put(Intent.TARGET_VERSION, target);
+            intent.put(Intent.STAGE_TIMEOUT, "2m");
+            intent.put(Intent.DATA_CHECK, "off"); // the simulated data plane serves one cluster
+            client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder()
+                    .withNewMetadata().withName("milvus-upgrade").withNamespace(NAMESPACE).endMetadata().withData(intent).build()).create();
+            System.out.println("demo: fleet intent " + NAMESPACE + "/milvus-upgrade: " + intent);
+            Fleet.Report plan = new Runner(client, Clock.systemUTC(), Runner.Settings.defaults(), line -> { }).planFleet(NAMESPACE, "milvus-upgrade");
+            System.out.println("Fleet plan, in order (canaries first and alone, then up to maxConcurrent at once):");
+            plan.plan().forEach(l -> System.out.println("  " + l));
+            Runner runner = new Runner(client, Clock.systemUTC(), new Runner.Settings(Duration.ofMinutes(1), Duration.ofSeconds(2), Duration.ofSeconds(30),
+                    Duration.ofSeconds(1)), Console::log);
+            Fleet.Report report = runner.runFleet(NAMESPACE, "milvus-upgrade");
+            System.out.println();
+            Console.printFleet(System.out, report.record());
+            System.out.println("annotation " + MilvusApi.ANNOTATION_PHASE + "=" + client.configMaps().inNamespace(NAMESPACE)
+                    .withName("milvus-upgrade").get().getMetadata().getAnnotations().get(MilvusApi.ANNOTATION_PHASE));
+            System.out.println("fleet " + report.record().phase() + ": " + report.record().message());
             return report.exitCode();
         }
     }
