@@ -190,10 +190,13 @@ public final class Fleet {
         private final AtomicReference<String> halted = new AtomicReference<>();
         private final AtomicReference<RuntimeException> crashed = new AtomicReference<>();
         private final InstanceWatch watch;
+        /** One for the whole run: Event names are the run id and a sequence number, which per-cluster recorders would repeat. */
+        private final EventRecorder events;
 
         Run(String namespace, String intentName, FleetIntent fleet, List<Member> members, List<String> canaries, FleetRecord record,
                 InstanceWatch watch) {
             this.watch = watch;
+            this.events = new EventRecorder(tools.cluster().client(), tools.clock(), record.runId(), log);
             this.namespace = namespace;
             this.intentName = intentName;
             this.intentRef = namespace + "/" + intentName;
@@ -322,7 +325,6 @@ public final class Fleet {
                 Runner.Tools t = tools.withLog(clusterLog).withCheckpoints((cp, st) -> listener.reached(m.ref(), cp, st));
                 StageWaiter waiter = new StageWaiter(t.cluster().client(), watch, t.clock(), t.settings().deadlockGrace(),
                         t.settings().progressEvery(), t.settings().settle(), clusterLog);
-                EventRecorder events = new EventRecorder(t.cluster().client(), t.clock(), record.runId(), clusterLog);
                 Runner.Report r = new ClusterUpgrade(t, waiter, events, home, started, record.runId())
                         .decide(((Checked.Ok<Intent>) now.get()).value(), Optional.of(lock));
                 State s = home.stoppedByHalt ? State.Halted : State.of(r.record().phase());
