@@ -229,4 +229,13 @@ class ManifestsTest {
         assertThat(cm.getKind()).isEqualTo("ConfigMap");
         assertThat(((io.fabric8.kubernetes.api.model.ConfigMap) cm).getData()).containsKeys("milvus", "targetVersion");
     }
+
+    @Test
+    void the_example_fleet_intent_is_a_valid_fleet_intent() throws Exception {
+        HasMetadata cm = JSON.unmarshal(Files.readString(Path.of("k8s/examples/fleet-intent.yaml")));
+        java.util.Map<String, String> data = ((io.fabric8.kubernetes.api.model.ConfigMap) cm).getData();
+        assertThat(dev.milvusupgrade.plan.FleetIntent.isFleet(data)).isTrue();
+        assertThat(dev.milvusupgrade.plan.FleetIntent.parse(data, java.time.Instant.now()))
+                .isInstanceOf(dev.milvusupgrade.plan.Checked.Ok.class);
+    }
 }
