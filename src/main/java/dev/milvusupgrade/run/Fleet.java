@@ -59,6 +59,9 @@ public final class Fleet {
         }
     }
 
+    /** With {@link RunLock#leaseName}, the Lease of a fleet intent's run in the intent's namespace: milvus-upgrade-fleet-<intent>. */
+    static final String FLEET_LEASE_PREFIX = "fleet-";
+
     /** One selected cluster as the fleet first saw it. */
     private record Member(Listed listed, String from, boolean needsUpgrade, String decision) {
         String ref() {
@@ -146,7 +149,14 @@ public final class Fleet {
         // One informer per resource type for the whole fleet: across all namespaces, or one pair per namespace listed, so that
         // a fleet within namespaces whose Roles are bound needs no ClusterRole. What a wait costs then grows with changes only.
         List<String> watched = fleet.namespaces().isEmpty() ? List.of() : selected.stream().map(Listed::namespace).distinct().toList();
-        try (FleetWatch watch = new FleetWatch(tools.cluster().client(), watched)) {
+        RunLock fleetLock;
+        try {
+            // One run of a fleet intent at a time (an overlapping CronJob, a retried Job): Lease milvus-upgrade-fleet-<intent>.
+            fleetLock = locks.apply(namespace, FLEET_LEASE_PREFIX + intentName).acquire();
+        } catch (RunLock.Busy busy) {
+            throw new RetryLater(busy.getMessage());
+        }
+        try (RunLock held = fleetLock; FleetWatch watch = new FleetWatch(tools.cluster().client(), watched)) {
             return new Run(namespace, intentName, fleet, members, canaries, record, watch).go();
         }
     }

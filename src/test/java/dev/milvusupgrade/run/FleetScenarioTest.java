@@ -15,11 +15,15 @@ import dev.milvusupgrade.plan.FleetRecord.State;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.plan.RunRecord.StagePhase;
+import dev.milvusupgrade.data.MilvusEndpoint;
+import dev.milvusupgrade.data.MilvusRestClient;
 import dev.milvusupgrade.sim.SimulatedCluster;
+import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
 import dev.milvusupgrade.sim.SimulatedCluster.Layout;
 import dev.milvusupgrade.testing.Await;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -191,7 +195,7 @@ class FleetScenarioTest {
                 }
             });
 
-            assertThat(report.exitCode()).isEqualTo(1);
+            assertThat(report.exitCode()).as(String.join("\n", c.log)).isEqualTo(1);
             FleetRecord r = fleetRecord(c);
             assertThat(r.phase()).isEqualTo(Phase.Failed);
             assertThat(r.message()).contains("canary " + canary + " ended Failed, so no other cluster was started");
@@ -226,7 +230,7 @@ class FleetScenarioTest {
                 }
             });
 
-            assertThat(report.exitCode()).isEqualTo(1);
+            assertThat(report.exitCode()).as(String.join("\n", c.log)).isEqualTo(1);
             FleetRecord r = fleetRecord(c);
             assertThat(r.phase()).isEqualTo(Phase.Failed);
             assertThat(r.message()).startsWith("halted: " + failing + " failed (onFailure: halt)");
@@ -260,7 +264,7 @@ class FleetScenarioTest {
                 }
             });
 
-            assertThat(report.exitCode()).isEqualTo(1);
+            assertThat(report.exitCode()).as(String.join("\n", c.log)).isEqualTo(1);
             FleetRecord r = fleetRecord(c);
             assertThat(r.phase()).isEqualTo(Phase.Failed);
             assertThat(r.totals()).containsEntry(State.Succeeded, 5).containsEntry(State.Failed, 1);
@@ -379,7 +383,7 @@ class FleetScenarioTest {
 
             Fleet.Report report = c.runner().runFleet(NS, INTENT);
 
-            assertThat(report.exitCode()).isEqualTo(1);
+            assertThat(report.exitCode()).as(String.join("\n", c.log)).isEqualTo(1);
             FleetRecord r = fleetRecord(c);
             assertThat(r.clusters()).extracting(Line::milvus).startsWith("team-a/a-trap");
             assertThat(r.clusters()).filteredOn(Line::canary).extracting(Line::milvus).containsExactly(order.get(0));
@@ -387,6 +391,67 @@ class FleetScenarioTest {
             order.forEach(ref -> assertThat(states(r)).containsEntry(ref, State.Succeeded));
             assertThat(milvus(c, "team-a/a-trap").getMetadata().getResourceVersion()).isEqualTo(rv);
             assertThat(clusterRecord(c, "team-a/a-trap").message()).contains("spec.components.rollingMode is 3");
+        }
+    }
+
+    @Test
+    void each_cluster_is_data_checked_on_its_own_service_and_a_lost_collection_fails_it_and_halts_the_fleet() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            List<String> order = seedFleet(c, 1, null);
+            // Each cluster's data plane behind its own Service address, <name>-milvus.<namespace>, as the tool derives it.
+            Map<String, SimulatedMilvusDataPlane> planes = new HashMap<>();
+            try {
+                for (String ref : order) {
+                    String[] r = ref.split("/");
+                    planes.put(r[1] + "-milvus." + r[0], new SimulatedMilvusDataPlane(c.client, r[0], r[1]));
+                }
+                Runner runner = new Runner(c.toolClient, Clock.systemUTC(), c.settings, c.log::add, Checkpoint.Listener.NONE, e -> {
+                    SimulatedMilvusDataPlane p = planes.get(e.uri().getHost());
+                    return new MilvusRestClient(new MilvusEndpoint(p.uri(), e.token(), e.username(), e.password(), e.caCertificate()), 4,
+                            Duration.ofSeconds(10));
+                });
+                String lossy = order.get(1);
+                String[] l = lossy.split("/");
+                c.intent(fleetIntent("dataCheck", "read", "canary", "1", "maxConcurrent", "1"));
+
+                Fleet.Report report = runner.runFleet(NS, INTENT, (milvus, cp, stage) -> {
+                    if (milvus.equals(lossy) && cp == Checkpoint.AFTER_PATCH && "mixcoord-2.5.16".equals(stage)) {
+                        planes.get(l[1] + "-milvus." + l[0]).loseCollection("default", "archive");
+                    }
+                });
+
+                assertThat(report.exitCode()).as(String.join("\n", c.log)).isEqualTo(1);
+                FleetRecord r = fleetRecord(c);
+                assertThat(states(r)).containsEntry(order.get(0), State.Succeeded).containsEntry(lossy, State.Failed)
+                        .containsEntry(order.get(2), State.Halted);
+                RunRecord canary = clusterRecord(c, order.get(0));
+                assertThat(canary.dataCheck().orElseThrow().stages()).extracting(st -> st.stage() + " " + st.outcome())
+                        .containsExactly("mixcoord-2.5.16 ok", "2.6.4 ok");
+                RunRecord lost = clusterRecord(c, lossy);
+                assertThat(lost.message()).contains("archive");
+                assertThat(image(c, lossy)).isEqualTo("milvusdb/milvus:v2.5.16");
+                assertThat(image(c, order.get(2))).isEqualTo("milvusdb/milvus:v2.5.4");
+            } finally {
+                planes.values().forEach(SimulatedMilvusDataPlane::close);
+            }
+        }
+    }
+
+    @Test
+    void a_second_run_of_the_same_fleet_intent_waits_for_the_first() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            List<String> order = seedFleet(c, 1, null);
+            ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+            c.client.leases().inNamespace(NS).resource(new LeaseBuilder().withNewMetadata().withName("milvus-upgrade-fleet-" + INTENT)
+                    .withNamespace(NS).endMetadata().withNewSpec().withHolderIdentity("fleet-job/1").withLeaseDurationSeconds(3600)
+                    .withAcquireTime(now).withRenewTime(now).endSpec().build()).create();
+            Map<String, String> before = resourceVersions(c, order);
+            c.intent(fleetIntent());
+
+            assertThatThrownBy(() -> c.runner().runFleet(NS, INTENT)).isInstanceOf(RetryLater.class)
+                    .hasMessageContaining("another run (fleet-job/1) holds Lease " + NS + "/milvus-upgrade-fleet-" + INTENT);
+            assertThat(resourceVersions(c, order)).isEqualTo(before);
+            assertThat(c.annotations()).doesNotContainKey(FleetStore.ANNOTATION_FLEET);
         }
     }
 
