@@ -71,6 +71,16 @@ class FleetScenarioTest {
         return refs;
     }
 
+    /**
+     * The scenario cluster with production's Lease duration (30 s, renewed every 10 s) instead of the 5 s of the
+     * single-cluster scenarios: up to 12 clusters' upgrades and renewers share a loaded 2-core machine here.
+     */
+    private static ScenarioCluster fleetCluster() {
+        ScenarioCluster c = ScenarioCluster.start();
+        c.settings = new Runner.Settings(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofMillis(200));
+        return c;
+    }
+
     private static Map<String, String> fleetIntent(String... more) {
         Map<String, String> d = new LinkedHashMap<>(Map.of("selector", "fleet=yes", "namespaces", String.join(",", NAMESPACES),
                 "targetVersion", "v2.6.4", "dataCheck", "off"));
@@ -127,7 +137,7 @@ class FleetScenarioTest {
 
     @Test
     void upgrades_twelve_clusters_in_three_namespaces_canary_first_then_four_at_a_time() {
-        try (ScenarioCluster c = ScenarioCluster.start()) {
+        try (ScenarioCluster c = fleetCluster()) {
             List<String> order = seedFleet(c, 4, "team-c/m4");
             c.intent(fleetIntent("canary", "1", "maxConcurrent", "4"));
 
@@ -183,7 +193,7 @@ class FleetScenarioTest {
 
     @Test
     void a_failing_canary_stops_the_fleet_with_nothing_else_touched() {
-        try (ScenarioCluster c = ScenarioCluster.start()) {
+        try (ScenarioCluster c = fleetCluster()) {
             List<String> order = seedFleet(c, 2, null);
             String canary = order.get(0);
             Map<String, String> before = resourceVersions(c, order.subList(1, order.size()));
@@ -209,7 +219,7 @@ class FleetScenarioTest {
 
     @Test
     void a_failure_in_the_second_wave_halts_new_starts_while_running_clusters_finish_their_stage() {
-        try (ScenarioCluster c = ScenarioCluster.start()) {
+        try (ScenarioCluster c = fleetCluster()) {
             List<String> order = seedFleet(c, 4, null);
             // After the canary, the first four start together; the third of them fails.
             List<String> wave = order.subList(1, 5);
@@ -253,7 +263,7 @@ class FleetScenarioTest {
 
     @Test
     void continue_upgrades_the_others_after_a_failure_and_exits_1() {
-        try (ScenarioCluster c = ScenarioCluster.start()) {
+        try (ScenarioCluster c = fleetCluster()) {
             List<String> order = seedFleet(c, 2, null);
             String failing = order.get(2);
             c.intent(fleetIntent("canary", "1", "maxConcurrent", "2", "onFailure", "continue"));
@@ -274,7 +284,7 @@ class FleetScenarioTest {
 
     @Test
     void a_window_that_closes_mid_fleet_defers_the_rest_without_touching_them() {
-        try (ScenarioCluster c = ScenarioCluster.start()) {
+        try (ScenarioCluster c = fleetCluster()) {
             List<String> order = seedFleet(c, 2, null);
             String second = order.get(1);
             List<String> rest = order.subList(2, order.size());
@@ -289,7 +299,7 @@ class FleetScenarioTest {
                 }
             });
 
-            assertThat(report.exitCode()).isZero();
+            assertThat(report.exitCode()).as(String.join("\n", c.log)).isZero();
             FleetRecord r = fleetRecord(c);
             assertThat(r.phase()).isEqualTo(Phase.Deferred);
             assertThat(states(r)).containsEntry(order.get(0), State.Succeeded).containsEntry(second, State.Deferred);
@@ -302,7 +312,7 @@ class FleetScenarioTest {
 
     @Test
     void a_crash_mid_fleet_leaves_the_records_and_the_rerun_finishes_the_fleet() {
-        try (ScenarioCluster c = ScenarioCluster.start()) {
+        try (ScenarioCluster c = fleetCluster()) {
             List<String> order = seedFleet(c, 2, null);
             String victim = order.get(3);
             c.intent(fleetIntent("canary", "1", "maxConcurrent", "2"));
@@ -336,7 +346,7 @@ class FleetScenarioTest {
 
     @Test
     void a_single_cluster_job_holding_a_lease_keeps_the_fleet_off_that_cluster_until_it_lets_go() {
-        try (ScenarioCluster c = ScenarioCluster.start()) {
+        try (ScenarioCluster c = fleetCluster()) {
             List<String> order = seedFleet(c, 1, null);
             String held = order.get(1);
             String[] h = held.split("/");
@@ -349,7 +359,7 @@ class FleetScenarioTest {
 
             Fleet.Report report = c.runner().runFleet(NS, INTENT);
 
-            assertThat(report.exitCode()).isEqualTo(75);
+            assertThat(report.exitCode()).as(String.join("\n", c.log)).isEqualTo(75);
             assertThat(states(fleetRecord(c))).containsEntry(held, State.Retry).containsEntry(order.get(0), State.Succeeded)
                     .containsEntry(order.get(2), State.Succeeded);
             assertThat(milvus(c, held).getMetadata().getResourceVersion()).isEqualTo(rv);
@@ -362,7 +372,7 @@ class FleetScenarioTest {
             });
             Fleet.Report rerun = c.runner().runFleet(NS, INTENT);
 
-            assertThat(rerun.exitCode()).isZero();
+            assertThat(rerun.exitCode()).as(String.join("\n", c.log)).isZero();
             assertThat(states(fleetRecord(c))).containsEntry(held, State.Succeeded).containsEntry(order.get(0), State.NoOp);
             assertThat(image(c, held)).isEqualTo(TARGET);
         }
@@ -371,7 +381,7 @@ class FleetScenarioTest {
     @Test
     @SuppressWarnings("unchecked")
     void a_cluster_its_preflight_refuses_is_rejected_on_its_own_and_the_fleet_goes_on() {
-        try (ScenarioCluster c = ScenarioCluster.start()) {
+        try (ScenarioCluster c = fleetCluster()) {
             // The first cluster in order is one the operator could never finish (rollingMode 3): not a canary, and untouched.
             GenericKubernetesResource trap = SimulatedCluster.milvusResource("team-a", "a-trap", "milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS, "pulsar");
             trap.getMetadata().setLabels(Map.of("fleet", "yes"));
@@ -396,7 +406,7 @@ class FleetScenarioTest {
 
     @Test
     void each_cluster_is_data_checked_on_its_own_service_and_a_lost_collection_fails_it_and_halts_the_fleet() {
-        try (ScenarioCluster c = ScenarioCluster.start()) {
+        try (ScenarioCluster c = fleetCluster()) {
             List<String> order = seedFleet(c, 1, null);
             // Each cluster's data plane behind its own Service address, <name>-milvus.<namespace>, as the tool derives it.
             Map<String, SimulatedMilvusDataPlane> planes = new HashMap<>();
@@ -439,7 +449,7 @@ class FleetScenarioTest {
 
     @Test
     void a_second_run_of_the_same_fleet_intent_waits_for_the_first() {
-        try (ScenarioCluster c = ScenarioCluster.start()) {
+        try (ScenarioCluster c = fleetCluster()) {
             List<String> order = seedFleet(c, 1, null);
             ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
             c.client.leases().inNamespace(NS).resource(new LeaseBuilder().withNewMetadata().withName("milvus-upgrade-fleet-" + INTENT)
@@ -457,7 +467,7 @@ class FleetScenarioTest {
 
     @Test
     void plan_shows_the_order_and_the_canary_and_writes_nothing() {
-        try (ScenarioCluster c = ScenarioCluster.start()) {
+        try (ScenarioCluster c = fleetCluster()) {
             List<String> order = seedFleet(c, 1, "team-b/m1");
             c.intent(fleetIntent("canary", "1"));
             Map<String, String> before = resourceVersions(c, order);
