@@ -75,6 +75,37 @@ class CommandLineTest {
     }
 
     @Test
+    void a_fleet_intent_is_planned_run_and_shown_by_status(QuarkusMainLauncher launcher) throws Exception {
+        KubernetesClient client = client();
+        for (String name : List.of("b", "a")) {
+            io.fabric8.kubernetes.api.model.GenericKubernetesResource m = SimulatedCluster.milvusResource("cli-fleet", name, "milvusdb/milvus:v2.5.16",
+                    SimulatedCluster.Layout.MIXCOORD, "pulsar");
+            m.getMetadata().setLabels(Map.of("fleet", "cli"));
+            SimulatedCluster.seedMilvus(client, m, Duration.ofSeconds(20));
+        }
+        client.configMaps().inNamespace("cli-fleet").resource(new ConfigMapBuilder().withNewMetadata().withName("milvus-upgrade")
+                .withNamespace("cli-fleet").endMetadata().withData(Map.of("selector", "fleet=cli", "namespaces", "cli-fleet", "maxConcurrent", "2",
+                        "targetVersion", "v2.6.4", "dataCheck", "off")).build()).create();
+
+        LaunchResult plan = launcher.launch("plan", "--namespace", "cli-fleet");
+        assertThat(plan.exitCode()).as(plan.getOutput()).isZero();
+        assertThat(plan.getOutput()).contains("1. cli-fleet/a (canary): v2.5.16 -> v2.6.4 in 1 stage(s): 2.6.4")
+                .contains("2. cli-fleet/b: v2.5.16 -> v2.6.4").contains("Planned: planned 2 cluster(s) to v2.6.4");
+
+        LaunchResult run = launcher.launch("run", "--namespace", "cli-fleet");
+        assertThat(run.exitCode()).as(run.getOutput()).isZero();
+        assertThat(run.getOutput()).contains("fleet fleet=cli -> v2.6.4: Succeeded").contains("totals: 2 Succeeded");
+        assertThat(Files.readString(terminationLog)).startsWith("fleet Succeeded: all 2 cluster(s) on v2.6.4");
+
+        LaunchResult status = launcher.launch("status", "--namespace", "cli-fleet");
+        assertThat(status.exitCode()).isZero();
+        assertThat(status.getOutput()).containsPattern("1 +cli-fleet/a \\(canary\\) +Succeeded +v2\\.5\\.16 +v2\\.6\\.4")
+                .containsPattern("2 +cli-fleet/b +Succeeded");
+        LaunchResult json = launcher.launch("status", "--namespace", "cli-fleet", "-o", "json");
+        assertThat(json.getOutput()).contains("\"phase\":\"Succeeded\"").contains("\"clusters\":[\"cli-fleet/a Succeeded v2.5.16 v2.6.4 ");
+    }
+
+    @Test
     void plan_prints_the_two_stages_and_writes_nothing(QuarkusMainLauncher launcher) {
         KubernetesClient client = seed("cli-plan", "milvusdb/milvus:v2.5.4", Map.of("milvus", "my-release", "targetVersion", "v2.6.4",
                 "backupEndpoint", "http://milvus-backup:8080"));
