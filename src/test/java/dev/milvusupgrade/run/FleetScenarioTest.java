@@ -466,6 +466,83 @@ class FleetScenarioTest {
     }
 
     @Test
+    void a_pause_mid_fleet_stops_before_the_next_stage_and_the_rerun_after_unpausing_finishes() {
+        try (ScenarioCluster c = fleetCluster()) {
+            List<String> order = seedFleet(c, 1, null);
+            String second = order.get(1);
+            Map<String, String> before = resourceVersions(c, order.subList(2, order.size()));
+            c.intent(fleetIntent("canary", "1", "maxConcurrent", "1"));
+
+            Fleet.Report report = c.runner().runFleet(NS, INTENT, (milvus, cp, stage) -> {
+                if (milvus.equals(second) && cp == Checkpoint.BETWEEN_STAGES && "mixcoord-2.5.16".equals(stage)) {
+                    c.editIntent("paused", "true");
+                }
+            });
+
+            assertThat(report.exitCode()).as(String.join("\n", c.log)).isZero();
+            FleetRecord r = fleetRecord(c);
+            assertThat(r.phase()).isEqualTo(Phase.Paused);
+            assertThat(states(r)).containsEntry(order.get(0), State.Succeeded).containsEntry(second, State.Paused)
+                    .containsEntry(order.get(2), State.Paused);
+            assertThat(clusterRecord(c, second).message()).contains("paused by the intent before stage 2.6.4");
+            assertThat(image(c, second)).isEqualTo("milvusdb/milvus:v2.5.16");
+            assertThat(resourceVersions(c, order.subList(2, order.size()))).isEqualTo(before);
+
+            c.editIntent("paused", "false");
+            Fleet.Report rerun = c.runner().runFleet(NS, INTENT);
+
+            assertThat(rerun.exitCode()).as(String.join("\n", c.log)).isZero();
+            assertThat(states(fleetRecord(c))).containsEntry(order.get(0), State.NoOp).containsEntry(second, State.Succeeded)
+                    .containsEntry(order.get(2), State.Succeeded);
+            // The paused cluster resumed: its first stage is the one the first run recorded, not done again.
+            assertThat(patchesOf(c, second)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void a_fleet_intent_that_is_invalid_or_selects_nothing_is_rejected_with_exit_2_and_nothing_touched() {
+        try (ScenarioCluster c = fleetCluster()) {
+            List<String> order = seedFleet(c, 1, null);
+            Map<String, String> before = resourceVersions(c, order);
+            c.intent(fleetIntent("selector", "fleet=nope"));
+
+            Fleet.Report none = c.runner().runFleet(NS, INTENT);
+
+            assertThat(none.exitCode()).isEqualTo(2);
+            assertThat(fleetRecord(c).message()).isEqualTo("the selector fleet=nope matches none of the 4 Milvus resource(s) in namespace(s)"
+                    + " team-a, team-b, team-c; fix: label the clusters to upgrade or correct selector and namespaces");
+            c.editIntent("milvus", "my-release");
+
+            Fleet.Report both = c.runner().runFleet(NS, INTENT);
+
+            assertThat(both.exitCode()).isEqualTo(2);
+            assertThat(fleetRecord(c).phase()).isEqualTo(Phase.Rejected);
+            assertThat(fleetRecord(c).message()).startsWith("the intent has both 'milvus' and 'selector'; fix: ");
+            assertThat(resourceVersions(c, order)).isEqualTo(before);
+            assertThat(c.client.leases().inAnyNamespace().list().getItems()).isEmpty();
+        }
+    }
+
+    @Test
+    void a_fleet_across_all_namespaces_without_the_cluster_role_is_rejected_with_the_fix() {
+        try (ScenarioCluster c = fleetCluster()) {
+            seedFleet(c, 1, null);
+            Map<String, String> intent = fleetIntent();
+            intent.remove("namespaces");
+            c.intent(intent);
+            c.faults().inject(new FaultInjectingDispatcher.Fault("no cluster-wide list", q -> "GET".equals(q.getMethod())
+                    && q.getPath().startsWith("/apis/milvus.io/v1beta1/milvuses"), 10,
+                    () -> FaultInjectingDispatcher.status(403, "Forbidden", "milvuses.milvus.io is forbidden: cannot list at the cluster scope")));
+
+            Fleet.Report report = c.runner().runFleet(NS, INTENT);
+
+            assertThat(report.exitCode()).isEqualTo(2);
+            assertThat(fleetRecord(c).message()).isEqualTo("this tool may not list Milvus resources in all namespaces (403 Forbidden);"
+                    + " fix: apply k8s/overlays/fleet (a ClusterRole) or list the namespaces in the intent key namespaces");
+        }
+    }
+
+    @Test
     void plan_shows_the_order_and_the_canary_and_writes_nothing() {
         try (ScenarioCluster c = fleetCluster()) {
             List<String> order = seedFleet(c, 1, "team-b/m1");
