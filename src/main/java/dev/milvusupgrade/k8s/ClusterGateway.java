@@ -45,6 +45,14 @@ public final class ClusterGateway {
         return Optional.of(SnapshotMapper.toSnapshot(milvus, deployments(namespace, name), operatorVersion()));
     }
 
+    /**
+     * A snapshot of a Milvus resource already read (a list's item), with its Deployments read now and an
+     * operator version read once for many: what a fleet plans its order and canaries from.
+     */
+    public ClusterSnapshot snapshot(GenericKubernetesResource milvus, OperatorVersion operator) {
+        return SnapshotMapper.toSnapshot(milvus, deployments(milvus.getMetadata().getNamespace(), milvus.getMetadata().getName()), operator);
+    }
+
     public List<Deployment> deployments(String namespace, String name) {
         return client.apps().deployments().inNamespace(namespace).withLabel(MilvusApi.LABEL_INSTANCE, name).list().getItems();
     }

@@ -30,10 +30,22 @@ public final class FleetStore {
     /** On a cluster's Lease: which fleet intent ({@code namespace/name}) wrote the record beside it. */
     public static final String ANNOTATION_INTENT = MilvusApi.ANNOTATION_PREFIX + "intent";
 
-    /** A Milvus resource found by the fleet's list. */
-    public record Listed(String namespace, String name, Map<String, String> labels) {
+    /** A Milvus resource as the fleet's list returned it. */
+    public record Listed(GenericKubernetesResource resource) {
+        public String namespace() {
+            return resource.getMetadata().getNamespace();
+        }
+
+        public String name() {
+            return resource.getMetadata().getName();
+        }
+
+        public Map<String, String> labels() {
+            return Optional.ofNullable(resource.getMetadata().getLabels()).orElse(Map.of());
+        }
+
         public String ref() {
-            return namespace + "/" + name;
+            return namespace() + "/" + name();
         }
     }
 
@@ -55,8 +67,7 @@ public final class FleetStore {
                 items.addAll(client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).list().getItems());
             }
         }
-        return items.stream().map(m -> new Listed(m.getMetadata().getNamespace(), m.getMetadata().getName(),
-                Optional.ofNullable(m.getMetadata().getLabels()).orElse(Map.of()))).toList();
+        return items.stream().map(Listed::new).toList();
     }
 
     /** The fleet record an earlier run left on the intent, if any. */

@@ -94,7 +94,7 @@ public record FleetRecord(Phase phase, String selector, String targetVersion, Li
         if (phase == Phase.Rejected) {
             return 2;
         }
-        if (clusters.stream().anyMatch(l -> l.state() == State.Failed || l.state() == State.Rejected || l.state() == State.Halted)) {
+        if (anyFailed(clusters)) {
             return 1;
         }
         if (clusters.stream().anyMatch(l -> l.state() == State.Retry || l.state() == State.Running || l.state() == State.Pending)) {
@@ -105,7 +105,7 @@ public record FleetRecord(Phase phase, String selector, String targetVersion, Li
 
     /** The fleet's phase once no cluster runs any more. */
     public static Phase endPhase(List<Line> clusters, boolean dryRun) {
-        if (clusters.stream().anyMatch(l -> l.state() == State.Failed || l.state() == State.Rejected || l.state() == State.Halted)) {
+        if (anyFailed(clusters)) {
             return Phase.Failed;
         }
         if (dryRun) {
@@ -118,6 +118,11 @@ public record FleetRecord(Phase phase, String selector, String targetVersion, Li
             return Phase.Running; // a cluster to retry: the next run continues
         }
         return clusters.stream().anyMatch(l -> l.state() == State.Deferred) ? Phase.Deferred : Phase.Succeeded;
+    }
+
+    /** A cluster that Failed, was Rejected or was Halted: the fleet needs a person. */
+    private static boolean anyFailed(List<Line> clusters) {
+        return clusters.stream().anyMatch(l -> l.state() == State.Failed || l.state() == State.Rejected || l.state() == State.Halted);
     }
 
     public FleetRecord withClusters(List<Line> lines) {

@@ -62,10 +62,19 @@ public final class Fleet {
     /** With {@link RunLock#leaseName}, the Lease of a fleet intent's run in the intent's namespace: milvus-upgrade-fleet-<intent>. */
     static final String FLEET_LEASE_PREFIX = "fleet-";
 
-    /** One selected cluster as the fleet first saw it. */
-    private record Member(Listed listed, String from, boolean needsUpgrade, String decision) {
+    /**
+     * One selected cluster as the fleet first saw it.
+     *
+     * @param planned what a dry run records for it: Planned (it needs an upgrade), NoOp or Rejected
+     * @param decision the plan line for a person
+     */
+    private record Member(Listed listed, String from, State planned, String decision) {
         String ref() {
             return listed.ref();
+        }
+
+        boolean needsUpgrade() {
+            return planned == State.Planned;
         }
     }
 
@@ -119,9 +128,11 @@ public final class Fleet {
                             + "; fix: label the clusters to upgrade or correct selector and namespaces", started, Optional.of(now()), runId),
                     List.of());
         }
+        // The operator is one for all clusters: read once, not once per cluster.
+        ClusterSnapshot.OperatorVersion operator = tools.cluster().operatorVersion();
         List<Member> members = new ArrayList<>();
         for (Listed l : selected) {
-            members.add(member(fleet, l, started));
+            members.add(member(fleet, l, operator, started));
         }
         // The canaries: the first clusters in the fleet's order that still need an upgrade, so that a rerun's canary proves something.
         List<String> canaries = members.stream().filter(Member::needsUpgrade).limit(fleet.canary()).map(Member::ref).toList();
@@ -135,8 +146,7 @@ public final class Fleet {
         FleetRecord record = new FleetRecord(Phase.Running, fleet.selector().text(), target, lines, "", started, Optional.empty(), runId);
         if (!execute || fleet.sample().dryRun()) {
             planLines.forEach(l -> log.accept("  " + l));
-            List<Line> planned = members.stream().map(m -> new Line(m.ref(), m.needsUpgrade() ? State.Planned
-                    : m.decision().startsWith("refused") ? State.Rejected : State.NoOp, canaries.contains(m.ref()), m.from(), target,
+            List<Line> planned = members.stream().map(m -> new Line(m.ref(), m.planned(), canaries.contains(m.ref()), m.from(), target,
                     Optional.<Instant>empty())).toList();
             String msg = "planned " + members.size() + " cluster(s) to " + target + ": " + canaries.size() + " canary, then up to "
                     + fleet.maxConcurrent() + " at once, onFailure " + fleet.onFailure().name().toLowerCase();
@@ -161,23 +171,26 @@ public final class Fleet {
         }
     }
 
-    /** Reads one cluster and plans it, to order the fleet and pick the canaries; the upgrade itself reads it again. */
-    private Member member(FleetIntent fleet, Listed l, Instant now) {
+    /**
+     * Plans one cluster from the list's copy of it and its Deployments, to order the fleet and pick the
+     * canaries; the upgrade itself reads it again, fresh.
+     */
+    private Member member(FleetIntent fleet, Listed l, ClusterSnapshot.OperatorVersion operator, Instant now) {
         Checked<Intent> intent = fleet.forCluster(l.namespace(), l.name(), now);
-        Optional<ClusterSnapshot> s = tools.cluster().read(l.namespace(), l.name());
-        if (s.isEmpty() || intent instanceof Checked.Refused<Intent>) {
-            return new Member(l, "", false, "refused: " + (s.isEmpty() ? "deleted since the list" : ((Checked.Refused<Intent>) intent).rejection().message()));
+        if (intent instanceof Checked.Refused<Intent> r) {
+            return new Member(l, "", State.Rejected, "refused: " + r.rejection().message());
         }
-        String from = ImageRef.parse(s.get().image()).flatMap(ImageRef::tagVersion).map(Version::toString).orElse("");
-        Decision d = Planner.plan(((Checked.Ok<Intent>) intent).value(), s.get());
+        ClusterSnapshot s = tools.cluster().snapshot(l.resource(), operator);
+        String from = ImageRef.parse(s.image()).flatMap(ImageRef::tagVersion).map(Version::toString).orElse("");
+        Decision d = Planner.plan(((Checked.Ok<Intent>) intent).value(), s);
         if (d instanceof Decision.Staged st) {
-            return new Member(l, from, true, st.plan().from() + " -> " + st.plan().target() + " in " + st.plan().stages().size() + " stage(s): "
-                    + String.join(", ", st.plan().stages().stream().map(x -> x.name()).toList()));
+            return new Member(l, from, State.Planned, st.plan().from() + " -> " + st.plan().target() + " in " + st.plan().stages().size()
+                    + " stage(s): " + String.join(", ", st.plan().stages().stream().map(x -> x.name()).toList()));
         }
         if (d instanceof Decision.NoOp n) {
-            return new Member(l, from, false, "nothing to do, already " + n.version());
+            return new Member(l, from, State.NoOp, "nothing to do, already " + n.version());
         }
-        return new Member(l, from, false, "refused: " + ((Decision.Refuse) d).rejection().message());
+        return new Member(l, from, State.Rejected, "refused: " + ((Decision.Refuse) d).rejection().message());
     }
 
     private Report end(boolean write, String namespace, String intentName, FleetRecord r, List<String> plan) {
@@ -220,7 +233,7 @@ public final class Fleet {
             write();
             for (Member m : members) {
                 if (canaries.contains(m.ref())) {
-                    State s = upgrade(m);
+                    State s = start(m).map(intent -> upgrade(m, intent)).orElseGet(() -> state(m.ref()));
                     if (s == State.Retry) {
                         return finish(); // its Lease is held or the API server failed: the next run starts again with it
                     }
@@ -245,15 +258,14 @@ public final class Fleet {
                         continue;
                     }
                     slots.acquireUninterruptibly();
-                    Optional<State> notStarted = mayStart(m);
-                    if (notStarted.isPresent()) {
+                    Optional<Intent> intent = start(m);
+                    if (intent.isEmpty()) {
                         slots.release();
-                        set(m.ref(), notStarted.get(), "", Optional.empty());
                         continue;
                     }
                     running.add(pool.submit(() -> {
                         try {
-                            upgrade(m);
+                            upgrade(m, intent.get());
                         } catch (RuntimeException e) {
                             crashed.compareAndSet(null, e);
                         } finally {
@@ -281,31 +293,37 @@ public final class Fleet {
             return finish();
         }
 
-        /** Why {@code m} must not start now, if it must not: the fleet halted or is paused, or the window closes. */
-        private Optional<State> mayStart(Member m) {
+        /**
+         * The intent for {@code m} as it is now, if {@code m} may start; else records why not (the fleet
+         * halted or crashed, the intent is paused, deleted or invalid, or the window closes) and returns empty.
+         */
+        private Optional<Intent> start(Member m) {
             if (crashed.get() != null || halted.get() != null) {
-                return Optional.of(crashed.get() != null ? State.Pending : State.Halted);
+                set(m.ref(), crashed.get() != null ? State.Pending : State.Halted, "", Optional.empty());
+                return Optional.empty();
             }
             Optional<Checked<Intent>> now = intentNow(m.listed());
             if (now.isEmpty() || now.get() instanceof Checked.Refused<Intent>) {
                 halt("the intent was deleted or made invalid during the run");
-                return Optional.of(State.Halted);
+                set(m.ref(), State.Halted, "", Optional.empty());
+                return Optional.empty();
             }
             Intent intent = ((Checked.Ok<Intent>) now.get()).value();
             if (intent.paused()) {
-                return Optional.of(State.Paused);
+                set(m.ref(), State.Paused, "", Optional.empty());
+                return Optional.empty();
             }
-            Instant t = now();
-            if (m.needsUpgrade() && intent.notAfter().isPresent() && t.plus(intent.stageTimeout()).isAfter(intent.notAfter().get())) {
+            if (m.needsUpgrade() && intent.notAfter().isPresent() && now().plus(intent.stageTimeout()).isAfter(intent.notAfter().get())) {
                 log.accept(m.ref() + ": not started: a stage may take up to " + Intent.format(intent.stageTimeout()) + " and the window closes at "
                         + intent.notAfter().get());
-                return Optional.of(State.Deferred);
+                set(m.ref(), State.Deferred, "", Optional.empty());
+                return Optional.empty();
             }
-            return Optional.empty();
+            return Optional.of(intent);
         }
 
-        /** One cluster through the single-cluster path, under its Lease; returns the state it ended in. */
-        private State upgrade(Member m) {
+        /** One cluster through the single-cluster path with {@code intent}, under its Lease; returns the state it ended in. */
+        private State upgrade(Member m, Intent intent) {
             Listed l = m.listed();
             set(m.ref(), State.Running, "", Optional.empty());
             Consumer<String> clusterLog = line -> log.accept(m.ref() + ": " + line);
@@ -325,18 +343,13 @@ public final class Fleet {
                 return set(m.ref(), State.Rejected, "", Optional.of(now()));
             }
             try {
-                Optional<Checked<Intent>> now = intentNow(l);
-                if (now.isEmpty() || now.get() instanceof Checked.Refused<Intent>) {
-                    halt("the intent was deleted or made invalid during the run");
-                    return set(m.ref(), State.Halted, "", Optional.empty());
-                }
                 Instant started = now();
                 Home home = new Home(l, store.clusterRecord(l.namespace(), l.name(), intentRef));
                 Runner.Tools t = tools.withLog(clusterLog).withCheckpoints((cp, st) -> listener.reached(m.ref(), cp, st));
                 StageWaiter waiter = new StageWaiter(t.cluster().client(), watch, t.clock(), t.settings().deadlockGrace(),
                         t.settings().progressEvery(), t.settings().settle(), clusterLog);
                 Runner.Report r = new ClusterUpgrade(t, waiter, events, home, started, record.runId())
-                        .decide(((Checked.Ok<Intent>) now.get()).value(), Optional.of(lock));
+                        .decide(intent, Optional.of(lock));
                 State s = home.stoppedByHalt ? State.Halted : State.of(r.record().phase());
                 set(m.ref(), s, r.record().fromVersion(), r.record().finishedAt());
                 if (s == State.Failed && fleet.onFailure() == FleetIntent.OnFailure.HALT && !canaries.contains(m.ref())) {
@@ -362,6 +375,10 @@ public final class Fleet {
 
         private Optional<Checked<Intent>> intentNow(Listed l) {
             return intents.read(namespace, intentName).map(r -> FleetIntent.parse(r.data(), now()).map(f -> f.forCluster(l.namespace(), l.name(), now())));
+        }
+
+        private synchronized State state(String ref) {
+            return record.clusters().stream().filter(l -> l.milvus().equals(ref)).findFirst().orElseThrow().state();
         }
 
         private synchronized State set(String ref, State s, String from, Optional<Instant> finishedAt) {
