@@ -33,6 +33,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -146,11 +147,14 @@ class HelmChartTest {
 
     static void assertSameObjects(Map<String, Map<String, Object>> chart, Map<String, Map<String, Object>> kustomize, String what) {
         assertThat(chart.keySet()).as(what + ": the chart renders the objects kustomize renders").isEqualTo(kustomize.keySet());
-        for (Map.Entry<String, Map<String, Object>> k : kustomize.entrySet()) {
-            assertThat(asKustomize(chart.get(k.getKey()), k.getValue()))
-                    .as(what + ": " + k.getKey() + " differs between k8s/chart and kustomize; change both (or neither)")
-                    .isEqualTo(k.getValue());
-        }
+        // Every differing object is reported, not only the first.
+        SoftAssertions.assertSoftly(soft -> {
+            for (Map.Entry<String, Map<String, Object>> k : kustomize.entrySet()) {
+                soft.assertThat(asKustomize(chart.get(k.getKey()), k.getValue()))
+                        .as(what + ": " + k.getKey() + " differs between k8s/chart and kustomize; change both (or neither)")
+                        .isEqualTo(k.getValue());
+            }
+        });
     }
 
     @Test
