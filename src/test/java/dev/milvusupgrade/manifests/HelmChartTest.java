@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.Release;
 import com.marcnuri.helm.TemplateCommand;
 import dev.milvusupgrade.cli.UpgradeConfig;
 import dev.milvusupgrade.plan.Checked;
@@ -332,6 +333,20 @@ class HelmChartTest {
             assertThat(c.getResources().getLimits().get("memory").toString()).isEqualTo("512Mi");
             assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "job|kubectl -n milvus logs -f job/milvus-upgrade",
+        "cronjob|kubectl -n milvus create job --from=cronjob/milvus-upgrade milvus-upgrade-$(date +%s)",
+        "argocd-hook|Argo CD PreSync hook",
+        "fleet|kubectl -n milvus delete job milvus-upgrade",
+    })
+    void a_dry_run_install_tells_how_to_start_and_follow_the_run(String mode, String expected) {
+        Release release = new Helm(CHART).install().withName("milvus-upgrade").withNamespace(NAMESPACE).clientOnly().dryRun()
+                .withKubeVersion(KUBE_VERSION).set("mode", mode).set("milvus", "my-release").set("targetVersion", "v2.6.4").call();
+        assertThat(release.getOutput()).contains("NOTES:").contains(expected)
+                .contains("milvus-upgrade (" + mode + "): intent ConfigMap milvus/milvus-upgrade, Milvus my-release -> v2.6.4");
     }
 
     @Test
