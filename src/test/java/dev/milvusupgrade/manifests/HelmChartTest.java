@@ -104,7 +104,7 @@ class HelmChartTest {
     static Map<String, Map<String, Object>> byKindAndName(List<HasMetadata> objects) {
         Map<String, Map<String, Object>> m = new TreeMap<>();
         for (HasMetadata o : objects) {
-            assertThat(m.put(o.getKind() + " " + o.getMetadata().getName(), JSON.convertValue(o, Map.class))).as("twice: " + key(o)).isNull();
+            assertThat(m.put(o.getKind() + " " + o.getMetadata().getName(), JSON.unmarshal(JSON.asJson(o), Map.class))).as("twice: " + key(o)).isNull();
         }
         return m;
     }
@@ -115,7 +115,7 @@ class HelmChartTest {
      */
     @SuppressWarnings("unchecked")
     static Map<String, Object> asKustomize(Map<String, Object> chart, Map<String, Object> kustomize) {
-        Map<String, Object> c = JSON.convertValue(chart, Map.class);
+        Map<String, Object> c = JSON.unmarshal(JSON.asJson(chart), Map.class);
         stripHelmLabels(c);
         Map<String, Object> meta = (Map<String, Object>) c.get("metadata");
         if (!((Map<String, Object>) kustomize.get("metadata")).containsKey("namespace")) {
