@@ -230,7 +230,8 @@ class HelmChartTest {
         Set<String> chartKeys = new TreeSet<>(schemaProperties("intent").keySet());
         chartKeys.add("milvus");
         chartKeys.add("targetVersion");
-        assertThat(chartKeys).as("values.schema.json intent keys (plus milvus and targetVersion) against Intent.KEYS and FleetIntent.KEYS")
+        assertThat(chartKeys).as("the intent keys of k8s/chart (values.schema.json and values.yaml, under intent) against Intent.KEYS and FleetIntent.KEYS: "
+                        + "add a new intent key to both, with its comment and shape")
                 .isEqualTo(toolKeys);
 
         Map<String, Object> single = new LinkedHashMap<>(Map.of("intent.milvusNamespace", "db", "intent.imageRepository", "registry.local:5000/milvusdb/milvus",
