@@ -1,5 +1,6 @@
 package dev.milvusupgrade.k8s;
 
+import dev.milvusupgrade.plan.LeaseNames;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -19,7 +20,7 @@ import java.util.function.Consumer;
 
 /**
  * One run per Milvus instance at a time: a coordination.k8s.io Lease
- * {@code milvus-upgrade-<milvus>} in the Milvus namespace, held and renewed while a run works. A
+ * {@code milvus-upgrade-<milvus>} ({@link LeaseNames}) in the Milvus namespace, held and renewed while a run works. A
  * Lease whose holder stopped renewing for longer than its duration is taken over; every write is
  * guarded by resourceVersion so two runs cannot both win.
  */
@@ -46,9 +47,14 @@ public final class RunLock implements AutoCloseable {
 
     public RunLock(KubernetesClient client, String namespace, String milvus, String holder, Duration duration, Clock clock,
             Consumer<String> log) {
+        this(leaseName(milvus), client, namespace, holder, duration, clock, log);
+    }
+
+    private RunLock(String leaseName, KubernetesClient client, String namespace, String holder, Duration duration, Clock clock,
+            Consumer<String> log) {
         this.client = client;
         this.namespace = namespace;
-        this.name = leaseName(milvus);
+        this.name = leaseName;
         this.holder = holder;
         this.duration = duration;
         this.clock = clock;
@@ -59,9 +65,15 @@ public final class RunLock implements AutoCloseable {
         return name;
     }
 
-    /** The Lease of Milvus {@code milvus}: a single-cluster run and a fleet take the same one. */
+    /** The Lease of Milvus {@code milvus}: a single-cluster run and a fleet take the same one ({@link LeaseNames#milvus}). */
     public static String leaseName(String milvus) {
-        return "milvus-upgrade-" + milvus;
+        return LeaseNames.milvus(milvus);
+    }
+
+    /** The lock on the Lease {@code leaseName} exactly, a name from {@link LeaseNames}. */
+    public static RunLock named(KubernetesClient client, String namespace, String leaseName, String holder, Duration duration, Clock clock,
+            Consumer<String> log) {
+        return new RunLock(leaseName, client, namespace, holder, duration, clock, log);
     }
 
     /** Takes the Lease or throws {@link Busy}; then renews it every third of its duration. */

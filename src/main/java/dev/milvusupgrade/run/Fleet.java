@@ -17,6 +17,7 @@ import dev.milvusupgrade.plan.FleetRecord.Line;
 import dev.milvusupgrade.plan.FleetRecord.State;
 import dev.milvusupgrade.plan.ImageRef;
 import dev.milvusupgrade.plan.Intent;
+import dev.milvusupgrade.plan.LeaseNames;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.Planner;
 import dev.milvusupgrade.plan.RunRecord;
@@ -59,9 +60,6 @@ public final class Fleet {
         }
     }
 
-    /** With {@link RunLock#leaseName}, the Lease of a fleet intent's run in the intent's namespace: milvus-upgrade-fleet-<intent>. */
-    static final String FLEET_LEASE_PREFIX = "fleet-";
-
     /**
      * One selected cluster as the fleet first saw it.
      *
@@ -82,6 +80,7 @@ public final class Fleet {
     private final FleetStore store;
     private final IntentStore intents;
     private final Listener listener;
+    /** The lock on a Lease: (namespace, Lease name from {@link LeaseNames}). */
     private final BiFunction<String, String, RunLock> locks;
     private final Consumer<String> log;
 
@@ -162,7 +161,7 @@ public final class Fleet {
         RunLock fleetLock;
         try {
             // One run of a fleet intent at a time (an overlapping CronJob, a retried Job): Lease milvus-upgrade-fleet-<intent>.
-            fleetLock = locks.apply(namespace, FLEET_LEASE_PREFIX + intentName).acquire();
+            fleetLock = locks.apply(namespace, LeaseNames.fleet(intentName)).acquire();
         } catch (RunLock.Busy busy) {
             throw new RetryLater(busy.getMessage());
         }
@@ -329,7 +328,7 @@ public final class Fleet {
             Consumer<String> clusterLog = line -> log.accept(m.ref() + ": " + line);
             RunLock lock;
             try {
-                lock = locks.apply(l.namespace(), l.name()).acquire();
+                lock = locks.apply(l.namespace(), LeaseNames.milvus(l.name())).acquire();
             } catch (RunLock.Busy busy) {
                 clusterLog.accept("not started: " + busy.getMessage());
                 return set(m.ref(), State.Retry, "", Optional.empty());

@@ -138,7 +138,8 @@ public final class Runner {
 
     private Fleet.Report fleet(String namespace, String intentName, boolean execute, Fleet.Listener listener) {
         String runId = UUID.randomUUID().toString().substring(0, 8);
-        return new Fleet(tools(), listener, (ns, milvus) -> newLock(ns, milvus, runId))
+        return new Fleet(tools(), listener, (ns, leaseName) -> RunLock.named(cluster.client(), ns, leaseName, holder(runId), settings.leaseDuration(),
+                clock, log))
                 .run(namespace, intentName, readIntent(namespace, intentName).data(), execute, runId);
     }
 
@@ -227,8 +228,11 @@ public final class Runner {
     }
 
     private RunLock newLock(String milvusNs, String milvus, String runId) {
-        String holder = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("local") + "/" + runId;
-        return new RunLock(cluster.client(), milvusNs, milvus, holder, settings.leaseDuration(), clock, log);
+        return new RunLock(cluster.client(), milvusNs, milvus, holder(runId), settings.leaseDuration(), clock, log);
+    }
+
+    private static String holder(String runId) {
+        return Optional.ofNullable(System.getenv("HOSTNAME")).orElse("local") + "/" + runId;
     }
 
     private ClusterUpgrade upgrade(EventRecorder events, ClusterUpgrade.Home home, Instant started, String runId) {
