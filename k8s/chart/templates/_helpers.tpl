@@ -39,6 +39,30 @@ annotations:
 {{- end -}}
 {{- end -}}
 
+{{/*
+A Lease name, the rule of plan/LeaseNames.java (HelmChartTest compares the two): .prefix + .name where unambiguous and
+at most 253 characters, else a readable prefix, "-h" and 16 hex digits of the SHA-256 of "<kind>/<name>".
+*/}}
+{{- define "milvus-upgrade.leaseName" -}}
+{{- $full := printf "%s%s" .prefix .name -}}
+{{- if and (not (and (eq .kind "milvus") (hasPrefix "fleet-" .name))) (le (len $full) 253) (not (regexMatch "-h[0-9a-f]{16}$" .name)) -}}
+{{ $full }}
+{{- else -}}
+{{- $keep := regexReplaceAll "[-.]+$" (trunc (int (sub 235 (len .prefix))) .name) "" -}}
+{{ .prefix }}{{ $keep }}-h{{ sha256sum (printf "%s/%s" .kind .name) | trunc 16 }}
+{{- end -}}
+{{- end -}}
+
+{{/* The Leases the base Role may read and renew: the intent's Milvus's, and the fleet intent's run's. */}}
+{{- define "milvus-upgrade.leaseNames" -}}
+{{- $names := list -}}
+{{- if .Values.milvus -}}
+{{- $names = append $names (include "milvus-upgrade.leaseName" (dict "prefix" "milvus-upgrade-" "kind" "milvus" "name" .Values.milvus)) -}}
+{{- end -}}
+{{- $names = append $names (include "milvus-upgrade.leaseName" (dict "prefix" "milvus-upgrade-fleet-" "kind" "fleet" "name" (include "milvus-upgrade.fullname" .))) -}}
+{{- range $i, $n := $names }}{{ if $i }}, {{ end }}{{ $n | quote }}{{ end -}}
+{{- end -}}
+
 {{/* The namespaces the Milvus resources live in: the fleet's list, else milvusNamespace, else the release's. */}}
 {{- define "milvus-upgrade.milvusNamespaces" -}}
 {{- $i := .Values.intent -}}

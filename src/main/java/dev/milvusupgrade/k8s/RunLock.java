@@ -176,15 +176,23 @@ public final class RunLock implements AutoCloseable {
         if (lost.get()) {
             return;
         }
-        try {
-            Lease lease = client.leases().inNamespace(namespace).withName(name).get();
-            if (lease != null && holder.equals(lease.getSpec().getHolderIdentity())) {
-                lease.getSpec().setHolderIdentity(null);
-                lease.getSpec().setRenewTime(null);
-                client.leases().inNamespace(namespace).resource(lease).update();
+        // A renewal interrupted above may still land after the read below (the request is not cancelled with its thread):
+        // its 409 is no reason to leave the Lease held until it expires, so read again.
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            try {
+                Lease lease = client.leases().inNamespace(namespace).withName(name).get();
+                if (lease != null && holder.equals(lease.getSpec().getHolderIdentity())) {
+                    lease.getSpec().setHolderIdentity(null);
+                    lease.getSpec().setRenewTime(null);
+                    client.leases().inNamespace(namespace).resource(lease).update();
+                }
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 3) {
+                    log.accept("could not release Lease " + namespace + "/" + name + " (" + e.getCode() + "); it expires by itself");
+                    return;
+                }
             }
-        } catch (KubernetesClientException e) {
-            log.accept("could not release Lease " + namespace + "/" + name + " (" + e.getCode() + "); it expires by itself");
         }
     }
 }

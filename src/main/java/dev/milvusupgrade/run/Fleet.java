@@ -338,7 +338,7 @@ public final class Fleet {
                     return set(m.ref(), State.Retry, "", Optional.empty());
                 }
                 clusterLog.accept("Rejected: this tool may not use Leases in namespace " + l.namespace() + " (" + e.getCode()
-                        + "); fix: bind the milvus-upgrade Role there, or apply k8s/overlays/fleet");
+                        + "); fix: apply k8s/optional/fleet-namespace in " + l.namespace() + " (what a fleet may write there)");
                 return set(m.ref(), State.Rejected, "", Optional.of(now()));
             }
             try {

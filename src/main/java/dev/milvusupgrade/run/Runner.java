@@ -198,7 +198,8 @@ public final class Runner {
             // Refused before any change: the Lease is the first thing this run writes.
             Rejection why = switch (e.getCode()) {
                 case 403 -> Rejection.of("this tool may not use Leases in namespace " + milvusNs + " (403 Forbidden)",
-                        "bind the milvus-upgrade Role in namespace " + milvusNs + " to its ServiceAccount, or fix milvusNamespace");
+                        "bind the milvus-upgrade Role in namespace " + milvusNs + " to its ServiceAccount, with Lease "
+                                + RunLock.leaseName(intent.milvus()) + " in its resourceNames, or fix milvusNamespace");
                 case 404 -> Rejection.of("namespace " + milvusNs + " does not exist, so Milvus " + milvusNs + "/" + intent.milvus() + " cannot either",
                         "check the intent keys milvus and milvusNamespace ('kubectl get milvus -A')");
                 default -> throw e;

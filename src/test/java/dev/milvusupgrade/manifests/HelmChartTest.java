@@ -11,6 +11,7 @@ import dev.milvusupgrade.cli.UpgradeConfig;
 import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.FleetIntent;
 import dev.milvusupgrade.plan.Intent;
+import dev.milvusupgrade.plan.LeaseNames;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -219,8 +220,45 @@ class HelmChartTest {
                 "intent.stageTimeout", "45m", "intent.notAfter", "2026-11-29T05:00:00Z", "intent.paused", true, "intent.dataCheck", "write")));
         assertThat(after.keySet()).isEqualTo(before.keySet());
         Set<String> changed = before.keySet().stream().filter(k -> !before.get(k).equals(after.get(k))).collect(Collectors.toSet());
-        // helm upgrade patches only what differs between the two manifests: the intent, never the Job (whose template cannot change).
-        assertThat(changed).containsExactly("ConfigMap milvus-upgrade");
+        // helm upgrade patches only what differs between the two manifests: the intent, and the Role's Lease names for
+        // the new Milvus, never the Job (whose template cannot change).
+        assertThat(changed).containsExactlyInAnyOrder("ConfigMap milvus-upgrade", "Role milvus-upgrade");
+        assertThat(leaseNames(after.get("Role milvus-upgrade"))).containsExactly("milvus-upgrade-other-release", "milvus-upgrade-fleet-milvus-upgrade");
+        before.get("Role milvus-upgrade").remove("rules");
+        after.get("Role milvus-upgrade").remove("rules");
+        assertThat(after.get("Role milvus-upgrade")).isEqualTo(before.get("Role milvus-upgrade"));
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<String> leaseNames(Map<String, Object> role) {
+        return ((List<Map<String, Object>>) role.get("rules")).stream().filter(r -> ((List<String>) r.get("resources")).contains("leases"))
+                .flatMap(r -> ((List<String>) r.getOrDefault("resourceNames", List.of())).stream()).toList();
+    }
+
+    @ParameterizedTest(name = "milvus {0}, name {1}")
+    @CsvSource({
+        "my-release,milvus-upgrade",
+        "fleet-x,milvus-upgrade",
+        "db.prod,upgrade-h0123456789abcdef",
+    })
+    void the_role_names_the_leases_plan_lease_names_gives(String milvus, String fullname) {
+        Map<String, Map<String, Object>> chart = byKindAndName(render("job", Map.of("milvus", milvus, "fullnameOverride", fullname)));
+        assertThat(leaseNames(chart.get("Role " + fullname))).containsExactly(LeaseNames.milvus(milvus), LeaseNames.fleet(fullname));
+        Map<String, Map<String, Object>> fleet = byKindAndName(render("fleet", Map.of("milvus", "", "intent.selector", "upgrade-wave=1",
+                "fullnameOverride", fullname)));
+        assertThat(leaseNames(fleet.get("Role " + fullname))).containsExactly(LeaseNames.fleet(fullname));
+    }
+
+    @Test
+    void a_fleet_in_listed_namespaces_gets_the_member_role_of_k8s_optional_in_each_and_no_other_write() throws Exception {
+        List<HasMetadata> objects = render("fleet", Map.of("milvus", "", "intent.selector", "upgrade-wave=1", "intent.namespaces[0]", "team-a",
+                "intent.namespaces[1]", "team-b"));
+        Map<String, Map<String, Object>> kustomize = byKindAndName(ManifestsTest.renderDir("k8s/optional/fleet-namespace"));
+        for (String ns : List.of("team-a", "team-b")) {
+            Map<String, Map<String, Object>> chart = byKindAndName(objects.stream().filter(o -> ns.equals(o.getMetadata().getNamespace())).toList());
+            assertSameObjects(chart, kustomize, "member Role in " + ns);
+        }
+        assertThat(render("job")).noneMatch(o -> o.getMetadata().getName().endsWith("-fleet-member"));
     }
 
     @Test

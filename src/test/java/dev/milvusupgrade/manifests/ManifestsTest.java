@@ -187,6 +187,8 @@ class ManifestsTest {
         for (PolicyRule r : cr.getRules()) {
             assertThat(Stream.of(r.getApiGroups(), r.getResources(), r.getVerbs()).flatMap(List::stream)).doesNotContain("*");
             assertThat(r.getResources()).doesNotContain("secrets", "configmaps", "pods", "roles", "rolebindings", "clusterroles", "clusterrolebindings");
+            // Cluster-wide it only reads: Leases, Events and patches need k8s/optional/fleet-namespace in the namespace.
+            assertThat(r.getVerbs()).isSubsetOf("get", "list", "watch");
             assertThat(r.getVerbs()).doesNotContain("delete", "deletecollection", "escalate", "bind", "impersonate");
         }
         ClusterRoleBinding crb = objects.stream().filter(ClusterRoleBinding.class::isInstance).map(ClusterRoleBinding.class::cast)

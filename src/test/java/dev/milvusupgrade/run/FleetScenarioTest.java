@@ -379,6 +379,34 @@ class FleetScenarioTest {
     }
 
     @Test
+    void a_cluster_in_a_namespace_without_the_member_role_is_rejected_untouched_and_the_fleet_goes_on() {
+        try (ScenarioCluster c = fleetCluster()) {
+            // team-x matches the selector but never bound k8s/optional/fleet-namespace: its Leases are forbidden (RBAC).
+            GenericKubernetesResource outside = SimulatedCluster.milvusResource("team-x", "m0", "milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS, "pulsar");
+            outside.getMetadata().setLabels(Map.of("fleet", "yes"));
+            SimulatedCluster.seedMilvus(c.client, outside, Duration.ofSeconds(20));
+            List<String> order = seedFleet(c, 1, null);
+            String rv = milvus(c, "team-x/m0").getMetadata().getResourceVersion();
+            Map<String, String> intent = fleetIntent("canary", "0", "maxConcurrent", "2");
+            intent.remove("namespaces");
+            c.intent(intent);
+            c.faults().inject(new FaultInjectingDispatcher.Fault("no member Role in team-x", q -> q.getPath().startsWith(
+                    "/apis/coordination.k8s.io/v1/namespaces/team-x/leases"), Integer.MAX_VALUE,
+                    () -> FaultInjectingDispatcher.status(403, "Forbidden", "leases.coordination.k8s.io is forbidden")));
+
+            Fleet.Report report = c.runner().runFleet(NS, INTENT);
+
+            assertThat(report.exitCode()).as(String.join("\n", c.log)).isEqualTo(1);
+            assertThat(states(fleetRecord(c))).containsEntry("team-x/m0", State.Rejected);
+            order.forEach(ref -> assertThat(states(fleetRecord(c))).containsEntry(ref, State.Succeeded));
+            assertThat(milvus(c, "team-x/m0").getMetadata().getResourceVersion()).isEqualTo(rv);
+            assertThat(c.ourMilvusPatches()).noneMatch(p -> p.path().contains("/namespaces/team-x/"));
+            assertThat(c.log).anyMatch(l -> l.contains("team-x/m0: Rejected: this tool may not use Leases in namespace team-x (403);"
+                    + " fix: apply k8s/optional/fleet-namespace in team-x"));
+        }
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void a_cluster_its_preflight_refuses_is_rejected_on_its_own_and_the_fleet_goes_on() {
         try (ScenarioCluster c = fleetCluster()) {

@@ -3,6 +3,7 @@ package dev.milvusupgrade.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.milvusupgrade.k8s.MilvusApi;
+import dev.milvusupgrade.plan.LeaseNames;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.sim.SimulatedCluster;
 import dev.milvusupgrade.sim.SimulatedCluster.Layout;
@@ -34,10 +35,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every request the tool makes in the scenarios below is allowed by the Roles in k8s/, and every
- * rule of those Roles is used by some request: the RBAC is exactly what the code needs. A fleet
- * across namespaces needs the base Role in the Job's namespace plus the ClusterRole of
- * k8s/overlays/fleet, every rule of which only a fleet outside that namespace uses; a fleet within
- * the Job's namespace needs the base Role alone.
+ * rule of those Roles is used by some request: the RBAC is exactly what the code needs. Leases are
+ * named: the base Role reads and renews only the Leases {@link LeaseNames} gives the example intent.
+ * A fleet writes (Leases, Events, patches) only in namespaces that bind k8s/optional/fleet-namespace;
+ * across namespaces it adds the ClusterRole of k8s/overlays/fleet, which only reads.
  */
 class RbacConformanceTest {
 
@@ -95,7 +96,28 @@ class RbacConformanceTest {
 
     static List<Role> roles() throws IOException {
         // The default install's Role and the optional readers; the overlays only annotate them (the fleet overlay adds a ClusterRole).
-        return manifests(Role.class, "k8s/base", "k8s/optional");
+        return manifests(Role.class, "k8s/base", "k8s/optional/operator-version-reader", "k8s/optional/milvus-auth-secret-reader");
+    }
+
+    /** k8s/optional/fleet-namespace: what a fleet writes in a namespace that binds it. */
+    static Role memberRole() throws IOException {
+        List<Role> found = manifests(Role.class, "k8s/optional/fleet-namespace");
+        assertThat(found).extracting(r -> r.getMetadata().getName()).containsExactly("milvus-upgrade-fleet-member");
+        assertThat(found.get(0).getMetadata().getNamespace()).as("bound per namespace with kubectl -n").isNull();
+        return found.get(0);
+    }
+
+    /** The member Role as installed in {@code namespace}. */
+    static Role memberRoleIn(String namespace) throws IOException {
+        Role r = memberRole();
+        r.getMetadata().setNamespace(namespace);
+        return r;
+    }
+
+    /** The example intent's data (k8s/examples/intent.yaml), whose Lease names the base Role must carry. */
+    static io.fabric8.kubernetes.api.model.ConfigMap exampleIntent() throws IOException {
+        return manifests(io.fabric8.kubernetes.api.model.ConfigMap.class, "k8s/examples").stream()
+                .filter(c -> c.getData().containsKey("milvus")).findFirst().orElseThrow();
     }
 
     static Role baseRole() throws IOException {
@@ -177,6 +199,23 @@ class RbacConformanceTest {
         return seen;
     }
 
+    /** A fleet with {@code namespaces} listed: per-namespace informers, no request across all namespaces. */
+    private static Set<Access> exerciseFleetInListedNamespaces() {
+        Set<Access> seen = new LinkedHashSet<>();
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            seedLabelled(c, "team-a", "m1", "yes");
+            seedLabelled(c, "team-b", "m1", "yes");
+            seedLabelled(c, "team-c", "m1", "yes");
+            c.intent(fleetIntent("namespaces", String.join(",", FLEET_NAMESPACES)));
+            Fleet.Report report = c.runner().runFleet(ScenarioCluster.NS, ScenarioCluster.INTENT);
+            assertThat(report.record().phase()).as(String.join("\n", c.log)).isEqualTo(Phase.Succeeded);
+            assertThat(image(c, "team-b", "m1")).isEqualTo("milvusdb/milvus:v2.6.4");
+            assertThat(image(c, "team-c", "m1")).isEqualTo("milvusdb/milvus:v2.5.4");
+            c.toolRequests().forEach(r -> seen.add(access(r)));
+        }
+        return seen;
+    }
+
     /** A fleet with {@code namespaces} the Job's own: two clusters there; a matching cluster elsewhere is not the fleet's. */
     private static Set<Access> exerciseFleetInJobNamespace() {
         Set<Access> seen = new LinkedHashSet<>();
@@ -219,8 +258,6 @@ class RbacConformanceTest {
             assertThat(c.run().record().phase()).isEqualTo(Phase.Rejected);
             c.toolRequests().forEach(r -> seen.add(access(r)));
         }
-        // A fleet in the Job's namespace: the same requests, and a merge patch of each cluster's record onto its Lease.
-        seen.addAll(exerciseFleetInJobNamespace());
         return seen;
     }
 
@@ -248,21 +285,47 @@ class RbacConformanceTest {
     }
 
     @Test
-    void a_fleet_across_namespaces_needs_the_base_role_in_its_namespace_and_the_fleet_cluster_role() throws IOException {
-        List<Role> roles = roles();
+    void the_base_role_reads_and_renews_only_the_leases_the_code_names_for_its_intent() throws IOException {
+        Role base = baseRole();
+        io.fabric8.kubernetes.api.model.ConfigMap intent = exampleIntent();
+        List<PolicyRule> leaseRules = base.getRules().stream().filter(r -> r.getResources().contains("leases")).toList();
+        // create cannot be limited by name in Kubernetes RBAC (the name is in the body): a rule of its own, create only.
+        assertThat(leaseRules).filteredOn(r -> r.getResourceNames() == null || r.getResourceNames().isEmpty())
+                .singleElement().satisfies(r -> assertThat(r.getVerbs()).containsExactly("create"));
+        assertThat(leaseRules).filteredOn(r -> r.getResourceNames() != null && !r.getResourceNames().isEmpty()).singleElement()
+                .satisfies(r -> assertThat(r.getResourceNames()).as("the Leases of the example intent " + intent.getMetadata().getName())
+                        .containsExactlyInAnyOrder(LeaseNames.milvus(intent.getData().get("milvus")), LeaseNames.fleet(intent.getMetadata().getName())));
+        // And what the code does with them: every Lease request of a single-cluster run is create, or names one of them.
+        Set<Access> seen = exercise();
+        assertThat(seen).filteredOn(a -> a.resource().equals("leases")).isNotEmpty()
+                .allSatisfy(a -> assertThat(base.getRules().stream().anyMatch(rule -> allows(rule, a))).as(a.toString()).isTrue())
+                .filteredOn(a -> !a.verb().equals("create")).extracting(Access::name).containsOnly(LeaseNames.milvus(ScenarioCluster.RELEASE));
+        // Nowhere in k8s/ may any other rule touch Leases or Events cluster-wide.
+        assertThat(fleetClusterRole().getRules()).noneMatch(r -> r.getResources().contains("leases") || r.getResources().contains("events"));
+    }
+
+    @Test
+    void a_fleet_across_namespaces_writes_only_where_the_member_role_is_bound_and_reads_the_rest_cluster_wide() throws IOException {
+        List<Role> roles = new ArrayList<>(roles());
+        for (String ns : FLEET_NAMESPACES) {
+            roles.add(memberRoleIn(ns));
+        }
         ClusterRole fleet = fleetClusterRole();
         Set<Access> seen = exerciseFleetAcrossNamespaces();
         assertThat(seen).as("the fleet found its clusters with one list across all namespaces")
                 .contains(new Access("", "milvus.io", "milvuses", "list", ""));
         assertThat(seen).extracting(Access::namespace).containsAll(FLEET_NAMESPACES);
+        assertThat(seen).as("the fleet's own Lease, by the name the base Role carries")
+                .contains(new Access(ScenarioCluster.NS, "coordination.k8s.io", "leases", "get", LeaseNames.fleet(ScenarioCluster.INTENT)));
 
         for (Access a : seen) {
             assertThat(allowedByRoles(roles, a) || fleet.getRules().stream().anyMatch(rule -> allows(rule, a)))
-                    .as("allowed by the Roles in the Job's namespace " + ScenarioCluster.NS + " or ClusterRole " + fleet.getMetadata().getName()
-                            + ": " + a).isTrue();
+                    .as("allowed by the Roles in the Job's namespace " + ScenarioCluster.NS + ", the member Role in " + FLEET_NAMESPACES
+                            + " or ClusterRole " + fleet.getMetadata().getName() + ": " + a).isTrue();
         }
-        // Exactly: every rule of the ClusterRole is used by a request that none of the Roles (the base Role in the Job's
-        // namespace, the optional readers) allows.
+        // The ClusterRole only reads: no Lease, Event or patch cluster-wide.
+        assertThat(fleet.getRules()).allSatisfy(r -> assertThat(r.getVerbs()).isSubsetOf("get", "list", "watch"));
+        // Exactly: every rule of the ClusterRole is used by a request that none of the Roles allows.
         for (PolicyRule rule : fleet.getRules()) {
             for (String verb : rule.getVerbs()) {
                 for (String resource : rule.getResources()) {
@@ -278,16 +341,43 @@ class RbacConformanceTest {
     }
 
     @Test
-    void a_fleet_within_the_jobs_namespace_needs_nothing_beyond_the_base_role() throws IOException {
+    void a_fleet_in_listed_namespaces_needs_no_cluster_role_and_uses_every_rule_of_the_member_role() throws IOException {
+        List<Role> roles = new ArrayList<>(roles());
+        Role member = memberRole();
+        for (String ns : FLEET_NAMESPACES) {
+            roles.add(memberRoleIn(ns));
+        }
+        Set<Access> seen = exerciseFleetInListedNamespaces();
+        assertThat(seen).extracting(Access::namespace).as("nothing across all namespaces, nothing in team-c").doesNotContain("", "team-c");
+        for (Access a : seen) {
+            assertThat(allowedByRoles(roles, a)).as("allowed by the base Role in " + ScenarioCluster.NS + " or the member Role in " + FLEET_NAMESPACES
+                    + ": " + a).isTrue();
+        }
+        for (PolicyRule rule : member.getRules()) {
+            for (String verb : rule.getVerbs()) {
+                for (String resource : rule.getResources()) {
+                    assertThat(seen.stream().anyMatch(a -> FLEET_NAMESPACES.contains(a.namespace()) && a.verb().equals(verb) && a.resource().equals(resource)
+                            && rule.getApiGroups().contains(a.group())))
+                            .as("rule of Role " + member.getMetadata().getName() + " used by some request: " + verb + " " + resource).isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
+    void a_fleet_within_the_jobs_namespace_needs_the_base_role_and_the_member_role_there() throws IOException {
         Role base = baseRole();
         List<Role> operatorReader = roles().stream().filter(r -> "milvus-operator".equals(r.getMetadata().getNamespace())).toList();
         Set<Access> seen = exerciseFleetInJobNamespace();
-        assertThat(seen).contains(new Access(ScenarioCluster.NS, "coordination.k8s.io", "leases", "patch", "milvus-upgrade-m1"));
+        assertThat(seen).contains(new Access(ScenarioCluster.NS, "coordination.k8s.io", "leases", "patch", LeaseNames.milvus("m1")));
 
         for (Access a : seen) {
             // The operator-version reader stays optional, as for one cluster.
-            assertThat(allowedByRoles(List.of(base), a) || allowedByRoles(operatorReader, a))
-                    .as("allowed by Role " + base.getMetadata().getName() + " in " + ScenarioCluster.NS + ": " + a).isTrue();
+            assertThat(allowedByRoles(List.of(base, memberRoleIn(ScenarioCluster.NS)), a) || allowedByRoles(operatorReader, a))
+                    .as("allowed by Role " + base.getMetadata().getName() + " or the member Role in " + ScenarioCluster.NS + ": " + a).isTrue();
         }
+        // Without the member Role, the base Role alone reaches no cluster's Lease but the named ones.
+        assertThat(seen).filteredOn(a -> a.resource().equals("leases") && a.name().equals(LeaseNames.milvus("m1")))
+                .noneMatch(a -> allowedByRoles(List.of(base), a));
     }
 }
