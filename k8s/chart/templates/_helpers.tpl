@@ -170,6 +170,10 @@ template:
           - name: MILVUS_UPGRADE_LEASE_DURATION
             value: {{ .leaseDuration | toString | quote }}
           {{- end }}
+          {{- with .allowedRepositories }}
+          - name: MILVUS_UPGRADE_ALLOWED_REPOSITORIES
+            value: {{ join "," . | quote }}
+          {{- end }}
           {{- if .logJson }}
           - name: QUARKUS_LOG_CONSOLE_JSON_ENABLED
             value: "true"

@@ -1,9 +1,12 @@
 package dev.milvusupgrade.cli;
 
+import dev.milvusupgrade.plan.JobPolicy;
 import dev.milvusupgrade.run.Runner;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** Settings that are not part of the intent: how the tool behaves, not what it does. */
 @ConfigMapping(prefix = "milvus-upgrade")
@@ -35,7 +38,14 @@ public interface UpgradeConfig {
     @WithDefault("/dev/termination-log")
     String terminationLog();
 
+    /**
+     * Image repositories an intent's imageRepository may name besides the one the cluster runs (comma-separated):
+     * the Job's owner decides them in the manifest, not whoever may edit the intent.
+     */
+    Optional<List<String>> allowedRepositories();
+
     default Runner.Settings settings() {
-        return new Runner.Settings(deadlockGrace(), progressInterval(), leaseDuration(), settle());
+        return new Runner.Settings(deadlockGrace(), progressInterval(), leaseDuration(), settle(),
+                new JobPolicy(allowedRepositories().orElse(List.of())));
     }
 }

@@ -21,7 +21,6 @@ import dev.milvusupgrade.plan.ImageRef;
 import dev.milvusupgrade.plan.Intent;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.Plan;
-import dev.milvusupgrade.plan.Planner;
 import dev.milvusupgrade.plan.Progress;
 import dev.milvusupgrade.plan.Rejection;
 import dev.milvusupgrade.plan.RunRecord;
@@ -152,7 +151,7 @@ final class ClusterUpgrade {
         }
         ClusterSnapshot s = snapshot.get();
         Instant readAt = now();
-        Decision decision = Planner.plan(intent, s);
+        Decision decision = settings.policy().plan(intent, s);
         if (decision instanceof Decision.Refuse refuse) {
             log.accept("refused: " + refuse.rejection().message());
             String from = ImageRef.parse(s.image()).flatMap(ImageRef::tagVersion).map(Version::toString).orElse("");
@@ -308,7 +307,7 @@ final class ClusterUpgrade {
                 intent = latest; // stageTimeout, notAfter and allowUnorderedRollout as they are now
                 // The plan is re-derived before every stage: a spec reverted or changed since must not be built on. A stage
                 // whose own patch is in the spec and which a fresh read shows complete is ours and done, whoever saw it finish.
-                Decision again = Planner.plan(intent, s);
+                Decision again = settings.policy().plan(intent, s);
                 boolean next = again instanceof Decision.Staged fresh && fresh.plan().stages().get(0).equals(stage);
                 if (!next && !(stage.isApplied(s) && Progress.evaluate(stage, s) instanceof Progress.Done)) {
                     String why = again instanceof Decision.Refuse r ? r.rejection().message()
@@ -512,7 +511,7 @@ final class ClusterUpgrade {
                 if (stage.isApplied(s)) {
                     return s;
                 }
-                Decision again = Planner.plan(intent, s);
+                Decision again = settings.policy().plan(intent, s);
                 if (!(again instanceof Decision.Staged st) || !st.plan().stages().get(0).equals(stage)) {
                     throw new RetryLater("Milvus " + s.qualifiedName() + " changed while stage " + stage.name()
                             + " was about to be applied; rerun to plan again");

@@ -19,7 +19,6 @@ import dev.milvusupgrade.plan.ImageRef;
 import dev.milvusupgrade.plan.Intent;
 import dev.milvusupgrade.plan.LeaseNames;
 import dev.milvusupgrade.plan.Phase;
-import dev.milvusupgrade.plan.Planner;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.plan.Version;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -181,7 +180,7 @@ public final class Fleet {
         }
         ClusterSnapshot s = tools.cluster().snapshot(l.resource(), operator);
         String from = ImageRef.parse(s.image()).flatMap(ImageRef::tagVersion).map(Version::toString).orElse("");
-        Decision d = Planner.plan(((Checked.Ok<Intent>) intent).value(), s);
+        Decision d = tools.settings().policy().plan(((Checked.Ok<Intent>) intent).value(), s);
         if (d instanceof Decision.Staged st) {
             return new Member(l, from, State.Planned, st.plan().from() + " -> " + st.plan().target() + " in " + st.plan().stages().size()
                     + " stage(s): " + String.join(", ", st.plan().stages().stream().map(x -> x.name()).toList()));

@@ -14,6 +14,7 @@ import dev.milvusupgrade.data.MilvusRestClient;
 import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.FleetIntent;
 import dev.milvusupgrade.plan.Intent;
+import dev.milvusupgrade.plan.JobPolicy;
 import dev.milvusupgrade.plan.Plan;
 import dev.milvusupgrade.plan.Rejection;
 import dev.milvusupgrade.plan.RunRecord;
@@ -44,7 +45,16 @@ public final class Runner {
      * @param settle how long a complete stage must stay complete on a fresh read before it is recorded
      *     Succeeded: 60s by default, one resync of a healthy instance by the operator (FACTS §8.10)
      */
-    public record Settings(Duration deadlockGrace, Duration progressEvery, Duration leaseDuration, Duration settle) {
+    public record Settings(Duration deadlockGrace, Duration progressEvery, Duration leaseDuration, Duration settle, JobPolicy policy) {
+        /** With the default policy: nothing beyond the repository the cluster runs. */
+        public Settings(Duration deadlockGrace, Duration progressEvery, Duration leaseDuration, Duration settle) {
+            this(deadlockGrace, progressEvery, leaseDuration, settle, JobPolicy.defaults());
+        }
+
+        public Settings withPolicy(JobPolicy p) {
+            return new Settings(deadlockGrace, progressEvery, leaseDuration, settle, p);
+        }
+
         public static Settings defaults() {
             return new Settings(Duration.ofMinutes(15), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60));
         }

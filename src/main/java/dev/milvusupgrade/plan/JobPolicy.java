@@ -1,0 +1,58 @@
+package dev.milvusupgrade.plan;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the Job's own settings (its manifest's environment, not the intent) let an intent ask for: whoever may edit
+ * the intent ConfigMap cannot make the Job write an image from a repository the Job's owner did not allow.
+ *
+ * @param allowedRepositories image repositories an intent's {@code imageRepository} may name; empty: only the
+ *     repository the cluster already runs (which an intent may always keep)
+ */
+public record JobPolicy(List<String> allowedRepositories) {
+
+    /** The setting and its environment variable, as a refusal names them. */
+    public static final String REPOSITORIES_SETTING = "milvus-upgrade.allowed-repositories (env MILVUS_UPGRADE_ALLOWED_REPOSITORIES)";
+
+    public JobPolicy {
+        allowedRepositories = List.copyOf(allowedRepositories);
+    }
+
+    /** Nothing beyond what the cluster runs. */
+    public static JobPolicy defaults() {
+        return new JobPolicy(List.of());
+    }
+
+    /** From the setting's text: a comma-separated list; blanks and spaces ignored. */
+    public static JobPolicy parse(String allowedRepositories) {
+        return new JobPolicy(Arrays.stream(allowedRepositories == null ? new String[0] : allowedRepositories.split(","))
+                .map(String::strip).filter(s -> !s.isEmpty()).toList());
+    }
+
+    /**
+     * The plan for {@code intent} on {@code s}, unless the intent asks for more than this Job may do: then the
+     * refusal, decided before anything is read or written beyond the snapshot.
+     */
+    public Decision plan(Intent intent, ClusterSnapshot s) {
+        Optional<Rejection> refused = check(intent, s);
+        return refused.isPresent() ? new Decision.Refuse(refused.get()) : Planner.plan(intent, s);
+    }
+
+    /** Why the intent asks for more than this Job may do, if it does. */
+    public Optional<Rejection> check(Intent intent, ClusterSnapshot s) {
+        if (intent.imageRepository().isEmpty()) {
+            return Optional.empty();
+        }
+        String asked = intent.imageRepository().get();
+        Optional<String> current = ImageRef.parse(s.image()).map(ImageRef::repository);
+        if (current.isPresent() && current.get().equals(asked) || allowedRepositories.contains(asked)) {
+            return Optional.empty();
+        }
+        return Optional.of(Rejection.of("the intent asks for image repository " + Text.visibleControls(asked) + ", which this Job may not write"
+                + " (it runs " + current.orElse("an unreadable image") + (allowedRepositories.isEmpty() ? "" : "; allowed: "
+                + String.join(", ", allowedRepositories)) + ")", "add it to the Job's setting " + REPOSITORIES_SETTING
+                + " in its manifest, or remove imageRepository from the intent"));
+    }
+}

@@ -1,0 +1,64 @@
+package dev.milvusupgrade.plan;
+
+import static dev.milvusupgrade.plan.Snapshots.MIXCOORD_25;
+import static dev.milvusupgrade.plan.Snapshots.healthy;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The intent cannot widen what the Job may do: image repositories come from the Job's settings. */
+class JobPolicyTest {
+
+    private static Intent intent(String... kv) {
+        Map<String, String> m = new HashMap<>(Map.of("milvus", "my-release", "targetVersion", "v2.6.4"));
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return ((Checked.Ok<Intent>) Intent.parse(m, Instant.parse("2026-11-24T22:00:00Z"))).value();
+    }
+
+    private static final ClusterSnapshot MIRRORED = healthy("registry.local:5000/milvusdb/milvus:v2.5.16", MIXCOORD_25);
+
+    @ParameterizedTest(name = "allowed [{0}], intent asks [{1}] -> {2}")
+    @CsvSource(delimiter = '|', value = {
+        // setting | intent's imageRepository ("" = none) | staged or refused
+        "|| staged",
+        "|registry.local:5000/milvusdb/milvus| staged",
+        "|milvusdb/milvus| refused",
+        "|evil.example.com/milvus| refused",
+        "milvusdb/milvus|milvusdb/milvus| staged",
+        " milvusdb/milvus , mirror.local/milvus |mirror.local/milvus| staged",
+        "milvusdb/milvus|evil.example.com/milvus| refused",
+        "milvusdb/milvus|milvusdb/milvus-gpu| refused",
+        "milvusdb/milvus|docker.io/milvusdb/milvus| refused",
+    })
+    void an_intent_gets_only_the_repositories_the_job_allows_or_the_one_the_cluster_runs(String setting, String asked, String outcome) {
+        JobPolicy policy = JobPolicy.parse(setting);
+        Intent i = asked == null || asked.isBlank() ? intent() : intent("imageRepository", asked);
+        Decision d = policy.plan(i, MIRRORED);
+        assertThat(d).as(d.toString()).isInstanceOf(outcome.strip().equals("staged") ? Decision.Staged.class : Decision.Refuse.class);
+    }
+
+    @Test
+    void the_refusal_names_the_repository_what_the_cluster_runs_and_the_setting_that_allows_it() {
+        Decision d = JobPolicy.parse("mirror.local/milvus").plan(intent("imageRepository", "evil.example.com/milvus"), MIRRORED);
+        assertThat(((Decision.Refuse) d).rejection().message()).isEqualTo("the intent asks for image repository evil.example.com/milvus,"
+                + " which this Job may not write (it runs registry.local:5000/milvusdb/milvus; allowed: mirror.local/milvus);"
+                + " fix: add it to the Job's setting milvus-upgrade.allowed-repositories (env MILVUS_UPGRADE_ALLOWED_REPOSITORIES)"
+                + " in its manifest, or remove imageRepository from the intent");
+    }
+
+    @Test
+    void the_setting_is_a_comma_separated_list_and_empty_allows_nothing_more() {
+        assertThat(JobPolicy.parse(" a/b ,, c:5000/d ").allowedRepositories()).containsExactly("a/b", "c:5000/d");
+        assertThat(JobPolicy.parse("").allowedRepositories()).isEmpty();
+        assertThat(JobPolicy.parse(null)).isEqualTo(JobPolicy.defaults());
+        assertThat(new JobPolicy(List.of()).check(intent(), MIRRORED)).isEmpty();
+    }
+}
