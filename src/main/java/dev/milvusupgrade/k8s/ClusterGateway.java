@@ -4,6 +4,7 @@ import dev.milvusupgrade.plan.ClusterSnapshot;
 import dev.milvusupgrade.plan.ClusterSnapshot.OperatorVersion;
 import dev.milvusupgrade.plan.Component;
 import dev.milvusupgrade.plan.ImageRef;
+import dev.milvusupgrade.plan.PatchFields;
 import dev.milvusupgrade.plan.Stage;
 import dev.milvusupgrade.plan.Version;
 import io.fabric8.kubernetes.api.model.Container;
@@ -86,7 +87,7 @@ public final class ClusterGateway {
     }
 
     /** The pod annotation whose new value makes the operator roll one component (FACTS §8.11). */
-    public static final String RESTART_ANNOTATION = MilvusApi.ANNOTATION_PREFIX + "restarted-at";
+    public static final String RESTART_ANNOTATION = PatchFields.RESTART_ANNOTATION;
 
     /**
      * Restarts one component through the Milvus resource: a new value of its
@@ -96,8 +97,17 @@ public final class ClusterGateway {
     public GenericKubernetesResource restart(String namespace, String name, Component component, String value) {
         String json = client.getKubernetesSerialization().asJson(Map.of("spec", Map.of("components", Map.of(component.specKey(),
                 Map.of("podAnnotations", Map.of(RESTART_ANNOTATION, value))))));
+        onlyOurFields(json);
         return client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(namespace).withName(name)
                 .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).withFieldManager(FIELD_MANAGER).build(), json);
+    }
+
+    /** RBAC cannot narrow a patch by field: a patch with a field outside {@link PatchFields#ALLOWED} is never sent. */
+    private void onlyOurFields(String json) {
+        List<String> outside = PatchFields.outside(client.getKubernetesSerialization().unmarshal(json, Map.class));
+        if (!outside.isEmpty()) {
+            throw new IllegalStateException("refusing to send a Milvus patch with fields this tool never writes: " + outside);
+        }
     }
 
     /**
@@ -108,6 +118,7 @@ public final class ClusterGateway {
         Map<String, Object> patch = client.getKubernetesSerialization().unmarshal(stage.patch(), Map.class);
         patch.put("metadata", Map.of("resourceVersion", basis.resourceVersion()));
         String json = client.getKubernetesSerialization().asJson(patch);
+        onlyOurFields(json);
         return client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(basis.namespace()).withName(basis.name())
                 .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).withFieldManager(FIELD_MANAGER).build(), json);
     }
