@@ -2,10 +2,12 @@ package dev.milvusupgrade.cli;
 
 import dev.milvusupgrade.run.Fleet;
 import dev.milvusupgrade.run.Runner;
+import dev.milvusupgrade.run.Shutdown;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,9 +35,31 @@ public class RunCommand implements Callable<Integer> {
             TerminationMessage.write(Path.of(config.terminationLog()), "fleet " + fleet.record().phase() + ": " + fleet.record().message());
             return fleet.exitCode();
         }
-        Runner.Report report = runner.run(namespace, options.intent());
-        Outcome.print(report.record());
-        TerminationMessage.write(Path.of(config.terminationLog()), report.record().phase() + ": " + report.record().message());
-        return report.exitCode();
+        // SIGTERM (activeDeadlineSeconds, an eviction): the hook interrupts this thread, the run records Interrupted, emits
+        // its Event and releases its Lease, then the hook ends the process with the run's exit code (75) within the grace.
+        Shutdown shutdown = new Shutdown().workOn(Thread.currentThread());
+        Thread hook = new Thread(() -> {
+            if (shutdown.request("SIGTERM", SHUTDOWN_GRACE)) {
+                System.out.flush();
+                Runtime.getRuntime().halt(shutdown.exitCode());
+            }
+        }, "sigterm");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            Runner.Report report = runner.stoppedBy(shutdown).run(namespace, options.intent());
+            Outcome.print(report.record());
+            TerminationMessage.write(Path.of(config.terminationLog()), report.record().phase() + ": " + report.record().message());
+            shutdown.finished(report.exitCode());
+            return report.exitCode();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it ends the process once the run above has finished
+            }
+        }
     }
+
+    /** How long SIGTERM waits for the run to record where it stopped: inside the pod's terminationGracePeriodSeconds (30). */
+    public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(20);
 }

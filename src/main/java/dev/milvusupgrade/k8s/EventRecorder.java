@@ -27,6 +27,7 @@ public final class EventRecorder {
     public static final String UPGRADE_REJECTED = "UpgradeRejected";
     public static final String UPGRADE_DEFERRED = "UpgradeDeferred";
     public static final String UPGRADE_PAUSED = "UpgradePaused";
+    public static final String UPGRADE_INTERRUPTED = "UpgradeInterrupted";
     public static final String BACKUP_STARTED = "UpgradeBackupStarted";
     public static final String BACKUP_SUCCEEDED = "UpgradeBackupSucceeded";
     public static final String SOURCE = "milvus-upgrade";

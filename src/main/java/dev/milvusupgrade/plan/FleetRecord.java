@@ -56,6 +56,7 @@ public record FleetRecord(Phase phase, String selector, String targetVersion, Li
                 case Paused -> Paused;
                 case Rejected -> Rejected;
                 case Failed -> Failed;
+                case Interrupted -> Retry; // the next run resumes it
             };
         }
 

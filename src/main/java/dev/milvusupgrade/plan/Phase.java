@@ -2,7 +2,9 @@ package dev.milvusupgrade.plan;
 
 /** The phase of a run, as recorded in the milvus-upgrade.dev/phase annotation. */
 public enum Phase {
-    Planned(0), Running(0), Succeeded(0), NoOp(0), Deferred(0), Paused(0), Rejected(2), Failed(1);
+    Planned(0), Running(0), Succeeded(0), NoOp(0), Deferred(0), Paused(0), Rejected(2), Failed(1),
+    /** Stopped by SIGTERM (the Job's deadline, an eviction) where the record says; the next run resumes it, so 75. */
+    Interrupted(75);
 
     private final int exitCode;
 
@@ -16,6 +18,6 @@ public enum Phase {
     }
 
     public boolean isTerminal() {
-        return this != Running;
+        return this != Running && this != Interrupted;
     }
 }

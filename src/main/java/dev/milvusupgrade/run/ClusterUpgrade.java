@@ -95,6 +95,7 @@ final class ClusterUpgrade {
     private final Runner.Settings settings;
     private final Consumer<String> log;
     private final Checkpoint.Listener checkpoints;
+    private final Shutdown shutdown;
     private final Function<MilvusEndpoint, MilvusData> dataPlane;
     private final Function<URI, MilvusBackup> backups;
     private final EventRecorder events;
@@ -109,6 +110,7 @@ final class ClusterUpgrade {
         this.settings = tools.settings();
         this.log = tools.log();
         this.checkpoints = tools.checkpoints();
+        this.shutdown = tools.shutdown();
         this.dataPlane = tools.dataPlane();
         this.backups = tools.backups();
         this.waiter = waiter;
@@ -321,6 +323,9 @@ final class ClusterUpgrade {
                             + Intent.format(intent.stageTimeout()) + " and the window closes at " + intent.notAfter().get()
                             + "; the next run in a window continues", Optional.of(now())));
                 }
+                if (shutdown.requested().isPresent()) {
+                    return interrupted(record, "before stage " + stage.name());
+                }
                 if (lock.lost()) {
                     throw new RetryLater("this run lost Lease " + lock.leaseName() + " to another run before stage " + stage.name());
                 }
@@ -352,6 +357,9 @@ final class ClusterUpgrade {
                     checkpoints.reached(Checkpoint.AFTER_PATCH, stage.name());
                 }
                 Outcome outcome = waiter.await(s, stage, label, intent.stageTimeout(), () -> checkpoints.reached(Checkpoint.MID_WAIT, stage.name()));
+                if (shutdown.requested().isPresent() && !(outcome instanceof Outcome.Completed)) {
+                    return interrupted(record, "while stage " + stage.name() + " was rolling out");
+                }
                 Instant end = now();
                 if (outcome instanceof Outcome.Completed done) {
                     // When this run saw it complete; for a stage that finished while no run watched, what the operator reported.
@@ -380,6 +388,9 @@ final class ClusterUpgrade {
                 record = record.withStage(new StageRecord(sr.name(), sr.image(), StagePhase.Failed, sr.startedAt(), Optional.of(end)));
                 return recordEnd(record.withPhase(Phase.Failed, failure(outcome), Optional.of(end)));
             } catch (KubernetesClientException e) {
+                if (shutdown.requested().isPresent()) {
+                    return interrupted(record, "during stage " + stage.name());
+                }
                 if (RetryLater.isTemporary(e)) {
                     throw e; // the record says Running: the next run resumes where this one stopped
                 }
@@ -614,6 +625,19 @@ final class ClusterUpgrade {
         home.save(r);
     }
 
+    /**
+     * SIGTERM (the Job's deadline, an eviction, a drain): the record says where the run stopped, with the stage under
+     * way still Running, so that the next run resumes it; an Event says so too. The Lease is released by the caller.
+     */
+    private RunRecord interrupted(RunRecord record, String where) {
+        // The interrupt that stopped the wait must not cut the record and Event writes short.
+        Thread.interrupted();
+        String why = shutdown.requested().orElse("a stop request");
+        log.accept("interrupted by " + why + " " + where + "; recording where the run stopped");
+        return recordEnd(record.withPhase(Phase.Interrupted, "interrupted by " + why + " " + where + " (the Job's activeDeadlineSeconds, an"
+                + " eviction or a drain); nothing is lost; fix: run again (the Job retries on exit 75) and it resumes here", Optional.empty()));
+    }
+
     private RunRecord recordEnd(RunRecord r) {
         save(r, "");
         log.accept(r.phase() + ": " + r.message());
@@ -623,10 +647,11 @@ final class ClusterUpgrade {
             case Rejected -> EventRecorder.UPGRADE_REJECTED;
             case Deferred -> EventRecorder.UPGRADE_DEFERRED;
             case Paused -> EventRecorder.UPGRADE_PAUSED;
+            case Interrupted -> EventRecorder.UPGRADE_INTERRUPTED;
             default -> "";
         };
         if (!reason.isEmpty()) {
-            events.emit(r.phase() == Phase.Failed || r.phase() == Phase.Rejected, reason, r.message(), home.eventTargets(r.milvus()));
+            events.emit(r.phase() == Phase.Failed || r.phase() == Phase.Rejected || r.phase() == Phase.Interrupted, reason, r.message(), home.eventTargets(r.milvus()));
         }
         return r;
     }

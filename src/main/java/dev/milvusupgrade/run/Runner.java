@@ -89,14 +89,23 @@ public final class Runner {
 
     /** What every cluster upgrade of a run works with. */
     record Tools(ClusterGateway cluster, Clock clock, Settings settings, Consumer<String> log, Checkpoint.Listener checkpoints,
-            Function<MilvusEndpoint, MilvusData> dataPlane, Function<URI, MilvusBackup> backups) {
+            Function<MilvusEndpoint, MilvusData> dataPlane, Function<URI, MilvusBackup> backups, Shutdown shutdown) {
         Tools withCheckpoints(Checkpoint.Listener l) {
-            return new Tools(cluster, clock, settings, log, l, dataPlane, backups);
+            return new Tools(cluster, clock, settings, log, l, dataPlane, backups, shutdown);
         }
 
         Tools withLog(Consumer<String> l) {
-            return new Tools(cluster, clock, settings, l, checkpoints, dataPlane, backups);
+            return new Tools(cluster, clock, settings, l, checkpoints, dataPlane, backups, shutdown);
         }
+    }
+
+    /** Never requested unless {@link #stoppedBy} gives the process's. */
+    private Shutdown shutdown = new Shutdown();
+
+    /** The run stops cleanly (record Interrupted, Event, Lease released) when {@code s} is requested. */
+    public Runner stoppedBy(Shutdown s) {
+        this.shutdown = s;
+        return this;
     }
 
     public Runner(KubernetesClient client, Clock clock, Settings settings, Consumer<String> log) {
@@ -252,7 +261,7 @@ public final class Runner {
     }
 
     Tools tools() {
-        return new Tools(cluster, clock, settings, log, checkpoints, dataPlane, backups);
+        return new Tools(cluster, clock, settings, log, checkpoints, dataPlane, backups, shutdown);
     }
 
     /** A single cluster's home: the intent ConfigMap holds its record. */

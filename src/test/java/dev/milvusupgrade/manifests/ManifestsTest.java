@@ -158,6 +158,15 @@ class ManifestsTest {
     }
 
     @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"job", "cronjob", "argocd-hook", "fleet"})
+    void every_pod_gives_the_run_time_to_record_where_sigterm_stopped_it(String overlay) throws Exception {
+        List<PodSpec> pods = podSpecs(render(overlay));
+        assertThat(pods).isNotEmpty().allSatisfy(p -> assertThat(p.getTerminationGracePeriodSeconds())
+                .as("terminationGracePeriodSeconds: the tool's SIGTERM grace plus 10 s for the API server's answers")
+                .isGreaterThanOrEqualTo(dev.milvusupgrade.cli.RunCommand.SHUTDOWN_GRACE.toSeconds() + 10));
+    }
+
+    @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"job", "cronjob", "argocd-hook"})
     void rbac_is_namespaced_without_wildcards_or_secrets(String overlay) throws Exception {
         List<HasMetadata> objects = render(overlay);

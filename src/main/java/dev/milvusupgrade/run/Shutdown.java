@@ -1,0 +1,58 @@
+package dev.milvusupgrade.run;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A request to stop (SIGTERM: the Job's activeDeadlineSeconds, an eviction, a node drain) and the run's answer to it.
+ * The JVM's shutdown hook calls {@link #request}, which interrupts the working thread and waits, at most the grace
+ * given, until the run has recorded where it stopped ({@code Interrupted}), emitted its Event and released its
+ * Lease ({@link #finished}). Tests call {@link #request} the same way, from another thread.
+ */
+public final class Shutdown {
+
+    private final AtomicReference<String> reason = new AtomicReference<>();
+    private final CountDownLatch done = new CountDownLatch(1);
+    private volatile Thread worker;
+    private volatile int exitCode = 75;
+
+    /** The thread doing the run: the one {@link #request} interrupts. */
+    public Shutdown workOn(Thread t) {
+        worker = t;
+        return this;
+    }
+
+    /** Asks the run to stop ({@code why}, e.g. "SIGTERM"), and waits at most {@code grace} for it to have stopped cleanly. */
+    public boolean request(String why, Duration grace) {
+        reason.compareAndSet(null, why);
+        Thread w = worker;
+        if (w != null) {
+            w.interrupt();
+        }
+        try {
+            return done.await(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Why the run was asked to stop, once it was. */
+    public Optional<String> requested() {
+        return Optional.ofNullable(reason.get());
+    }
+
+    /** The run has recorded where it stopped and released what it held: the process may end, with {@code code}. */
+    public void finished(int code) {
+        exitCode = code;
+        done.countDown();
+    }
+
+    /** The exit code the finished run asked for (75 until it finished: the next run resumes). */
+    public int exitCode() {
+        return exitCode;
+    }
+}
