@@ -39,6 +39,9 @@ public class ExitCodes {
         if (RetryLater.isTemporary(e)) {
             return TEMPORARY;
         }
+        if (e instanceof Runner.AfterChange) {
+            return FAILED; // exit 2 means nothing changed, and this run changed the cluster
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof KubernetesClientException k && (k.getCode() == 401 || k.getCode() == 403)) {
                 return REJECTED;

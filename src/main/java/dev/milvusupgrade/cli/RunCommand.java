@@ -1,6 +1,7 @@
 package dev.milvusupgrade.cli;
 
 import dev.milvusupgrade.run.Fleet;
+import dev.milvusupgrade.run.RetryLater;
 import dev.milvusupgrade.run.Runner;
 import dev.milvusupgrade.run.Shutdown;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -30,7 +31,12 @@ public class RunCommand implements Callable<Integer> {
         Runner runner = new Runner(client, Clock.systemUTC(), config.settings(), Console::log);
         String namespace = options.namespace(client);
         if (runner.isFleet(namespace, options.intent())) {
-            Fleet.Report fleet = runner.runFleet(namespace, options.intent());
+            Fleet.Report fleet;
+            try {
+                fleet = runner.runFleet(namespace, options.intent());
+            } catch (RuntimeException e) {
+                throw runner.changedCluster() && !RetryLater.isTemporary(e) ? new Runner.AfterChange(e) : e;
+            }
             Console.printFleet(System.out, fleet.record());
             TerminationMessage.write(Path.of(config.terminationLog()), "fleet " + fleet.record().phase() + ": " + fleet.record().message());
             return fleet.exitCode();
@@ -46,7 +52,12 @@ public class RunCommand implements Callable<Integer> {
         }, "sigterm");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            Runner.Report report = runner.stoppedBy(shutdown).run(namespace, options.intent());
+            Runner.Report report;
+            try {
+                report = runner.stoppedBy(shutdown).run(namespace, options.intent());
+            } catch (RuntimeException e) {
+                throw runner.changedCluster() && !RetryLater.isTemporary(e) ? new Runner.AfterChange(e) : e;
+            }
             Outcome.print(report.record());
             TerminationMessage.write(Path.of(config.terminationLog()), report.record().phase() + ": " + report.record().message());
             shutdown.finished(report.exitCode());

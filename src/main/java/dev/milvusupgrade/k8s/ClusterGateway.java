@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Reads a Milvus instance into a {@link ClusterSnapshot} and applies stage patches. The only
@@ -27,6 +28,8 @@ public final class ClusterGateway {
     public static final String FIELD_MANAGER = "milvus-upgrade";
 
     private final KubernetesClient client;
+    /** Whether a Milvus patch left this gateway: after that, no failure is "nothing changed". */
+    private final AtomicBoolean changed = new AtomicBoolean();
 
     public ClusterGateway(KubernetesClient client) {
         this.client = client;
@@ -108,6 +111,13 @@ public final class ClusterGateway {
         if (!outside.isEmpty()) {
             throw new IllegalStateException("refusing to send a Milvus patch with fields this tool never writes: " + outside);
         }
+        // From here on the request may reach the API server: whatever fails later, the cluster may have changed.
+        changed.set(true);
+    }
+
+    /** Whether a patch of a Milvus resource was sent through this gateway (it may have been applied). */
+    public boolean changed() {
+        return changed.get();
     }
 
     /**

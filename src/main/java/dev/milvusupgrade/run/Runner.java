@@ -78,6 +78,21 @@ public final class Runner {
         }
     }
 
+    /**
+     * A failure that escaped after this run had written to a Milvus resource: whatever it is (a 403 included), the
+     * cluster changed, so it is never "Rejected before any change" (exit 2).
+     */
+    public static final class AfterChange extends RuntimeException {
+        public AfterChange(RuntimeException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /** Whether this runner has sent any write to a Milvus resource (a stage patch, a restart). */
+    public boolean changedCluster() {
+        return cluster.changed();
+    }
+
     private final ClusterGateway cluster;
     private final IntentStore intents;
     private final Clock clock;

@@ -37,6 +37,8 @@ class ExitCodesTest {
                 Arguments.of("403 forbidden", new KubernetesClientException("forbidden", 403, null), 2),
                 Arguments.of("401 unauthorized", new KubernetesClientException("unauthorized", 401, null), 2),
                 Arguments.of("no intent", new Runner.NoIntent("intent ConfigMap milvus/x not found"), 2),
+                Arguments.of("403 after the run patched a Milvus", new Runner.AfterChange(new KubernetesClientException("forbidden", 403, null)), 1),
+                Arguments.of("401 after the run patched a Milvus", new Runner.AfterChange(new KubernetesClientException("unauthorized", 401, null)), 1),
                 Arguments.of("404 on a later read", new KubernetesClientException("not found", 404, null), 1),
                 Arguments.of("a bug", new IllegalStateException("unexpected"), 1));
     }
