@@ -34,6 +34,14 @@ public final class SharedInstanceWatch implements InstanceWatch, AutoCloseable {
     /** How long the constructor waits for both informers' first list unless told otherwise. */
     public static final Duration DEFAULT_SYNC_TIMEOUT = Duration.ofMinutes(2);
 
+    /**
+     * The labels the Milvus operator puts on every component Deployment it makes (NewComponentAppLabels, merged into
+     * the Deployment's labels in deployment_updater.go): only those are cached, so a foreign Deployment that happens to
+     * carry app.kubernetes.io/instance is neither held in memory nor counted as a Milvus component.
+     */
+    static final Map<String, String> OPERATOR_WORKLOAD = Map.of(MilvusApi.LABEL_MANAGED_BY, "milvus-operator",
+            MilvusApi.LABEL_NAME, "milvus");
+
     /** The Deployment index: {@code namespace/<app.kubernetes.io/instance>}. */
     static final String BY_INSTANCE = "by-instance";
 
@@ -61,8 +69,8 @@ public final class SharedInstanceWatch implements InstanceWatch, AutoCloseable {
                 ? client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(namespace.get())
                 : client.genericKubernetesResources(MilvusApi.MILVUS).inAnyNamespace();
         Informable<Deployment> d = namespace.isPresent()
-                ? client.apps().deployments().inNamespace(namespace.get()).withLabel(MilvusApi.LABEL_INSTANCE)
-                : client.apps().deployments().inAnyNamespace().withLabel(MilvusApi.LABEL_INSTANCE);
+                ? client.apps().deployments().inNamespace(namespace.get()).withLabels(OPERATOR_WORKLOAD).withLabel(MilvusApi.LABEL_INSTANCE)
+                : client.apps().deployments().inAnyNamespace().withLabels(OPERATOR_WORKLOAD).withLabel(MilvusApi.LABEL_INSTANCE);
         milvuses = m.runnableInformer(0);
         deployments = d.runnableInformer(0);
         // Indexers and handlers before start: the first list is then indexed and announced like any later change.

@@ -130,7 +130,8 @@ class SharedWatchTest {
         assertThat(watches.stream().filter(p -> p.contains("/milvuses"))).hasSize(1)
                 .allMatch(p -> p.startsWith("/apis/milvus.io/v1beta1/milvuses?"));
         assertThat(watches.stream().filter(p -> p.contains("/deployments"))).hasSize(1)
-                .allMatch(p -> p.startsWith("/apis/apps/v1/deployments?") && p.contains("labelSelector=app.kubernetes.io%2Finstance"));
+                .allMatch(p -> p.startsWith("/apis/apps/v1/deployments?") && p.contains("app.kubernetes.io%2Finstance")
+                        && p.contains("app.kubernetes.io%2Fmanaged-by%3Dmilvus-operator") && p.contains("app.kubernetes.io%2Fname%3Dmilvus"));
         assertThat(watches).hasSize(2);
         System.out.printf("shared watch, %d instances: %d watch requests, %d requests in all by the tool%n", FLEET.size(), watches.size(),
                 toolRequests().size());
@@ -190,15 +191,19 @@ class SharedWatchTest {
 
     @Test
     void a_namespaced_shared_watch_sees_only_its_namespace() {
-        // An unrelated Deployment without the instance label is not cached either.
+        // An unrelated Deployment without the instance label is not cached either, nor one with it that the operator did not make.
         client.apps().deployments().inNamespace("fleet-a").resource(deployment("fleet-a", "unrelated", Map.of("app", "unrelated"))).create();
+        client.apps().deployments().inNamespace("fleet-a").resource(deployment("fleet-a", "m2-foreign", Map.of(MilvusApi.LABEL_INSTANCE, "m2",
+                MilvusApi.LABEL_MANAGED_BY, "Helm", MilvusApi.LABEL_NAME, "milvus"))).create();
         try (SharedInstanceWatch watch = new SharedInstanceWatch(tool, Optional.of("fleet-a"), WAIT);
                 InstanceWatch.View view = watch.open("fleet-a", "m2", () -> { })) {
             assertThat(view.milvus()).isPresent();
             assertThat(view.deployments()).isNotEmpty();
             assertThat(watch.cachedInstances()).containsExactlyInAnyOrder("fleet-a/m0", "fleet-a/m1", "fleet-a/m2");
             assertThat(watch.cachedDeployments()).isNotEmpty().allMatch(d -> "fleet-a".equals(d.getMetadata().getNamespace())
-                    && d.getMetadata().getLabels().containsKey(MilvusApi.LABEL_INSTANCE));
+                    && d.getMetadata().getLabels().containsKey(MilvusApi.LABEL_INSTANCE)
+                    && "milvus-operator".equals(d.getMetadata().getLabels().get(MilvusApi.LABEL_MANAGED_BY)));
+            assertThat(view.deployments()).extracting(d -> d.getMetadata().getName()).doesNotContain("m2-foreign");
             assertThatThrownBy(() -> watch.open("fleet-b", "m3", () -> { })).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("fleet-a");
         }
@@ -219,8 +224,8 @@ class SharedWatchTest {
                 InstanceWatch.View d = watch.open("fleet-b", deployment, heardDeployment::incrementAndGet)) {
             client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace("fleet-b")
                     .resource(SimulatedCluster.milvusResource("fleet-b", milvus, FROM, SimulatedCluster.Layout.MIXCOORD, "pulsar")).create();
-            client.apps().deployments().inNamespace("fleet-b").resource(deployment("fleet-b", deployment, Map.of(MilvusApi.LABEL_INSTANCE, deployment)))
-                    .create();
+            client.apps().deployments().inNamespace("fleet-b").resource(deployment("fleet-b", deployment, Map.of(MilvusApi.LABEL_INSTANCE, deployment,
+                    MilvusApi.LABEL_MANAGED_BY, "milvus-operator", MilvusApi.LABEL_NAME, "milvus"))).create();
             Await.until(WAIT, "the shared watch to tell of the markers", () -> heardMilvus.get() > 0 && heardDeployment.get() > 0);
         }
     }
