@@ -52,6 +52,19 @@ public final class FleetStore {
     private final KubernetesClient client;
     private final RecordCodec codec;
 
+    /**
+     * The most clusters one fleet run takes: its record (a line of at most about 160 bytes each) must fit the API
+     * server's 256 KiB for all annotations of the intent together, with room for the others (FleetStoreTest).
+     */
+    public static final int MAX_CLUSTERS = 1000;
+
+    /** Why a selection of {@code selected} clusters is too large for one fleet record, if it is. */
+    public static Optional<String> overCap(int selected, String where) {
+        return selected <= MAX_CLUSTERS ? Optional.empty() : Optional.of("the selector matches " + selected + " Milvus resources in " + where
+                + ", more than the " + MAX_CLUSTERS + " one fleet run can record; nothing was changed; fix: split the fleet into intents with"
+                + " narrower selectors or namespaces");
+    }
+
     public FleetStore(KubernetesClient client) {
         this.client = client;
         this.codec = new RecordCodec(client.getKubernetesSerialization());

@@ -126,6 +126,11 @@ public final class Fleet {
                             + "; fix: label the clusters to upgrade or correct selector and namespaces", started, Optional.of(now()), runId),
                     List.of());
         }
+        Optional<String> tooMany = FleetStore.overCap(selected.size(), where);
+        if (tooMany.isPresent()) {
+            return end(execute, namespace, intentName, new FleetRecord(Phase.Rejected, fleet.selector().text(), target, List.of(),
+                    tooMany.get(), started, Optional.of(now()), runId), List.of());
+        }
         // The operator is one for all clusters: read once, not once per cluster.
         ClusterSnapshot.OperatorVersion operator = tools.cluster().operatorVersion();
         List<Member> members = new ArrayList<>();
