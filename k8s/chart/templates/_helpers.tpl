@@ -155,6 +155,9 @@ template:
                 fieldPath: metadata.namespace
           - name: MILVUS_UPGRADE_INTENT
             value: {{ include "milvus-upgrade.fullname" . | quote }}
+          # activeDeadlineSeconds above: an intent whose stageTimeout or backupTimeout exceeds it is refused up front.
+          - name: MILVUS_UPGRADE_JOB_DEADLINE
+            value: {{ printf "%ds" (int .Values.job.activeDeadlineSeconds) | quote }}
           {{- with .Values.settings }}
           {{- if not (kindIs "invalid" .deadlockGrace) }}
           - name: MILVUS_UPGRADE_DEADLOCK_GRACE

@@ -44,8 +44,14 @@ public interface UpgradeConfig {
      */
     Optional<List<String>> allowedRepositories();
 
+    /**
+     * The Job's activeDeadlineSeconds, as its manifest passes it: an intent whose stageTimeout or backupTimeout is
+     * longer is refused before any change. Unset (a run from a laptop): not checked.
+     */
+    Optional<Duration> jobDeadline();
+
     default Runner.Settings settings() {
         return new Runner.Settings(deadlockGrace(), progressInterval(), leaseDuration(), settle(),
-                new JobPolicy(allowedRepositories().orElse(List.of())));
+                new JobPolicy(allowedRepositories().orElse(List.of()), jobDeadline()));
     }
 }

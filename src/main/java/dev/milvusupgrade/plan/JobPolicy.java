@@ -1,5 +1,6 @@
 package dev.milvusupgrade.plan;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -10,14 +11,28 @@ import java.util.Optional;
  *
  * @param allowedRepositories image repositories an intent's {@code imageRepository} may name; empty: only the
  *     repository the cluster already runs (which an intent may always keep)
+ * @param jobDeadline the Job's activeDeadlineSeconds, where the manifest passes it: no stage or backup may be allowed
+ *     longer than the Job may live
  */
-public record JobPolicy(List<String> allowedRepositories) {
+public record JobPolicy(List<String> allowedRepositories, Optional<Duration> jobDeadline) {
 
     /** The setting and its environment variable, as a refusal names them. */
     public static final String REPOSITORIES_SETTING = "milvus-upgrade.allowed-repositories (env MILVUS_UPGRADE_ALLOWED_REPOSITORIES)";
 
+    /** The setting and its environment variable for the Job's deadline. */
+    public static final String DEADLINE_SETTING = "milvus-upgrade.job-deadline (env MILVUS_UPGRADE_JOB_DEADLINE)";
+
     public JobPolicy {
         allowedRepositories = List.copyOf(allowedRepositories);
+    }
+
+    /** Without a known Job deadline. */
+    public JobPolicy(List<String> allowedRepositories) {
+        this(allowedRepositories, Optional.empty());
+    }
+
+    public JobPolicy withJobDeadline(Optional<Duration> deadline) {
+        return new JobPolicy(allowedRepositories, deadline);
     }
 
     /** Nothing beyond what the cluster runs. */
@@ -42,6 +57,18 @@ public record JobPolicy(List<String> allowedRepositories) {
 
     /** Why the intent asks for more than this Job may do, if it does. */
     public Optional<Rejection> check(Intent intent, ClusterSnapshot s) {
+        if (jobDeadline.isPresent()) {
+            Duration deadline = jobDeadline.get();
+            String fix = "; fix: lower it, or raise the Job's activeDeadlineSeconds and its setting " + DEADLINE_SETTING + " together";
+            if (intent.stageTimeout().compareTo(deadline) > 0) {
+                return Optional.of(new Rejection("intent key 'stageTimeout' is " + Intent.format(intent.stageTimeout()) + ", longer than the Job may"
+                        + " run (" + Intent.format(deadline) + "): the Job would be killed mid-stage" + fix));
+            }
+            if (intent.backup().isPresent() && intent.backup().get().timeout().compareTo(deadline) > 0) {
+                return Optional.of(new Rejection("intent key 'backupTimeout' is " + Intent.format(intent.backup().get().timeout())
+                        + ", longer than the Job may run (" + Intent.format(deadline) + "): the Job would be killed mid-backup" + fix));
+            }
+        }
         if (intent.imageRepository().isEmpty()) {
             return Optional.empty();
         }

@@ -332,6 +332,7 @@ class HelmChartTest {
                 .containsEntry("MILVUS_UPGRADE_PROGRESS_INTERVAL", "30s").containsEntry("MILVUS_UPGRADE_LEASE_DURATION", "45s")
                 .containsEntry("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true").containsEntry("TZ", "Europe/Berlin")
                 .containsEntry("MILVUS_UPGRADE_ALLOWED_REPOSITORIES", "registry.local:5000/milvusdb/milvus,milvusdb/milvus")
+                .containsEntry("MILVUS_UPGRADE_JOB_DEADLINE", "5400s")
                 .containsEntry("MILVUS_UPGRADE_INTENT", "milvus-upgrade");
         assertThat(c.getEnv()).extracting(EnvVar::getName).first().isEqualTo("POD_NAMESPACE");
         // Each MILVUS_UPGRADE_ variable is a setting of UpgradeConfig (milvus-upgrade.<kebab-case>), or --intent's default.
@@ -340,7 +341,7 @@ class HelmChartTest {
             settings.add("MILVUS_UPGRADE_" + m.getName().replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT));
         }
         assertThat(env.keySet()).filteredOn(n -> n.startsWith("MILVUS_UPGRADE_") && !n.equals("MILVUS_UPGRADE_INTENT"))
-                .hasSize(5).allSatisfy(n -> assertThat(settings).contains(n));
+                .hasSize(6).allSatisfy(n -> assertThat(settings).contains(n));
         assertThat(schemaProperties("settings").keySet()).containsExactlyInAnyOrder("deadlockGrace", "settle", "progressInterval",
                 "leaseDuration", "allowedRepositories", "logJson");
     }

@@ -159,6 +159,22 @@ class ManifestsTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"job", "cronjob", "argocd-hook", "fleet"})
+    void every_job_tells_the_tool_its_deadline(String overlay) throws Exception {
+        List<HasMetadata> objects = render(overlay);
+        List<io.fabric8.kubernetes.api.model.batch.v1.JobSpec> jobs = new java.util.ArrayList<>();
+        objects.stream().filter(io.fabric8.kubernetes.api.model.batch.v1.Job.class::isInstance)
+                .forEach(j -> jobs.add(((io.fabric8.kubernetes.api.model.batch.v1.Job) j).getSpec()));
+        objects.stream().filter(io.fabric8.kubernetes.api.model.batch.v1.CronJob.class::isInstance)
+                .forEach(c -> jobs.add(((io.fabric8.kubernetes.api.model.batch.v1.CronJob) c).getSpec().getJobTemplate().getSpec()));
+        assertThat(jobs).isNotEmpty().allSatisfy(j -> assertThat(j.getTemplate().getSpec().getContainers().get(0).getEnv())
+                .as("MILVUS_UPGRADE_JOB_DEADLINE is the Job's activeDeadlineSeconds").anySatisfy(e -> {
+                    assertThat(e.getName()).isEqualTo("MILVUS_UPGRADE_JOB_DEADLINE");
+                    assertThat(e.getValue()).isEqualTo(j.getActiveDeadlineSeconds() + "s");
+                }));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"job", "cronjob", "argocd-hook", "fleet"})
     void every_pod_gives_the_run_time_to_record_where_sigterm_stopped_it(String overlay) throws Exception {
         List<PodSpec> pods = podSpecs(render(overlay));
         assertThat(pods).isNotEmpty().allSatisfy(p -> assertThat(p.getTerminationGracePeriodSeconds())

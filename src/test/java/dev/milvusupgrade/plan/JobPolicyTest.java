@@ -61,4 +61,27 @@ class JobPolicyTest {
         assertThat(JobPolicy.parse(null)).isEqualTo(JobPolicy.defaults());
         assertThat(new JobPolicy(List.of()).check(intent(), MIRRORED)).isEmpty();
     }
+
+    @ParameterizedTest(name = "deadline {0}, stageTimeout {1}, backupTimeout {2} -> {3}")
+    @CsvSource(delimiter = '|', value = {
+        "1h30m|30m||staged",
+        "1h30m|1h30m||staged",
+        "1h30m|2h||stageTimeout",
+        "1h30m|24h||stageTimeout",
+        "1h30m|30m|1h|staged",
+        "1h30m|30m|2h|backupTimeout",
+        "|24h|24h|staged",
+    })
+    void no_intent_timeout_may_outlast_the_jobs_deadline(String deadline, String stageTimeout, String backupTimeout, String outcome) {
+        JobPolicy policy = JobPolicy.defaults().withJobDeadline(deadline == null ? java.util.Optional.empty() : Intent.parseDuration(deadline));
+        Intent i = backupTimeout == null ? intent("stageTimeout", stageTimeout)
+                : intent("stageTimeout", stageTimeout, "backupEndpoint", "http://milvus-backup.milvus:8080", "backupTimeout", backupTimeout);
+        Decision d = policy.plan(i, MIRRORED);
+        if (outcome.equals("staged")) {
+            assertThat(d).as(d.toString()).isInstanceOf(Decision.Staged.class);
+        } else {
+            assertThat(((Decision.Refuse) d).rejection().message()).startsWith("intent key '" + outcome + "' is ")
+                    .contains("longer than the Job may run (1h30m)").contains("MILVUS_UPGRADE_JOB_DEADLINE");
+        }
+    }
 }
