@@ -41,8 +41,13 @@ public final class RunLock implements AutoCloseable {
     private final Clock clock;
     private final Consumer<String> log;
     private final AtomicBoolean lost = new AtomicBoolean();
-    /** When the Lease was last written by this run: past that plus its duration another run may take it. */
-    private volatile Instant renewedAt = Instant.EPOCH;
+    /**
+     * When the request of this run's last successful Lease write was sent, on this process's monotonic clock: the
+     * API server stored the renewal after that moment, so another run may take the Lease only after that plus its
+     * duration. Neither this holder's wall clock (which may jump) nor the renewTime it wrote decides; a write that
+     * took long to come back counts from when it left.
+     */
+    private volatile long renewedAtNanos = System.nanoTime() - Duration.ofDays(1).toNanos();
     private ScheduledExecutorService renewer;
 
     public RunLock(KubernetesClient client, String namespace, String milvus, String holder, Duration duration, Clock clock,
@@ -78,6 +83,7 @@ public final class RunLock implements AutoCloseable {
 
     /** Takes the Lease or throws {@link Busy}; then renews it every third of its duration. */
     public RunLock acquire() {
+        long sent = System.nanoTime();
         Lease lease = client.leases().inNamespace(namespace).withName(name).get();
         ZonedDateTime now = ZonedDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
         try {
@@ -109,7 +115,7 @@ public final class RunLock implements AutoCloseable {
             }
             throw e;
         }
-        renewedAt = now.toInstant();
+        renewedAtNanos = sent;
         renewer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lease-renewer");
             t.setDaemon(true);
@@ -125,7 +131,7 @@ public final class RunLock implements AutoCloseable {
      * another run may have taken it: this run then must not write to the Milvus resource.
      */
     public boolean lost() {
-        return lost.get() || !clock.instant().isBefore(renewedAt.plus(duration));
+        return lost.get() || System.nanoTime() - renewedAtNanos >= duration.toNanos();
     }
 
     private void renew() {
@@ -148,6 +154,7 @@ public final class RunLock implements AutoCloseable {
     }
 
     private void renewOnce() {
+        long sent = System.nanoTime();
         Lease lease = client.leases().inNamespace(namespace).withName(name).get();
         if (lease == null || !holder.equals(lease.getSpec().getHolderIdentity())) {
             lost.set(true);
@@ -158,7 +165,7 @@ public final class RunLock implements AutoCloseable {
         ZonedDateTime now = ZonedDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
         lease.getSpec().setRenewTime(now);
         client.leases().inNamespace(namespace).resource(lease).update();
-        renewedAt = now.toInstant();
+        renewedAtNanos = sent;
     }
 
     /** Stops renewing and releases the Lease so the next run need not wait for it to expire. */

@@ -352,6 +352,10 @@ final class ClusterUpgrade {
                     log.accept("stage " + stage.name() + ": spec already says " + stage.image() + "; waiting for the operator");
                 } else {
                     checkpoints.reached(Checkpoint.BEFORE_PATCH, stage.name());
+                    if (lock.lost()) {
+                        // Checked again right before the write: a backup or a slow read may have taken longer than the Lease.
+                        throw new RetryLater("this run lost Lease " + lock.leaseName() + " to another run before patching stage " + stage.name());
+                    }
                     log.accept("stage " + stage.name() + ": patching Milvus " + plan.milvus() + " with " + stage.patch());
                     s = patchOnce(intent, stage, s);
                     checkpoints.reached(Checkpoint.AFTER_PATCH, stage.name());

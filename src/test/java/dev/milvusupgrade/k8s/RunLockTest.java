@@ -94,4 +94,30 @@ class RunLockTest {
             }
         }
     }
+
+    @Test
+    void a_wall_clock_jump_of_the_holder_does_not_count_as_losing_the_lease() {
+        java.util.concurrent.atomic.AtomicReference<java.time.Instant> now = new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.now());
+        Clock jumping = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                return now.get();
+            }
+        };
+        try (RunLock lock = new RunLock(client, "ns", "my-release", "pod-j/1", Duration.ofSeconds(30), jumping, log::add).acquire()) {
+            // NTP steps the holder's clock an hour ahead: the renewals that reached the API server still count.
+            now.set(now.get().plus(Duration.ofHours(1)));
+            assertThat(lock.lost()).isFalse();
+        }
+    }
 }
