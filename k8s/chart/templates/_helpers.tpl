@@ -179,6 +179,10 @@ template:
           - name: MILVUS_UPGRADE_ALLOWED_REPOSITORIES
             value: {{ join "," . | quote }}
           {{- end }}
+          {{- with .allowedNamespaces }}
+          - name: MILVUS_UPGRADE_ALLOWED_NAMESPACES
+            value: {{ join "," . | quote }}
+          {{- end }}
           {{- if .logJson }}
           - name: QUARKUS_LOG_CONSOLE_JSON_ENABLED
             value: "true"

@@ -50,8 +50,14 @@ public interface UpgradeConfig {
      */
     Optional<Duration> jobDeadline();
 
+    /**
+     * The namespaces a fleet may look in (comma-separated); a fleet intent asking for another is refused, and one
+     * without namespaces takes these. Unset: the intent's namespaces, within what RBAC allows.
+     */
+    Optional<List<String>> allowedNamespaces();
+
     default Runner.Settings settings() {
         return new Runner.Settings(deadlockGrace(), progressInterval(), leaseDuration(), settle(),
-                new JobPolicy(allowedRepositories().orElse(List.of()), jobDeadline()));
+                new JobPolicy(allowedRepositories().orElse(List.of()), jobDeadline(), allowedNamespaces().orElse(List.of())));
     }
 }

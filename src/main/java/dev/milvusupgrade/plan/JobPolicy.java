@@ -13,8 +13,9 @@ import java.util.Optional;
  *     repository the cluster already runs (which an intent may always keep)
  * @param jobDeadline the Job's activeDeadlineSeconds, where the manifest passes it: no stage or backup may be allowed
  *     longer than the Job may live
+ * @param allowedNamespaces the namespaces a fleet may look in; empty: whatever the intent says (RBAC is the limit)
  */
-public record JobPolicy(List<String> allowedRepositories, Optional<Duration> jobDeadline) {
+public record JobPolicy(List<String> allowedRepositories, Optional<Duration> jobDeadline, List<String> allowedNamespaces) {
 
     /** The setting and its environment variable, as a refusal names them. */
     public static final String REPOSITORIES_SETTING = "milvus-upgrade.allowed-repositories (env MILVUS_UPGRADE_ALLOWED_REPOSITORIES)";
@@ -22,17 +23,48 @@ public record JobPolicy(List<String> allowedRepositories, Optional<Duration> job
     /** The setting and its environment variable for the Job's deadline. */
     public static final String DEADLINE_SETTING = "milvus-upgrade.job-deadline (env MILVUS_UPGRADE_JOB_DEADLINE)";
 
+    /** The setting and its environment variable for a fleet's namespaces. */
+    public static final String NAMESPACES_SETTING = "milvus-upgrade.allowed-namespaces (env MILVUS_UPGRADE_ALLOWED_NAMESPACES)";
+
     public JobPolicy {
         allowedRepositories = List.copyOf(allowedRepositories);
+        allowedNamespaces = List.copyOf(allowedNamespaces);
     }
 
-    /** Without a known Job deadline. */
+    /** Without a known Job deadline, any namespace RBAC allows. */
     public JobPolicy(List<String> allowedRepositories) {
-        this(allowedRepositories, Optional.empty());
+        this(allowedRepositories, Optional.empty(), List.of());
+    }
+
+    /** Any namespace RBAC allows. */
+    public JobPolicy(List<String> allowedRepositories, Optional<Duration> jobDeadline) {
+        this(allowedRepositories, jobDeadline, List.of());
     }
 
     public JobPolicy withJobDeadline(Optional<Duration> deadline) {
-        return new JobPolicy(allowedRepositories, deadline);
+        return new JobPolicy(allowedRepositories, deadline, allowedNamespaces);
+    }
+
+    public JobPolicy withAllowedNamespaces(List<String> namespaces) {
+        return new JobPolicy(allowedRepositories, jobDeadline, namespaces);
+    }
+
+    /**
+     * The namespaces a fleet intent asking for {@code asked} (empty: every namespace) may look in: with the setting,
+     * the asked ones if all are allowed, or the allowed ones when it asks for every namespace; without it, as asked.
+     */
+    public Checked<List<String>> fleetNamespaces(List<String> asked) {
+        if (allowedNamespaces.isEmpty()) {
+            return new Checked.Ok<>(asked);
+        }
+        if (asked.isEmpty()) {
+            return new Checked.Ok<>(allowedNamespaces);
+        }
+        List<String> outside = asked.stream().filter(n -> !allowedNamespaces.contains(n)).toList();
+        return outside.isEmpty() ? new Checked.Ok<>(asked) : new Checked.Refused<>(Rejection.of("the fleet intent asks for namespace(s) "
+                + String.join(", ", outside).transform(Text::visibleControls) + ", which this Job may not touch (allowed: "
+                + String.join(", ", allowedNamespaces) + ")", "add them to the Job's setting " + NAMESPACES_SETTING
+                + " in its manifest, or remove them from the intent's namespaces"));
     }
 
     /** Nothing beyond what the cluster runs. */

@@ -102,16 +102,23 @@ public final class Fleet {
         }
         FleetIntent fleet = ((Checked.Ok<FleetIntent>) parsed).value();
         String target = fleet.sample().targetVersion().toString();
-        String where = fleet.namespaces().isEmpty() ? "all namespaces" : "namespace(s) " + String.join(", ", fleet.namespaces());
+        // The Job's setting, not the intent, decides which namespaces a fleet may reach.
+        Checked<List<String>> allowed = tools.settings().policy().fleetNamespaces(fleet.namespaces());
+        if (allowed instanceof Checked.Refused<List<String>> r) {
+            return end(execute, namespace, intentName, new FleetRecord(Phase.Rejected, fleet.selector().text(), target, List.of(),
+                    r.rejection().message(), started, Optional.of(now()), runId), List.of());
+        }
+        List<String> namespaces = ((Checked.Ok<List<String>>) allowed).value();
+        String where = namespaces.isEmpty() ? "all namespaces" : "namespace(s) " + String.join(", ", namespaces);
         List<Listed> found;
         try {
-            found = store.milvuses(fleet.namespaces());
+            found = store.milvuses(namespaces);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 403) {
                 throw e;
             }
             return end(execute, namespace, intentName, new FleetRecord(Phase.Rejected, fleet.selector().text(), target, List.of(),
-                    "this tool may not list Milvus resources in " + where + " (403 Forbidden); fix: " + (fleet.namespaces().isEmpty()
+                    "this tool may not list Milvus resources in " + where + " (403 Forbidden); fix: " + (namespaces.isEmpty()
                             ? "apply k8s/overlays/fleet (a ClusterRole) or list the namespaces in the intent key namespaces"
                             : "bind the milvus-upgrade Role in each namespace listed, or apply k8s/overlays/fleet"),
                     started, Optional.of(now()), runId), List.of());
@@ -161,7 +168,7 @@ public final class Fleet {
         }
         // One informer per resource type for the whole fleet: across all namespaces, or one pair per namespace listed, so that
         // a fleet within namespaces whose Roles are bound needs no ClusterRole. What a wait costs then grows with changes only.
-        List<String> watched = fleet.namespaces().isEmpty() ? List.of() : selected.stream().map(Listed::namespace).distinct().toList();
+        List<String> watched = namespaces.isEmpty() ? List.of() : selected.stream().map(Listed::namespace).distinct().toList();
         RunLock fleetLock;
         try {
             // One run of a fleet intent at a time (an overlapping CronJob, a retried Job): Lease milvus-upgrade-fleet-<intent>.

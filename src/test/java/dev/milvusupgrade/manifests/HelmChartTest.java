@@ -325,14 +325,15 @@ class HelmChartTest {
     void settings_become_the_environment_variables_the_tool_reads_and_nothing_else() {
         List<HasMetadata> objects = render("job", Map.of("settings.deadlockGrace", "20m", "settings.settle", "90s", "settings.progressInterval", "30s",
                 "settings.leaseDuration", "45s", "settings.logJson", true, "extraEnv[0].name", "TZ", "extraEnv[0].value", "Europe/Berlin",
-                "settings.allowedRepositories[0]", "registry.local:5000/milvusdb/milvus", "settings.allowedRepositories[1]", "milvusdb/milvus"));
+                "settings.allowedRepositories[0]", "registry.local:5000/milvusdb/milvus", "settings.allowedRepositories[1]", "milvusdb/milvus",
+                "settings.allowedNamespaces[0]", "team-a"));
         Container c = ManifestsTest.podSpecs(objects).get(0).getContainers().get(0);
         Map<String, String> env = c.getEnv().stream().filter(e -> e.getValue() != null).collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
         assertThat(env).containsEntry("MILVUS_UPGRADE_DEADLOCK_GRACE", "20m").containsEntry("MILVUS_UPGRADE_SETTLE", "90s")
                 .containsEntry("MILVUS_UPGRADE_PROGRESS_INTERVAL", "30s").containsEntry("MILVUS_UPGRADE_LEASE_DURATION", "45s")
                 .containsEntry("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true").containsEntry("TZ", "Europe/Berlin")
                 .containsEntry("MILVUS_UPGRADE_ALLOWED_REPOSITORIES", "registry.local:5000/milvusdb/milvus,milvusdb/milvus")
-                .containsEntry("MILVUS_UPGRADE_JOB_DEADLINE", "5400s")
+                .containsEntry("MILVUS_UPGRADE_JOB_DEADLINE", "5400s").containsEntry("MILVUS_UPGRADE_ALLOWED_NAMESPACES", "team-a")
                 .containsEntry("MILVUS_UPGRADE_INTENT", "milvus-upgrade");
         assertThat(c.getEnv()).extracting(EnvVar::getName).first().isEqualTo("POD_NAMESPACE");
         // Each MILVUS_UPGRADE_ variable is a setting of UpgradeConfig (milvus-upgrade.<kebab-case>), or --intent's default.
@@ -341,9 +342,9 @@ class HelmChartTest {
             settings.add("MILVUS_UPGRADE_" + m.getName().replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT));
         }
         assertThat(env.keySet()).filteredOn(n -> n.startsWith("MILVUS_UPGRADE_") && !n.equals("MILVUS_UPGRADE_INTENT"))
-                .hasSize(6).allSatisfy(n -> assertThat(settings).contains(n));
+                .hasSize(7).allSatisfy(n -> assertThat(settings).contains(n));
         assertThat(schemaProperties("settings").keySet()).containsExactlyInAnyOrder("deadlockGrace", "settle", "progressInterval",
-                "leaseDuration", "allowedRepositories", "logJson");
+                "leaseDuration", "allowedRepositories", "allowedNamespaces", "logJson");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -84,4 +84,25 @@ class JobPolicyTest {
                     .contains("longer than the Job may run (1h30m)").contains("MILVUS_UPGRADE_JOB_DEADLINE");
         }
     }
+
+    @ParameterizedTest(name = "allowed [{0}], intent asks [{1}] -> {2}")
+    @CsvSource(delimiter = '|', value = {
+        // setting | the intent's namespaces | what the fleet looks in, or refused
+        "|| ",
+        "|team-a| team-a",
+        "team-a,team-b|| team-a,team-b",
+        "team-a,team-b|team-b| team-b",
+        "team-a,team-b|team-a,kube-system| refused",
+    })
+    void a_fleet_reaches_only_the_namespaces_the_jobs_setting_allows(String setting, String asked, String expected) {
+        JobPolicy policy = JobPolicy.defaults().withAllowedNamespaces(JobPolicy.parse(setting).allowedRepositories());
+        Checked<List<String>> got = policy.fleetNamespaces(JobPolicy.parse(asked).allowedRepositories());
+        if ("refused".equals(expected)) {
+            assertThat(((Checked.Refused<List<String>>) got).rejection().message()).isEqualTo("the fleet intent asks for namespace(s) kube-system,"
+                    + " which this Job may not touch (allowed: team-a, team-b); fix: add them to the Job's setting milvus-upgrade.allowed-namespaces"
+                    + " (env MILVUS_UPGRADE_ALLOWED_NAMESPACES) in its manifest, or remove them from the intent's namespaces");
+        } else {
+            assertThat(((Checked.Ok<List<String>>) got).value()).isEqualTo(JobPolicy.parse(expected).allowedRepositories());
+        }
+    }
 }

@@ -379,6 +379,23 @@ class FleetScenarioTest {
     }
 
     @Test
+    void a_fleet_intent_reaching_beyond_the_jobs_allowed_namespaces_is_rejected_with_nothing_touched() {
+        try (ScenarioCluster c = fleetCluster()) {
+            c.settings = c.settings.withPolicy(c.settings.policy().withAllowedNamespaces(List.of("team-a")));
+            List<String> order = seedFleet(c, 1, null);
+            Map<String, String> versions = resourceVersions(c, order);
+            c.intent(fleetIntent());
+
+            Fleet.Report report = c.runner().runFleet(NS, INTENT);
+
+            assertThat(report.exitCode()).as(String.join("\n", c.log)).isEqualTo(2);
+            assertThat(fleetRecord(c).message()).contains("which this Job may not touch (allowed: team-a)").contains("MILVUS_UPGRADE_ALLOWED_NAMESPACES");
+            assertThat(resourceVersions(c, order)).isEqualTo(versions);
+            assertThat(c.ourMilvusPatches()).isEmpty();
+        }
+    }
+
+    @Test
     void a_cluster_in_a_namespace_without_the_member_role_is_rejected_untouched_and_the_fleet_goes_on() {
         try (ScenarioCluster c = fleetCluster()) {
             // team-x matches the selector but never bound k8s/optional/fleet-namespace: its Leases are forbidden (RBAC).
