@@ -35,6 +35,9 @@ final class Console {
             out.println("     merge patch " + s.patch());
         }
         plan.warnings().forEach(w -> out.println("  warning: " + w));
+        if (!plan.recommendation().isEmpty()) {
+            out.println("  " + plan.recommendation());
+        }
     }
 
     static void printTable(PrintStream out, RunRecord r) {

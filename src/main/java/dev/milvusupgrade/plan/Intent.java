@@ -72,6 +72,8 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
     public static final String BACKUP_COLLECTIONS = "backupCollections";
     public static final String BACKUP_TIMEOUT = "backupTimeout";
     public static final String BACKUP_ALWAYS = "backupAlways";
+    /** The value of targetVersion that asks for the catalogue's newest safe target from the running version. */
+    public static final String RECOMMENDED = "recommended";
     public static final List<String> KEYS = List.of(MILVUS, MILVUS_NAMESPACE, TARGET_VERSION, IMAGE_REPOSITORY,
             STAGE_TIMEOUT, NOT_AFTER, PAUSED, DRY_RUN, ALLOW_UNORDERED_ROLLOUT, DATA_CHECK, MILVUS_ENDPOINT, MILVUS_AUTH_SECRET,
             BACKUP_ENDPOINT, BACKUP_REQUIRED, BACKUP_COLLECTIONS, BACKUP_TIMEOUT, BACKUP_ALWAYS);
@@ -121,7 +123,7 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
         if (targetText.isEmpty()) {
             return Checked.refused("intent key 'targetVersion' is missing", "set targetVersion, e.g. v2.6.4");
         }
-        Optional<Version> target = Version.parse(targetText);
+        Optional<Version> target = RECOMMENDED.equalsIgnoreCase(targetText) ? Optional.of(Version.RECOMMENDED) : Version.parse(targetText);
         if (target.isEmpty()) {
             return Checked.refused("intent key 'targetVersion' is '" + targetText + "', not a version",
                     "write it as v2.6.4 (the v is optional)");
@@ -253,6 +255,17 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
         } catch (URISyntaxException e) {
             return Optional.empty();
         }
+    }
+
+    /** Whether targetVersion is {@code recommended}, not yet resolved against the running version. */
+    public boolean recommendedTarget() {
+        return targetVersion.equals(Version.RECOMMENDED);
+    }
+
+    /** This intent with a resolved target. */
+    public Intent withTarget(Version target) {
+        return new Intent(milvus, milvusNamespace, target, imageRepository, stageTimeout, notAfter, paused, dryRun,
+                allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret, backup);
     }
 
     /** Where Milvus's RESTful API is: the intent's endpoint, else the Service the operator makes for the instance. */

@@ -194,7 +194,8 @@ final class ClusterUpgrade {
                         + "; " + CHECK_WRITES, r.startedAt(), Optional.of(end), runId, r.warnings(), r.dataCheck(), r.backup());
                 return finish(execute, r, Optional.empty());
             }
-            RunRecord r = new RunRecord(Phase.NoOp, milvusRef, noop.version().toString(), intent.targetVersion().toString(), List.of(),
+            RunRecord r = new RunRecord(Phase.NoOp, milvusRef, noop.version().toString(),
+                    (intent.recommendedTarget() ? noop.version() : intent.targetVersion()).toString(), List.of(),
                     "Milvus " + milvusRef + " already runs " + noop.version() + " and the operator finished rolling it; nothing to do",
                     started, Optional.of(now()), runId);
             return finish(execute, r, Optional.empty());
