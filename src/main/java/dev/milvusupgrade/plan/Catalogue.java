@@ -321,6 +321,45 @@ public final class Catalogue {
         return releases.stream().anyMatch(r -> r.flags().contains(flag) && r.version().sameMinor(target) && !r.version().isAfter(target));
     }
 
+    /**
+     * The catalogue as the README's markdown table: one row per release, whether it is a target from
+     * each running series the routes start from, its upgrade fixes and its note. The README is tested
+     * against this, so the two cannot disagree.
+     */
+    public String markdownTable() {
+        List<String> sources = routes.stream().map(RouteRule::from).distinct().toList();
+        StringBuilder b = new StringBuilder("| release | released |");
+        sources.forEach(x -> b.append(" target from ").append(x).append(" |"));
+        b.append(" upgrade fixes and notes |\n|---|---|");
+        sources.forEach(x -> b.append("---|"));
+        b.append("---|\n");
+        for (Release r : releases) {
+            b.append("| ").append(r.version()).append(" | ").append(r.released().map(Object::toString).orElse("")).append(" |");
+            for (String series : sources) {
+                Optional<Version> oldest = releases.stream().map(Release::version).filter(v -> series(v).equals(series) && !v.isPreRelease()).findFirst();
+                String cell = "";
+                if (oldest.isPresent() && !r.isPreRelease()) {
+                    Checked<Route> route = route(oldest.get(), r.version());
+                    Optional<Release.Refusal> refusal = r.refusal().filter(x -> x.refusesTargetFrom(oldest.get()));
+                    cell = route instanceof Checked.Ok<Route> ? "yes" : refusal.map(x -> "**refused** (" + x.issue() + ")").orElse("");
+                }
+                b.append(" ").append(cell).append(" |");
+            }
+            List<String> notes = new ArrayList<>();
+            r.refusal().filter(x -> x.scope() == Release.Scope.SOURCE).ifPresent(x -> notes.add("**not upgradable** (" + x.issue() + ")"));
+            r.refusal().filter(x -> x.scope() != Release.Scope.SOURCE).ifPresent(x -> notes.add(x.reason()));
+            if (!r.fixes().isEmpty()) {
+                notes.add("fixes " + String.join(", ", r.fixes()));
+            }
+            if (!r.note().isEmpty()) {
+                notes.add(r.note());
+            }
+            r.flags().forEach(f -> notes.add("[" + f + "]"));
+            b.append(" ").append(String.join("; ", notes)).append(" |\n");
+        }
+        return b.toString();
+    }
+
     private Optional<Version> newestOf(String series) {
         return releases.stream().map(Release::version).filter(v -> series(v).equals(series) && !v.isPreRelease()).reduce((a, b) -> b);
     }

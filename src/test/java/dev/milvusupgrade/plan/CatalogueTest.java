@@ -2,6 +2,10 @@ package dev.milvusupgrade.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -165,6 +169,22 @@ class CatalogueTest {
     @CsvSource({"v2.6.24, false", "v2.6.25, true", "v3.0.1, false", "v3.0.3, true", "v3.0.5, true", "v2.5.27, false"})
     void the_pulsar_exclusive_producer_is_carried_from_its_first_release_on(String version, boolean carries) {
         assertThat(BUILT_IN.carries(v(version), Release.PULSAR_EXCLUSIVE_PRODUCER)).isEqualTo(carries);
+    }
+
+    @Test
+    void the_readme_table_is_the_catalogue() throws IOException {
+        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+        String start = "<!-- catalogue:start -->\n";
+        String inReadme = readme.substring(readme.indexOf(start) + start.length(), readme.indexOf("<!-- catalogue:end -->"));
+        String expected = BUILT_IN.markdownTable();
+        if (!inReadme.equals(expected)) {
+            Files.createDirectories(Path.of("target"));
+            Files.writeString(Path.of("target", "readme-catalogue-table.md"), expected, StandardCharsets.UTF_8);
+        }
+        assertThat(inReadme).as("README table between the catalogue markers; the expected one is in target/readme-catalogue-table.md")
+                .isEqualTo(expected);
+        assertThat(expected).contains("| v2.6.13 | 2026-03-23 | **refused** (milvus-io/milvus#48930) | yes |")
+                .contains("| v2.6.0-rc1 |  |  |  | **not upgradable** (milvus-io/milvus#43538) |");
     }
 
     private static Checked<Catalogue> withUser(String text) {
