@@ -17,6 +17,20 @@ public final class Planner {
     private Planner() {
     }
 
+    /**
+     * A fleet's "upgrade available" view of one cluster: its running version, whether the catalogue
+     * lists it, and the recommended target from it.
+     */
+    public static String catalogueView(ClusterSnapshot s, Catalogue catalogue) {
+        Optional<Version> declared = ImageRef.parse(s.image()).flatMap(ImageRef::tagVersion);
+        if (declared.isEmpty()) {
+            return "running version unknown";
+        }
+        Version running = Preflight.runningVersion(s, declared.get());
+        return "running " + running + (catalogue.find(running).isPresent() ? ", in the catalogue" : ", not in the catalogue")
+                + "; recommended " + catalogue.recommended(running).map(Version::toString).orElse("none");
+    }
+
     public static Decision plan(Intent intent, ClusterSnapshot s) {
         return plan(intent, s, Catalogue.builtIn());
     }

@@ -8,6 +8,7 @@ import dev.milvusupgrade.k8s.IntentStore;
 import dev.milvusupgrade.k8s.SharedInstanceWatch;
 import dev.milvusupgrade.k8s.RunLock;
 import dev.milvusupgrade.k8s.StageWaiter;
+import dev.milvusupgrade.plan.Catalogue;
 import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.ClusterSnapshot;
 import dev.milvusupgrade.plan.Decision;
@@ -67,8 +68,9 @@ public final class Fleet {
      *
      * @param planned what a dry run records for it: Planned (it needs an upgrade), NoOp or Rejected
      * @param decision the plan line for a person
+     * @param view running version, whether the catalogue lists it, the recommended target; empty when not read
      */
-    private record Member(Listed listed, String from, State planned, String decision) {
+    private record Member(Listed listed, String from, State planned, String decision, String view) {
         String ref() {
             return listed.ref();
         }
@@ -141,7 +143,8 @@ public final class Fleet {
         List<String> planLines = new ArrayList<>();
         for (int i = 0; i < members.size(); i++) {
             Member m = members.get(i);
-            planLines.add((i + 1) + ". " + m.ref() + (canaries.contains(m.ref()) ? " (canary)" : "") + ": " + m.decision());
+            planLines.add((i + 1) + ". " + m.ref() + (canaries.contains(m.ref()) ? " (canary)" : "") + ": " + m.decision()
+                    + (m.view().isEmpty() ? "" : " (" + m.view() + ")"));
         }
         FleetRecord record = new FleetRecord(Phase.Running, fleet.selector().text(), target, lines, "", started, Optional.empty(), runId);
         if (!execute || fleet.sample().dryRun()) {
@@ -178,19 +181,20 @@ public final class Fleet {
     private Member member(FleetIntent fleet, Listed l, ClusterSnapshot.OperatorVersion operator, Instant now) {
         Checked<Intent> intent = fleet.forCluster(l.namespace(), l.name(), now);
         if (intent instanceof Checked.Refused<Intent> r) {
-            return new Member(l, "", State.Rejected, "refused: " + r.rejection().message());
+            return new Member(l, "", State.Rejected, "refused: " + r.rejection().message(), "");
         }
         ClusterSnapshot s = tools.cluster().snapshot(l.resource(), operator);
         String from = ImageRef.parse(s.image()).flatMap(ImageRef::tagVersion).map(Version::toString).orElse("");
         Decision d = Planner.plan(((Checked.Ok<Intent>) intent).value(), s);
+        String view = Planner.catalogueView(s, Catalogue.builtIn());
         if (d instanceof Decision.Staged st) {
             return new Member(l, from, State.Planned, st.plan().from() + " -> " + st.plan().target() + " in " + st.plan().stages().size()
-                    + " stage(s): " + String.join(", ", st.plan().stages().stream().map(x -> x.name()).toList()));
+                    + " stage(s): " + String.join(", ", st.plan().stages().stream().map(x -> x.name()).toList()), view);
         }
         if (d instanceof Decision.NoOp n) {
-            return new Member(l, from, State.NoOp, "nothing to do, already " + n.version());
+            return new Member(l, from, State.NoOp, "nothing to do, already " + n.version(), view);
         }
-        return new Member(l, from, State.Rejected, "refused: " + ((Decision.Refuse) d).rejection().message());
+        return new Member(l, from, State.Rejected, "refused: " + ((Decision.Refuse) d).rejection().message(), view);
     }
 
     private Report end(boolean write, String namespace, String intentName, FleetRecord r, List<String> plan) {

@@ -552,9 +552,9 @@ class FleetScenarioTest {
             Fleet.Report plan = c.runner().planFleet(NS, INTENT);
 
             assertThat(plan.plan()).containsExactly(
-                    "1. team-b/m1 (canary): v2.5.4 -> v2.6.4 in 2 stage(s): mixcoord-2.5.16, 2.6.4",
-                    "2. team-a/m1: v2.5.4 -> v2.6.4 in 2 stage(s): mixcoord-2.5.16, 2.6.4",
-                    "3. team-c/m1: v2.5.4 -> v2.6.4 in 2 stage(s): mixcoord-2.5.16, 2.6.4");
+                    "1. team-b/m1 (canary): v2.5.4 -> v2.6.4 in 2 stage(s): mixcoord-2.5.16, 2.6.4 (running v2.5.4, in the catalogue; recommended v2.6.25)",
+                    "2. team-a/m1: v2.5.4 -> v2.6.4 in 2 stage(s): mixcoord-2.5.16, 2.6.4 (running v2.5.4, in the catalogue; recommended v2.6.25)",
+                    "3. team-c/m1: v2.5.4 -> v2.6.4 in 2 stage(s): mixcoord-2.5.16, 2.6.4 (running v2.5.4, in the catalogue; recommended v2.6.25)");
             assertThat(plan.record().phase()).isEqualTo(Phase.Planned);
             assertThat(c.annotations()).doesNotContainKey(FleetStore.ANNOTATION_FLEET);
             assertThat(resourceVersions(c, order)).isEqualTo(before);
