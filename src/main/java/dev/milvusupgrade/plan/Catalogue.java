@@ -221,7 +221,8 @@ public final class Catalogue {
         if (src.isEmpty()) {
             return Optional.of(Rejection.of("the cluster runs " + running + ", which is not in the release catalogue (newest known "
                     + series(running) + " release: " + newestOf(series(running)).map(Version::toString).orElse("none") + ")",
-                    "use a milvus-upgrade whose catalogue lists " + running.release() + " (README: adding a release)"));
+                    "add " + running.release() + " in a user catalogue (intent key " + Intent.RELEASE_CATALOGUE
+                    + ") or use a milvus-upgrade whose catalogue lists it"));
         }
         return Optional.empty();
     }
@@ -239,7 +240,7 @@ public final class Catalogue {
             List<Version> known = targets();
             return Checked.refused("targetVersion " + target + " is not in the upgrade catalogue",
                     "pick one of " + known.get(0) + ".." + known.get(known.size() - 1) + " (recommended from " + running.release() + ": "
-                            + recommendedText(running) + ")");
+                            + recommendedText(running) + "), or add it in a user catalogue (intent key " + Intent.RELEASE_CATALOGUE + ")");
         }
         Optional<Release.Refusal> refused = t.get().refusal().filter(r -> r.refusesTargetFrom(running));
         if (refused.isPresent()) {

@@ -34,11 +34,14 @@ import java.util.regex.Pattern;
  * @param milvusAuthSecret a Secret in the Milvus namespace with {@code token}, or {@code username} and
  *     {@code password}, and optionally {@code ca.crt}
  * @param backup the milvus-backup gate before the first 2.6 stage, when the intent asks for one
+ * @param releaseCatalogue a ConfigMap in the intent's namespace whose key {@code releases} adds releases and
+ *     refusals to the bundled catalogue, in its format; empty when none
  */
 public record Intent(String milvus, Optional<String> milvusNamespace, Version targetVersion,
         Optional<String> imageRepository, Duration stageTimeout, Optional<Instant> notAfter,
         boolean paused, boolean dryRun, boolean allowUnorderedRollout, DataCheck.Mode dataCheck,
-        Optional<URI> milvusEndpoint, Optional<String> milvusAuthSecret, Optional<Backup> backup) {
+        Optional<URI> milvusEndpoint, Optional<String> milvusAuthSecret, Optional<Backup> backup,
+        Optional<String> releaseCatalogue) {
 
     /**
      * A backup by milvus-backup's REST server before the point of no return.
@@ -72,11 +75,12 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
     public static final String BACKUP_COLLECTIONS = "backupCollections";
     public static final String BACKUP_TIMEOUT = "backupTimeout";
     public static final String BACKUP_ALWAYS = "backupAlways";
+    public static final String RELEASE_CATALOGUE = "releaseCatalogue";
     /** The value of targetVersion that asks for the catalogue's newest safe target from the running version. */
     public static final String RECOMMENDED = "recommended";
     public static final List<String> KEYS = List.of(MILVUS, MILVUS_NAMESPACE, TARGET_VERSION, IMAGE_REPOSITORY,
             STAGE_TIMEOUT, NOT_AFTER, PAUSED, DRY_RUN, ALLOW_UNORDERED_ROLLOUT, DATA_CHECK, MILVUS_ENDPOINT, MILVUS_AUTH_SECRET,
-            BACKUP_ENDPOINT, BACKUP_REQUIRED, BACKUP_COLLECTIONS, BACKUP_TIMEOUT, BACKUP_ALWAYS);
+            BACKUP_ENDPOINT, BACKUP_REQUIRED, BACKUP_COLLECTIONS, BACKUP_TIMEOUT, BACKUP_ALWAYS, RELEASE_CATALOGUE);
     public static final Duration DEFAULT_BACKUP_TIMEOUT = Duration.ofHours(1);
     /** The keys that take "true" or "false", checked together. */
     private static final List<String> FLAGS = List.of(PAUSED, DRY_RUN, ALLOW_UNORDERED_ROLLOUT, BACKUP_REQUIRED, BACKUP_ALWAYS);
@@ -194,13 +198,18 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
             return Checked.refused("intent keys 'milvusEndpoint' and 'milvusAuthSecret' mean nothing with dataCheck: off",
                     "remove them, or set dataCheck to read or write");
         }
+        Optional<String> catalogue = Optional.of(trimmed(d.get(RELEASE_CATALOGUE))).filter(x -> !x.isEmpty());
+        if (catalogue.isPresent() && (catalogue.get().length() > 253 || !DNS_SUBDOMAIN.matcher(catalogue.get()).matches())) {
+            return Checked.refused("intent key 'releaseCatalogue' is '" + catalogue.get() + "', not a ConfigMap name",
+                    "name a ConfigMap in the intent's namespace (kubectl get configmap), or leave it out");
+        }
         Checked<Optional<Backup>> backup = backup(d);
         if (backup instanceof Checked.Refused<Optional<Backup>> r) {
             return new Checked.Refused<>(r.rejection());
         }
         return Checked.ok(new Intent(milvus, namespace, target.get(), repository, timeout, notAfter,
                 isTrue(d, PAUSED), isTrue(d, DRY_RUN), isTrue(d, ALLOW_UNORDERED_ROLLOUT), mode.get(), endpoint, secret,
-                ((Checked.Ok<Optional<Backup>>) backup).value()));
+                ((Checked.Ok<Optional<Backup>>) backup).value(), catalogue));
     }
 
     private static Checked<Optional<Backup>> backup(Map<String, String> d) {
@@ -265,7 +274,7 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
     /** This intent with a resolved target. */
     public Intent withTarget(Version target) {
         return new Intent(milvus, milvusNamespace, target, imageRepository, stageTimeout, notAfter, paused, dryRun,
-                allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret, backup);
+                allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret, backup, releaseCatalogue);
     }
 
     /** Where Milvus's RESTful API is: the intent's endpoint, else the Service the operator makes for the instance. */

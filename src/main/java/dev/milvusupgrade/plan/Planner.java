@@ -58,7 +58,8 @@ public final class Planner {
             Optional<Version> recommended = catalogue.recommended(running);
             if (recommended.isEmpty()) {
                 return new Decision.Refuse(Rejection.of("targetVersion recommended: " + catalogue.recommendation(running),
-                        "set targetVersion to a version the catalogue allows from the running one"));
+                        "set targetVersion to a version the catalogue allows from the running one, or add a newer release in a user catalogue"
+                        + " (intent key " + Intent.RELEASE_CATALOGUE + ")"));
             }
             target = recommended.get();
         }

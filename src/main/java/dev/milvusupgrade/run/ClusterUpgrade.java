@@ -1,5 +1,6 @@
 package dev.milvusupgrade.run;
 
+import dev.milvusupgrade.k8s.CatalogueStore;
 import dev.milvusupgrade.k8s.ClusterGateway;
 import dev.milvusupgrade.k8s.EventRecorder;
 import dev.milvusupgrade.k8s.RunLock;
@@ -103,6 +104,8 @@ final class ClusterUpgrade {
     private final Home home;
     private final Instant started;
     private final String runId;
+    /** The bundled release catalogue, with the intent's user catalogue on top once decide has read it. */
+    private Catalogue catalogue = Catalogue.builtIn();
 
     ClusterUpgrade(Runner.Tools tools, StageWaiter waiter, EventRecorder events, Home home, Instant started, String runId) {
         this.cluster = tools.cluster();
@@ -152,7 +155,14 @@ final class ClusterUpgrade {
         }
         ClusterSnapshot s = snapshot.get();
         Instant readAt = now();
-        Decision decision = Planner.plan(intent, s);
+        Checked<Catalogue> releases = CatalogueStore.load(cluster.client(), home.namespace(), intent.releaseCatalogue());
+        if (releases instanceof Checked.Refused<Catalogue> bad) {
+            log.accept("refused: " + bad.rejection().message());
+            return finish(execute, rejected(home.previous(), milvusRef, ImageRef.parse(s.image()).flatMap(ImageRef::tagVersion)
+                    .map(Version::toString).orElse(""), intent.targetVersion().toString(), bad.rejection(), started, runId), Optional.empty());
+        }
+        catalogue = ((Checked.Ok<Catalogue>) releases).value();
+        Decision decision = Planner.plan(intent, s, catalogue);
         if (decision instanceof Decision.Refuse refuse) {
             log.accept("refused: " + refuse.rejection().message());
             String from = ImageRef.parse(s.image()).flatMap(ImageRef::tagVersion).map(Version::toString).orElse("");
@@ -309,7 +319,7 @@ final class ClusterUpgrade {
                 intent = latest; // stageTimeout, notAfter and allowUnorderedRollout as they are now
                 // The plan is re-derived before every stage: a spec reverted or changed since must not be built on. A stage
                 // whose own patch is in the spec and which a fresh read shows complete is ours and done, whoever saw it finish.
-                Decision again = Planner.plan(intent, s);
+                Decision again = Planner.plan(intent, s, catalogue);
                 boolean next = again instanceof Decision.Staged fresh && fresh.plan().stages().get(0).equals(stage);
                 if (!next && !(stage.isApplied(s) && Progress.evaluate(stage, s) instanceof Progress.Done)) {
                     String why = again instanceof Decision.Refuse r ? r.rejection().message()
@@ -513,7 +523,7 @@ final class ClusterUpgrade {
                 if (stage.isApplied(s)) {
                     return s;
                 }
-                Decision again = Planner.plan(intent, s);
+                Decision again = Planner.plan(intent, s, catalogue);
                 if (!(again instanceof Decision.Staged st) || !st.plan().stages().get(0).equals(stage)) {
                     throw new RetryLater("Milvus " + s.qualifiedName() + " changed while stage " + stage.name()
                             + " was about to be applied; rerun to plan again");

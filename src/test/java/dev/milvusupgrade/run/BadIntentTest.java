@@ -123,6 +123,13 @@ class BadIntentTest {
                 onShared("known-bad target from 2.5", intent("targetVersion", "v2.6.13"),
                         "targetVersion v2.6.13 is refused from 2.5 (milvus-io/milvus#48930)"),
                 onShared("3.0 target", intent("targetVersion", "v3.0.1"), "the 2.6 to 3.0 route is not supported yet"),
+                onShared("missing user catalogue", intent("releaseCatalogue", "nope"),
+                        "release catalogue ConfigMap bad-shared/nope named by the intent key releaseCatalogue does not exist"),
+                new Case("user catalogue lifting a refusal", intent("releaseCatalogue", "my-releases", "targetVersion", "v2.6.13"), OK_IMAGE,
+                        Layout.FOUR_COORDS, (c, ns) -> c.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata()
+                                .withName("my-releases").withNamespace(ns).endMetadata().withData(Map.of("releases",
+                                        "# ours\nv2.6.13 | - | - | - | fine for us\nv2.6.26 | - | - | - | -\n")).build()).create(),
+                        "release catalogue ConfigMap bad-user-catalogue-lifting-a-refusal/my-releases line 2 changes the built-in refusal of v2.6.13"),
                 new Case("cluster on 3.0", intent("targetVersion", "recommended"), "milvusdb/milvus:v3.0.1", Layout.MIXCOORD, (c, ns) -> { },
                         "the cluster runs v3.0.1, outside this tool's routes"),
                 new Case("statefulset mode", intent("targetVersion", "recommended"), OK_IMAGE, Layout.FOUR_COORDS, (c, ns) -> alterMilvus(c, ns,
