@@ -89,6 +89,8 @@ public final class Planner {
 
         if (running.release().equals(target.release()) && last.isApplied(s)
                 && Progress.evaluate(last, s) instanceof Progress.Done) {
+            // plan always says what the catalogue recommends; for a cluster that stays put only when it is newer.
+            catalogue.recommended(running).filter(r -> r.isAfter(running.release())).ifPresent(r -> warnings.add(catalogue.recommendation(running)));
             return new Decision.NoOp(s.qualifiedName(), running, warnings);
         }
         refused = Preflight.rollout(s, intent, target, warnings).or(() -> Layouts.refusal(s));

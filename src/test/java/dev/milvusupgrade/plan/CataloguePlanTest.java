@@ -88,6 +88,14 @@ class CataloguePlanTest {
     }
 
     @Test
+    void nothing_to_do_on_an_older_release_still_names_the_recommended_one() {
+        Decision d = Planner.plan(intent("v2.6.11"), healthy("milvusdb/milvus:v2.6.11", MIXCOORD_26));
+        assertThat(d).isInstanceOf(Decision.NoOp.class);
+        assertThat(((Decision.NoOp) d).warnings()).containsExactly(Catalogue.builtIn().recommendation(Version.of(2, 6, 11)));
+        assertThat(((Decision.NoOp) Planner.plan(intent("v2.6.25"), healthy("milvusdb/milvus:v2.6.25", MIXCOORD_26))).warnings()).isEmpty();
+    }
+
+    @Test
     void a_cluster_on_3_0_is_outside_the_routes_and_3_0_is_no_target() {
         assertThat(refused(Planner.plan(intent("recommended"), healthy("milvusdb/milvus:v3.0.1", MIXCOORD_26))))
                 .contains("the cluster runs v3.0.1, outside this tool's routes");
