@@ -183,6 +183,10 @@ class CatalogueTest {
         }
         assertThat(inReadme).as("README table between the catalogue markers; the expected one is in target/readme-catalogue-table.md")
                 .isEqualTo(expected);
+        // The hand-written route table names the newest target from 2.5.
+        String newest = BUILT_IN.recommended(v("v2.5.0")).orElseThrow().toString().substring(1);
+        assertThat(readme).contains("| 2.5.x without mixCoord, or < 2.5.16 | 2.6.4 … " + newest + ", except 2.6.12–2.6.14 |")
+                .contains("(from any 2.5 today: v" + newest + ")");
         assertThat(expected).contains("| v2.6.13 | 2026-03-23 | **refused** (milvus-io/milvus#48930) | yes |")
                 .contains("| v2.6.0-rc1 |  |  |  | **not upgradable** (milvus-io/milvus#43538) |");
     }
