@@ -66,8 +66,8 @@ final class Layouts {
         if ("pulsar".equals(mq) && catalogue.carries(target, Release.PULSAR_EXCLUSIVE_PRODUCER)
                 && !catalogue.carries(running, Release.PULSAR_EXCLUSIVE_PRODUCER)
                 && !w.pulsarProducerAccessMode().map("shared"::equalsIgnoreCase).orElse(false)) {
-            out.add(target.release() + " switches the Pulsar WAL producer from shared to exclusive (milvus-io/milvus#53540): it needs Pulsar"
-                    + " 2.8.0 or later and can delay channel takeover while older streaming nodes roll; set spec.config.pulsar"
+            out.add("the catalogue marks " + target.release() + " as switching the Pulsar WAL producer from shared to exclusive (milvus-io/milvus#53540):"
+                    + " it needs Pulsar 2.8.0 or later and can delay channel takeover while older streaming nodes roll; set spec.config.pulsar"
                     + ".producerAccessMode: shared to keep the old behaviour");
         }
         return out;
