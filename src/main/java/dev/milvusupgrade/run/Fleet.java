@@ -1,5 +1,6 @@
 package dev.milvusupgrade.run;
 
+import dev.milvusupgrade.k8s.CatalogueStore;
 import dev.milvusupgrade.k8s.EventRecorder;
 import dev.milvusupgrade.k8s.FleetStore;
 import dev.milvusupgrade.k8s.FleetStore.Listed;
@@ -132,9 +133,11 @@ public final class Fleet {
         }
         // The operator is one for all clusters: read once, not once per cluster.
         ClusterSnapshot.OperatorVersion operator = tools.cluster().operatorVersion();
+        // The intent's user catalogue, read once; a bad one refuses every cluster, as each cluster's run would.
+        Checked<Catalogue> releases = CatalogueStore.load(tools.cluster().client(), namespace, fleet.sample().releaseCatalogue());
         List<Member> members = new ArrayList<>();
         for (Listed l : selected) {
-            members.add(member(fleet, l, operator, started));
+            members.add(member(fleet, l, operator, started, releases));
         }
         // The canaries: the first clusters in the fleet's order that still need an upgrade, so that a rerun's canary proves something.
         List<String> canaries = members.stream().filter(Member::needsUpgrade).limit(fleet.canary()).map(Member::ref).toList();
@@ -178,15 +181,19 @@ public final class Fleet {
      * Plans one cluster from the list's copy of it and its Deployments, to order the fleet and pick the
      * canaries; the upgrade itself reads it again, fresh.
      */
-    private Member member(FleetIntent fleet, Listed l, ClusterSnapshot.OperatorVersion operator, Instant now) {
+    private Member member(FleetIntent fleet, Listed l, ClusterSnapshot.OperatorVersion operator, Instant now, Checked<Catalogue> releases) {
         Checked<Intent> intent = fleet.forCluster(l.namespace(), l.name(), now);
         if (intent instanceof Checked.Refused<Intent> r) {
             return new Member(l, "", State.Rejected, "refused: " + r.rejection().message(), "");
         }
+        if (releases instanceof Checked.Refused<Catalogue> r) {
+            return new Member(l, "", State.Rejected, "refused: " + r.rejection().message(), "");
+        }
+        Catalogue catalogue = ((Checked.Ok<Catalogue>) releases).value();
         ClusterSnapshot s = tools.cluster().snapshot(l.resource(), operator);
         String from = ImageRef.parse(s.image()).flatMap(ImageRef::tagVersion).map(Version::toString).orElse("");
-        Decision d = Planner.plan(((Checked.Ok<Intent>) intent).value(), s);
-        String view = Planner.catalogueView(s, Catalogue.builtIn());
+        Decision d = Planner.plan(((Checked.Ok<Intent>) intent).value(), s, catalogue);
+        String view = Planner.catalogueView(s, catalogue);
         if (d instanceof Decision.Staged st) {
             return new Member(l, from, State.Planned, st.plan().from() + " -> " + st.plan().target() + " in " + st.plan().stages().size()
                     + " stage(s): " + String.join(", ", st.plan().stages().stream().map(x -> x.name()).toList()), view);
