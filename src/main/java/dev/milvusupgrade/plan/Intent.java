@@ -271,12 +271,6 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
         return targetVersion.equals(Version.RECOMMENDED);
     }
 
-    /** This intent with a resolved target. */
-    public Intent withTarget(Version target) {
-        return new Intent(milvus, milvusNamespace, target, imageRepository, stageTimeout, notAfter, paused, dryRun,
-                allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret, backup, releaseCatalogue);
-    }
-
     /** Where Milvus's RESTful API is: the intent's endpoint, else the Service the operator makes for the instance. */
     public URI dataEndpoint(String milvusNs) {
         return milvusEndpoint.orElseGet(() -> URI.create("http://" + milvus + "-milvus." + milvusNs + ":" + MILVUS_PORT));

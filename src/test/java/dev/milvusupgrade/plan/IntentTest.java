@@ -53,6 +53,15 @@ class IntentTest {
         assertThat(i.paused()).isTrue();
     }
 
+    @Test
+    void recommended_is_a_target_resolved_later_and_a_user_catalogue_is_named() {
+        Intent i = ((Checked.Ok<Intent>) parse("targetVersion", "Recommended", "releaseCatalogue", "my-releases")).value();
+        assertThat(i.recommendedTarget()).isTrue();
+        assertThat(i.targetVersion()).hasToString("recommended");
+        assertThat(i.releaseCatalogue()).contains("my-releases");
+        assertThat(((Checked.Ok<Intent>) parse()).value().releaseCatalogue()).isEmpty();
+    }
+
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', value = {
         "milvus|<none>|intent key 'milvus' is missing; fix: set milvus to the name of the Milvus resource",
@@ -73,7 +82,8 @@ class IntentTest {
         "dataCheck|full|intent key 'dataCheck' is 'full', not off, read or write; fix: write dataCheck: read (the default), write (read plus a write probe) or off",
         "milvusEndpoint|grpc://milvus:19530|intent key 'milvusEndpoint' is 'grpc://milvus:19530', not an http or https address with a host; fix: write it like https://milvus.example.com:19530 or leave it out to use the Milvus Service",
         "milvusEndpoint|http://milvus:19530/v2/vectordb|intent key 'milvusEndpoint' is 'http://milvus:19530/v2/vectordb', not an http or https address with a host; fix: write it like https://milvus.example.com:19530 or leave it out to use the Milvus Service",
-        "milvusAuthSecret|Milvus_Auth|intent key 'milvusAuthSecret' is 'Milvus_Auth', not a Secret name; fix: use the name shown by 'kubectl get secret' in the Milvus namespace"})
+        "milvusAuthSecret|Milvus_Auth|intent key 'milvusAuthSecret' is 'Milvus_Auth', not a Secret name; fix: use the name shown by 'kubectl get secret' in the Milvus namespace",
+        "releaseCatalogue|My Releases|intent key 'releaseCatalogue' is 'My Releases', not a ConfigMap name; fix: name a ConfigMap in the intent's namespace (kubectl get configmap), or leave it out"})
     void refuses_with_one_exact_line(String key, String value, String message) {
         Checked<Intent> c = parse(key, "<none>".equals(value) ? null : value);
         assertThat(c).isInstanceOf(Checked.Refused.class);
