@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -227,9 +228,14 @@ public final class Catalogue {
         return Optional.empty();
     }
 
+    /**
+     * The route, or why none; {@code explain} adds the recommended target to the fix, which only a refusal shown to a
+     * person needs (and which {@link #recommended} itself must not ask for, or it would recurse).
+     */
     private Checked<Route> routeFromKnown(Version running, Version target, boolean explain) {
+        Supplier<String> rec = () -> explain ? recommendedText(running) : "";
         if (target.isPreRelease()) {
-            return Checked.refused("targetVersion " + target + " is a pre-release", "target a release such as " + recommendedText(running));
+            return Checked.refused("targetVersion " + target + " is a pre-release", "target a release such as " + rec.get());
         }
         if (target.release().isBefore(running.release())) {
             return Checked.refused("targetVersion " + target + " is older than the running " + running + " and downgrades are not supported",
@@ -240,13 +246,13 @@ public final class Catalogue {
             List<Version> known = targets();
             return Checked.refused("targetVersion " + target + " is not in the upgrade catalogue",
                     "pick one of " + known.get(0) + ".." + known.get(known.size() - 1) + " (recommended from " + running.release() + ": "
-                            + recommendedText(running) + "), or add it in a user catalogue (intent key " + Intent.RELEASE_CATALOGUE + ")");
+                            + rec.get() + "), or add it in a user catalogue (intent key " + Intent.RELEASE_CATALOGUE + ")");
         }
         Optional<Release.Refusal> refused = t.get().refusal().filter(r -> r.refusesTargetFrom(running));
         if (refused.isPresent()) {
             Release.Refusal r = refused.get();
             String from = r.scope() == Release.Scope.TARGET_FROM ? " from " + r.series() : "";
-            String fix = explain ? nearestGood(running, target).map(v -> "target " + v + " or later (recommended: " + recommendedText(running) + ")")
+            String fix = explain ? nearestGood(running, target).map(v -> "target " + v + " or later (recommended: " + rec.get() + ")")
                     .orElse("stay on " + running.release() + " until a later release is in the catalogue") : "";
             return Checked.refused("targetVersion " + target + " is refused" + from + " (" + r.issue() + "): " + r.reason(), fix);
         }
@@ -256,7 +262,7 @@ public final class Catalogue {
             String reach = routes.stream().filter(r -> r.from().equals(series(running))).map(r -> r.oldestTarget().map(Version::toString)
                     .orElse(r.to() + ".x")).collect(Collectors.joining(" or "));
             return Checked.refused("no known upgrade path from " + running + " to " + target,
-                    "from " + series(running) + ".x target " + reach + " or later (recommended: " + recommendedText(running) + ")");
+                    "from " + series(running) + ".x target " + reach + " or later (recommended: " + rec.get() + ")");
         }
         return Checked.ok(new Route(rule.get(), running, target));
     }

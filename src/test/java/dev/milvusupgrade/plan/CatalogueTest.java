@@ -148,6 +148,15 @@ class CatalogueTest {
     }
 
     @Test
+    void no_recommendation_when_every_target_is_refused() {
+        Catalogue c = ((Checked.Ok<Catalogue>) Catalogue.parse(HEAD + "v2.5.16 | - | - | - | -\nv2.6.2 | - | - | - | -\n"
+                + "v2.6.4 | - | - | target-from-2.5 example/ops#1: refused for this test | -\n", "test catalogue")).value();
+        assertThat(c.recommended(v("v2.5.16"))).isEmpty();
+        assertThat(c.recommendation(v("v2.5.16"))).isEqualTo("no recommended target from v2.5.16: no release of the catalogue is a safe target from it");
+        assertThat(refusal(c.route(v("v2.5.16"), v("v2.6.4")))).endsWith("fix: stay on v2.5.16 until a later release is in the catalogue");
+    }
+
+    @Test
     void no_recommendation_outside_the_routes() {
         assertThat(BUILT_IN.recommended(v("v3.0.1"))).isEmpty();
         assertThat(BUILT_IN.recommended(v("v2.6.0-rc1"))).isEmpty();
