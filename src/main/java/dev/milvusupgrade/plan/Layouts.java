@@ -55,7 +55,9 @@ final class Layouts {
             out.add("queryNode.replicas is -1 (a user-managed HPA): the rollout moves the query nodes to the other of "
                     + s.name() + "-milvus-querynode-0/-1 and scales the old one to 0; after each stage point the HPA's scaleTargetRef at the"
                     + " Deployment named by the annotation milvus.io/querynode-current-group-id on the Milvus resource (an HPA on a"
-                    + " Deployment at 0 replicas does nothing)");
+                    + " Deployment at 0 replicas does nothing)"
+                    + (s.operator() instanceof ClusterSnapshot.OperatorVersion.Known ? ""
+                            : "; the operator must be " + Catalogue.USER_HPA_ROLLOUT_OPERATOR + " or later, or the rollout never ends (#469)"));
         }
         if (!w.operatorHpa().isEmpty()) {
             out.add(w.operatorHpa().stream().map(Component::specKey).sorted().collect(Collectors.joining(", "))

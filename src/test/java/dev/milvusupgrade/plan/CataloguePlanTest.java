@@ -125,7 +125,10 @@ class CataloguePlanTest {
         assertThat(refused(Planner.plan(intent("v2.6.24"), old))).contains("Milvus Operator v1.3.5 never finishes a two-Deployment querynode rollout")
                 .contains("fix: upgrade the operator to v1.3.6 or later");
         Plan plan = staged(Planner.plan(intent("v2.6.24"), hpa));
-        assertThat(plan.warnings()).anyMatch(w -> w.contains("milvus.io/querynode-current-group-id") && w.contains("my-release-milvus-querynode-0/-1"));
+        assertThat(plan.warnings()).anyMatch(w -> w.contains("milvus.io/querynode-current-group-id") && w.contains("my-release-milvus-querynode-0/-1")
+                && !w.contains("must be v1.3.6"));
+        ClusterSnapshot unknown = Snapshots.with(hpa, "cluster", Optional.empty(), false, new OperatorVersion.Unknown("forbidden"));
+        assertThat(staged(Planner.plan(intent("v2.6.24"), unknown)).warnings()).anyMatch(w -> w.contains("the operator must be v1.3.6 or later"));
     }
 
     @Test
