@@ -72,6 +72,9 @@ public final class RecordCodec {
             sm.put("stage", s.stage());
             sm.put("outcome", s.outcome());
             sm.put("after", encode(s.after()));
+            if (s.millis() > 0) {
+                sm.put("millis", s.millis());
+            }
             stages.add(sm);
         }
         m.put("stages", stages);
@@ -79,6 +82,13 @@ public final class RecordCodec {
         m.put("differencesTotal", d.differencesTotal());
         if (d.remedy47806()) {
             m.put("remedy47806", true);
+        }
+        if (!d.canary().isEmpty()) {
+            m.put("canary", d.canary());
+        }
+        if (d.warningsTotal() > 0) {
+            m.put("warnings", d.warnings());
+            m.put("warningsTotal", d.warningsTotal());
         }
         return m;
     }
@@ -91,6 +101,12 @@ public final class RecordCodec {
         if (!t.probe().isEmpty()) {
             m.put("probe", t.probe());
         }
+        if (t.counted() > 0) {
+            m.put("counted", t.counted());
+        }
+        if (t.sampled() > 0) {
+            m.put("sampled", t.sampled());
+        }
         return m;
     }
 
@@ -99,12 +115,15 @@ public final class RecordCodec {
         if (m.get("stages") instanceof List<?> list) {
             for (Object o : list) {
                 Map<String, Object> s = SnapshotMapper.map(o);
-                stages.add(new DataCheckRecord.StageCheck(str(s, "stage"), str(s, "outcome"), totals(SnapshotMapper.map(s.get("after")))));
+                stages.add(new DataCheckRecord.StageCheck(str(s, "stage"), str(s, "outcome"), totals(SnapshotMapper.map(s.get("after"))),
+                        SnapshotMapper.num(s.get("millis"))));
             }
         }
         List<String> differences = m.get("differences") instanceof List<?> l ? l.stream().map(Object::toString).toList() : List.of();
+        List<String> warnings = m.get("warnings") instanceof List<?> w ? w.stream().map(Object::toString).toList() : List.of();
         return new DataCheckRecord(str(m, "mode"), totals(SnapshotMapper.map(m.get("baseline"))), stages, differences,
-                (int) SnapshotMapper.num(m.get("differencesTotal")), Boolean.TRUE.equals(m.get("remedy47806")));
+                (int) SnapshotMapper.num(m.get("differencesTotal")), Boolean.TRUE.equals(m.get("remedy47806")), str(m, "canary"), warnings,
+                (int) SnapshotMapper.num(m.get("warningsTotal")));
     }
 
     private static RunRecord.BackupRecord decodeBackup(Map<String, Object> m) {
@@ -115,7 +134,7 @@ public final class RecordCodec {
 
     private static DataCheckRecord.Totals totals(Map<String, Object> m) {
         return new DataCheckRecord.Totals((int) SnapshotMapper.num(m.get("databases")), (int) SnapshotMapper.num(m.get("collections")),
-                SnapshotMapper.num(m.get("rows")), str(m, "probe"));
+                SnapshotMapper.num(m.get("rows")), str(m, "probe"), SnapshotMapper.num(m.get("counted")), (int) SnapshotMapper.num(m.get("sampled")));
     }
 
     /** Decodes a recorded result; empty when the annotation is absent or not ours. */

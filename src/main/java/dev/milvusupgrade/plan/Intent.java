@@ -34,11 +34,13 @@ import java.util.regex.Pattern;
  * @param milvusAuthSecret a Secret in the Milvus namespace with {@code token}, or {@code username} and
  *     {@code password}, and optionally {@code ca.crt}
  * @param backup the milvus-backup gate before the first 2.6 stage, when the intent asks for one
+ * @param clientsWrite clients write (and may delete) during the upgrade: a lower {@code count(*)} is then a
+ *     warning, not a loss
  */
 public record Intent(String milvus, Optional<String> milvusNamespace, Version targetVersion,
         Optional<String> imageRepository, Duration stageTimeout, Optional<Instant> notAfter,
         boolean paused, boolean dryRun, boolean allowUnorderedRollout, DataCheck.Mode dataCheck,
-        Optional<URI> milvusEndpoint, Optional<String> milvusAuthSecret, Optional<Backup> backup) {
+        Optional<URI> milvusEndpoint, Optional<String> milvusAuthSecret, Optional<Backup> backup, boolean clientsWrite) {
 
     /**
      * A backup by milvus-backup's REST server before the point of no return.
@@ -72,12 +74,13 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
     public static final String BACKUP_COLLECTIONS = "backupCollections";
     public static final String BACKUP_TIMEOUT = "backupTimeout";
     public static final String BACKUP_ALWAYS = "backupAlways";
+    public static final String CLIENTS_WRITE = "clientsWrite";
     public static final List<String> KEYS = List.of(MILVUS, MILVUS_NAMESPACE, TARGET_VERSION, IMAGE_REPOSITORY,
             STAGE_TIMEOUT, NOT_AFTER, PAUSED, DRY_RUN, ALLOW_UNORDERED_ROLLOUT, DATA_CHECK, MILVUS_ENDPOINT, MILVUS_AUTH_SECRET,
-            BACKUP_ENDPOINT, BACKUP_REQUIRED, BACKUP_COLLECTIONS, BACKUP_TIMEOUT, BACKUP_ALWAYS);
+            BACKUP_ENDPOINT, BACKUP_REQUIRED, BACKUP_COLLECTIONS, BACKUP_TIMEOUT, BACKUP_ALWAYS, CLIENTS_WRITE);
     public static final Duration DEFAULT_BACKUP_TIMEOUT = Duration.ofHours(1);
     /** The keys that take "true" or "false", checked together. */
-    private static final List<String> FLAGS = List.of(PAUSED, DRY_RUN, ALLOW_UNORDERED_ROLLOUT, BACKUP_REQUIRED, BACKUP_ALWAYS);
+    private static final List<String> FLAGS = List.of(PAUSED, DRY_RUN, ALLOW_UNORDERED_ROLLOUT, BACKUP_REQUIRED, BACKUP_ALWAYS, CLIENTS_WRITE);
     private static final Pattern COLLECTION = Pattern.compile("^([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*$");
     /** The port of Milvus's proxies: gRPC and, since 2.4, the RESTful API. */
     public static final int MILVUS_PORT = 19530;
@@ -198,7 +201,7 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
         }
         return Checked.ok(new Intent(milvus, namespace, target.get(), repository, timeout, notAfter,
                 isTrue(d, PAUSED), isTrue(d, DRY_RUN), isTrue(d, ALLOW_UNORDERED_ROLLOUT), mode.get(), endpoint, secret,
-                ((Checked.Ok<Optional<Backup>>) backup).value()));
+                ((Checked.Ok<Optional<Backup>>) backup).value(), isTrue(d, CLIENTS_WRITE)));
     }
 
     private static Checked<Optional<Backup>> backup(Map<String, String> d) {

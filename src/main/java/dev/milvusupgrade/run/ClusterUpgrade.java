@@ -14,6 +14,7 @@ import dev.milvusupgrade.plan.Catalogue;
 import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.ClusterSnapshot;
 import dev.milvusupgrade.plan.Component;
+import dev.milvusupgrade.plan.Canary;
 import dev.milvusupgrade.plan.DataCheck;
 import dev.milvusupgrade.plan.DataCheckRecord;
 import dev.milvusupgrade.plan.Decision;
@@ -392,9 +393,14 @@ final class ClusterUpgrade {
                 .flatMap(latest -> retargeted(planned, latest)).map(why -> "; the intent changed during the run (" + why + "): rerun for it")
                 .orElse("");
         String data = record.dataCheck().map(d -> "; data check: nothing lost in " + d.baseline().collections() + " collection(s)"
+                + (d.warningsTotal() > 0 ? " (" + d.warningsTotal() + " warning(s): lower metadata counts, see dataCheck.warnings)" : "")
+                + (d.canary().isEmpty() ? "" : ", canary " + d.canary() + " proved after every stage")
                 + ("write".equals(d.mode()) ? ", writes verified by the probe" + (d.remedy47806() ? " after the milvus#47806 remedy" : "") : ""))
                 .orElse("");
         boolean writesVerified = record.dataCheck().filter(d -> "write".equals(d.mode())).isPresent();
+        if (gate.isPresent()) {
+            record = record.withDataCheck(gate.get().finish(record.dataCheck().orElseThrow())); // drops the canary
+        }
         return recordEnd(record.withPhase(Phase.Succeeded, "Milvus " + plan.milvus() + " upgraded from "
                 + plan.from() + " to " + plan.target() + " in " + plan.stages().size() + " stage(s); message queue " + plan.msgStreamType()
                 + " unchanged" + data + after + (writesVerified ? "" : "; " + CHECK_WRITES), Optional.of(now())));
@@ -438,7 +444,8 @@ final class ClusterUpgrade {
     /** The endpoint and credentials the intent names, and a gate on that data plane; refused if the Secret cannot be used. */
     private Checked<Data> dataGate(Intent intent, String milvusNs) {
         return MilvusAccess.endpoint(cluster.client(), intent.dataEndpoint(milvusNs), milvusNs, intent.milvusAuthSecret())
-                .map(e -> Checked.ok(new Data(e, new DataGate(dataPlane.apply(e), intent.dataCheck(), clock, settings.progressEvery(), log))));
+                .map(e -> Checked.ok(new Data(e, new DataGate(dataPlane.apply(e), intent.dataCheck(), clock, settings.progressEvery(), log,
+                        Canary.name(milvusNs + "/" + intent.milvus(), intent.targetVersion()), intent.clientsWrite()))));
     }
 
     /**

@@ -236,10 +236,14 @@ class SimulatedMilvusDataPlaneTest {
             assertThat(hung.status()).isEqualTo(408);
             assertThat(hung.body()).isEqualTo("{\"code\":10001,\"message\":\"request timeout\"}");
             assertThat(post(milvus, "entities/query", "{\"collectionName\":\"probe\",\"filter\":\"id == 1\"}").status()).isEqualTo(408);
-            // DDL, describe and stats keep working; a missing collection is still 100, not a timeout.
+            // On 2.6 DDL goes through the WAL too (milvus-rest FACTS "milvus#47806"): create, load and drop hang and change nothing.
+            assertThat(post(milvus, "collections/create", "{\"collectionName\":\"other\",\"dimension\":4}").status()).isEqualTo(408);
+            assertThat(post(milvus, "collections/drop", "{\"collectionName\":\"probe\"}").status()).isEqualTo(408);
+            assertThat(post(milvus, "collections/load", "{\"collectionName\":\"probe\"}").status()).isEqualTo(408);
+            assertThat(milvus.collections("default")).contains("probe").doesNotContain("other");
+            // Describe and stats keep working; a missing collection is still 100, not a timeout.
             assertThat(post(milvus, "collections/describe", "{\"collectionName\":\"books\"}").code()).isZero();
             assertThat(post(milvus, "collections/get_stats", "{\"collectionName\":\"books\"}").code()).isZero();
-            assertThat(post(milvus, "collections/create", "{\"collectionName\":\"other\",\"dimension\":4}").code()).isZero();
             assertThat(post(milvus, "entities/insert", "{\"collectionName\":\"gone\",\"data\":[{\"id\":1}]}").code()).isEqualTo(100);
 
             c.patch("{\"spec\":{\"components\":{\"mixCoord\":{\"podAnnotations\":{\"milvus-upgrade.dev/restart\":\"1\"}}}}}");
