@@ -395,7 +395,9 @@ final class DataGate {
         log.accept("data " + when + ": " + s.databases().size() + " database(s), " + s.collectionCount() + " collection(s), " + s.rowCount() + " row(s)");
         for (DataSnapshot.Database db : s.databases()) {
             for (DataSnapshot.Collection c : db.collections()) {
-                log.accept("  " + db.name() + "." + c.name() + " rows=" + c.rowCount() + " load=" + c.loadState().replace("LoadState", "")
+                log.accept("  " + db.name() + "." + c.name() + " rows=" + c.rowCount() + (c.counted() ? " count(*)=" + c.queryCount() + " sampled="
+                        + c.sample().size() : c.queryCount() == DataSnapshot.Collection.TIMED_OUT ? " count(*)=timed-out" : "")
+                        + (c.ttlSeconds() > 0 ? " ttl=" + c.ttlSeconds() + "s" : "") + " load=" + c.loadState().replace("LoadState", "")
                         + " indexes=" + c.indexes().stream().map(i -> i.name() + ":" + i.state()).collect(Collectors.joining(",")));
             }
         }
