@@ -111,7 +111,7 @@ public final class MilvusRestClient implements MilvusData {
     public static final int SAMPLE = 10;
     private static final String TTL_PROPERTY = "collection.ttl.seconds";
     /** An answer with no rows. */
-    private static final JsonNode NOT_ASKED = new ObjectMapper().createObjectNode();
+    private static final JsonNode NOT_ASKED = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
     private static final int TIMEOUT_CODE = 10001;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final AtomicInteger POOLS = new AtomicInteger();

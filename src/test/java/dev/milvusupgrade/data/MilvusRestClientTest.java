@@ -296,4 +296,50 @@ class MilvusRestClientTest {
         assertThat(MilvusRestClient.retriable("collections/describe", new ConnectException("Connection refused"))).isFalse();
         assertThat(MilvusRestClient.retriable("collections/describe", new HttpTimeoutException("timed out"))).isFalse();
     }
+
+    @Test
+    void a_403_is_denied_not_unreachable_and_names_the_path() {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            milvus.denyEndpoint("collections/get_stats");
+            assertThatThrownBy(() -> client(milvus.endpoint()).snapshot()).isInstanceOf(MilvusData.Denied.class)
+                    .hasMessageContaining("refused collections/get_stats for lack of privileges (HTTP 403, code 1401");
+        }
+    }
+
+    @Test
+    void the_after_stage_snapshot_reads_back_the_sampled_keys_and_a_timed_out_count_is_marked_so() {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            MilvusRestClient c = client(milvus.endpoint());
+            DataSnapshot baseline = c.snapshot();
+            milvus.loseKey("default", "books", "4");
+            DataSnapshot after = c.snapshot(baseline);
+            assertThat(byName(after, "default").get("books").sample()).containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10");
+            assertThat(milvus.requests("entities/get")).isEqualTo(2);
+
+            milvus.failEndpoint("entities/query", 10001, "request timeout");
+            DataSnapshot hung = c.snapshot(baseline);
+            assertThat(byName(hung, "default").get("books").queryCount()).isEqualTo(DataSnapshot.Collection.TIMED_OUT);
+            assertThat(hung.queryTimedOut()).isTrue();
+        }
+    }
+
+    @Test
+    void the_canarys_steps_round_trip_rows_with_dynamic_keys_json_and_exact_vectors() {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            MilvusRestClient c = client(milvus.endpoint());
+            String name = dev.milvusupgrade.plan.Canary.PREFIX + "test";
+            assertThat(c.shape("default", name)).isEmpty();
+            c.create(dev.milvusupgrade.plan.Canary.createBody(name));
+            assertThat(c.shape("default", name)).contains(new MilvusData.Shape(List.of("id:Int64", "vector:FloatVector", "title:VarChar",
+                    "meta:JSON"), true));
+            c.insert("default", name, dev.milvusupgrade.plan.Canary.rows());
+            List<Map<String, Object>> read = c.query("default", name, dev.milvusupgrade.plan.Canary.allRowsFilter(), 300);
+            assertThat(dev.milvusupgrade.plan.Canary.compare(dev.milvusupgrade.plan.Canary.rows(), read)).isEmpty();
+            assertThat(c.search("default", name, "vector", dev.milvusupgrade.plan.Canary.vector(97), 3)).startsWith(97L);
+            assertThat(client(milvus.endpoint()).snapshot().databases().get(0).collections()).extracting(DataSnapshot.Collection::name)
+                    .doesNotContain(name);
+            c.drop("default", name);
+            assertThat(milvus.collections("default")).doesNotContain(name);
+        }
+    }
 }
