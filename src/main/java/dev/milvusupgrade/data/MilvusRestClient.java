@@ -52,16 +52,17 @@ import javax.net.ssl.SSLException;
  * being listed and being read (code 100, 800) is left out as well: it is gone. Every other error ends
  * the snapshot with {@link MilvusData.Unreachable} naming the endpoint (never the credentials).
  *
- * <p><b>Row count: {@value #ROW_COUNT_SOURCE}.</b> It is what datacoord counts over flushed segments
- * (milvus-rest FACTS.md "Row counts"), it answers for every collection, loaded or not, and it takes no
- * query node. The alternative, an unfiltered {@code count(*)} query with strong consistency, counts
- * growing rows too but only on loaded collections (code 101 otherwise), so it could not compare the
- * unloaded ones, and a collection that failed to load again after the upgrade would show as a count
- * error instead of as what it is. Flushed data does not shrink by itself across an upgrade, so a lower
- * count afterwards means lost data, with two caveats the comparison must allow for: rows inserted and not
- * yet flushed are not counted (a count can grow between snapshots while clients write, and a count taken
- * under writes lags), and deletes lower it only once compaction has run, which can happen during the
- * upgrade, so deletes made before or during the upgrade can lower the count without data being lost.
+ * <p><b>Row counts: {@value #ROW_COUNT_SOURCE} and count(*).</b> {@code get_stats} is what datacoord counts
+ * in segment metadata (milvus-rest FACTS.md "Row counts"): it answers for every collection, loaded or not,
+ * but cannot see rows the query path lost, and compaction of deletes, TTL expiry and failed imports lower
+ * it without any loss. So each <b>loaded</b> collection is also counted by an unfiltered
+ * {@code entities/query} with {@code outputFields: ["count(*)"]} and strong consistency (no limit applies),
+ * and sampled: at the baseline ({@link #snapshot()}) the first {@value #SAMPLE} primary keys an
+ * {@code entities/query} with that limit returns; after a stage ({@link #snapshot(DataSnapshot)}) those keys
+ * asked back with {@code entities/get} ({@code id}: the keys, numbers for Int64, strings for VarChar). A
+ * query that times out (HTTP 408 or code 10001) marks the collection {@code TIMED_OUT} instead of ending
+ * the snapshot; code 101 (released meanwhile) leaves it uncounted. The comparison is {@code DataCheck}'s.
+ * The TTL comes from describe's {@code properties} ({@code collection.ttl.seconds}).
  *
  * <p><b>Schema fingerprint.</b> SHA-256 over a canonical JSON of {@code enableDynamicField} and, per field
  * in the order Milvus lists them, {@code name}, {@code type}, {@code primaryKey}, {@code partitionKey},
@@ -83,11 +84,19 @@ import javax.net.ssl.SSLException;
  * automatically), waits until {@code get_load_state} says Loaded (bounded by three request timeouts),
  * inserts {@code {"id":1,"vector":[0.1,0.2]}}, queries {@code id == 1} with strong consistency and checks
  * the row came back, and drops the collection whatever happened. Steps: {@code create}, {@code load},
- * {@code insert}, {@code query}, {@code drop}. An insert that answers HTTP 408 (code 10001) or runs into
- * the client's own timeout is {@code Failed(insert, ..., writeTimedOut=true)}: milvus#47806 as a REST
- * client sees it (milvus-rest FACTS.md). A timeout at any other step is a failure with
- * {@code writeTimedOut} false. Connection failures and refused credentials throw
- * {@link MilvusData.Unreachable}, after an attempt to drop the collection.
+ * {@code insert}, {@code query}, {@code drop}. A step that answers HTTP 408 (code 10001) or runs into
+ * the client's own timeout is {@code Failed(step, ..., writeTimedOut=true)}: milvus#47806 as a REST client
+ * sees it, on 2.6 at create and load as much as at insert (milvus-rest FACTS.md "milvus#47806").
+ * Connection failures and refused credentials throw {@link MilvusData.Unreachable}, after an attempt to
+ * drop the collection; HTTP 403 or code 1401 throws {@link MilvusData.Denied}.
+ *
+ * <p><b>Single collections</b> (the canary): {@code collections/describe} for its shape, {@code create}
+ * (schema mode with {@code indexParams}, which loads it) and a wait for Loaded, {@code entities/insert},
+ * {@code entities/upsert} ({@code upsertCount}), {@code entities/delete} ({@code filter}),
+ * {@code entities/query} with {@code outputFields: ["*"]} and strong consistency (dynamic keys beside the
+ * fields; a {@code $meta} object or JSON text, and JSON fields sent as text, are parsed),
+ * {@code entities/search} ({@code data: [[vector]]}, {@code annsField}, {@code limit}; hits
+ * {@code {"id":..,"distance":..}}) and {@code collections/drop}: hv2 at c1c38337 (2.5-era).
  */
 public final class MilvusRestClient implements MilvusData {
 
