@@ -55,6 +55,9 @@ public interface MilvusData {
     /** Creates a collection from a {@code collections/create} body and waits until it is loaded (steps create, load). */
     void create(Map<String, Object> body);
 
+    /** Loads a collection (idempotent) and waits until it is loaded (step load). */
+    void load(String db, String name);
+
     /** Inserts rows (step insert). */
     void insert(String db, String name, List<Map<String, Object>> rows);
 

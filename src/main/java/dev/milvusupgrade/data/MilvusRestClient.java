@@ -495,6 +495,23 @@ public final class MilvusRestClient implements MilvusData {
     }
 
     @Override
+    public void load(String db, String name) {
+        Map<String, Object> target = target(db, name);
+        step("load", "collections/load", target);
+        Optional<String> notLoaded;
+        try {
+            notLoaded = awaitLoaded(target);
+        } catch (MilvusError e) {
+            throw new StepFailed("load", e.getMessage(), false);
+        } catch (TimedOut e) {
+            throw new StepFailed("load", e.getMessage(), true);
+        }
+        if (notLoaded.isPresent()) {
+            throw new StepFailed("load", notLoaded.get(), false);
+        }
+    }
+
+    @Override
     public void insert(String db, String name, List<Map<String, Object>> rows) {
         write("insert", "entities/insert", "insertCount", db, name, rows);
     }

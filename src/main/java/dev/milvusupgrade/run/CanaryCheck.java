@@ -61,6 +61,8 @@ final class CanaryCheck {
         try {
             if (data.shape(Canary.DATABASE, name).isEmpty()) {
                 data.create(Canary.createBody(name));
+            } else {
+                data.load(Canary.DATABASE, name); // a rerun's canary, released meanwhile perhaps
             }
             if (data.query(Canary.DATABASE, name, Canary.allRowsFilter(), Canary.ROWS + 10).isEmpty()) {
                 data.insert(Canary.DATABASE, name, Canary.rows());

@@ -192,6 +192,10 @@ final class DataGate {
         while (true) {
             boolean mayRemedy = mode == DataCheck.Mode.WRITE && streamingEra && !r.remedy47806();
             Settled s = settle(stage, deadline, mayRemedy);
+            if (s.now == null && s.denied) {
+                return new Verdict.Failed(r, "after stage " + stage + " Milvus's user may not do what the data check needs: " + s.unreachable
+                        + "; fix: " + PRIVILEGES.replace("; or set " + Intent.DATA_CHECK + ": off", "") + ", then rerun to check again");
+            }
             if (s.now == null) {
                 return new Verdict.Failed(r, "after stage " + stage + " Milvus could not be reached for the data check until the stage"
                         + " timeout (" + s.unreachable + "); fix: check the proxies ('kubectl get pods -l app.kubernetes.io/component=proxy'),"
@@ -260,7 +264,7 @@ final class DataGate {
     }
 
     /** The last snapshot and its differences, or why none could be taken. */
-    private record Settled(DataSnapshot now, List<DataCheck.Difference> found, String unreachable) {
+    private record Settled(DataSnapshot now, List<DataCheck.Difference> found, String unreachable, boolean denied) {
     }
 
     /**
@@ -271,6 +275,7 @@ final class DataGate {
         DataSnapshot now = null;
         List<DataCheck.Difference> found = List.of();
         String unreachable = "";
+        boolean denied = false;
         while (true) {
             try {
                 now = data.snapshot(baseline);
@@ -282,6 +287,7 @@ final class DataGate {
             } catch (MilvusData.Denied e) {
                 now = null;
                 unreachable = e.getMessage();
+                denied = true;
                 break;
             } catch (MilvusData.Unreachable e) {
                 unreachable = e.getMessage();
@@ -295,7 +301,7 @@ final class DataGate {
                     + "; checking again");
             pause(deadline);
         }
-        return new Settled(unreachable.isEmpty() ? now : null, found, unreachable);
+        return new Settled(unreachable.isEmpty() ? now : null, found, unreachable, denied);
     }
 
     private Optional<CanaryCheck.Failure> canaryVerify() {

@@ -229,4 +229,18 @@ class ContentCheckScenarioTest {
             assertThat(c.resourceVersion()).isEqualTo(before);
         }
     }
+
+    @Test
+    void a_403_after_a_stage_fails_naming_the_privileges() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
+            c.intent(intent("v2.6.4"));
+
+            Runner.Report report = runChanging(c, () -> c.data.denyEndpoint("entities/get"));
+
+            assertThat(report.exitCode()).as(String.join("\n", c.log)).isEqualTo(1);
+            assertThat(report.record().message()).contains("after stage 2.6.4 Milvus's user may not do what the data check needs")
+                    .contains("refused entities/get for lack of privileges").contains("Minimal Milvus role").doesNotContain("NetworkPolicy");
+        }
+    }
 }
