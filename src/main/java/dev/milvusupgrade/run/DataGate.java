@@ -67,6 +67,8 @@ final class DataGate {
         while (baseline == null) {
             try {
                 baseline = data.snapshot();
+            } catch (MilvusData.Denied e) {
+                return refusedUnreachable(endpoint, e); // waiting does not grant a privilege
             } catch (MilvusData.Unreachable e) {
                 if (retryUntil.isPresent() && clock.instant().isBefore(retryUntil.get())) {
                     log.accept("data: Milvus not reachable yet (" + e.getMessage() + "); checking again");
@@ -86,7 +88,10 @@ final class DataGate {
             }
         }
         Checked<DataCheckRecord> fresh = probeFirst();
-        return previous.isPresent() && fresh instanceof Checked.Ok<DataCheckRecord> ? Checked.ok(previous.get()) : fresh;
+        if (previous.isPresent() && fresh instanceof Checked.Ok<DataCheckRecord> ok) {
+            return Checked.ok(ok.value().canary().isEmpty() ? previous.get() : previous.get().withCanary(ok.value().canary()));
+        }
+        return fresh;
     }
 
     /**

@@ -243,4 +243,25 @@ class ContentCheckScenarioTest {
                     .contains("refused entities/get for lack of privileges").contains("Minimal Milvus role").doesNotContain("NetworkPolicy");
         }
     }
+
+    @Test
+    void a_run_resumed_after_a_crash_reuses_its_canary_and_drops_it_when_it_succeeds() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            c.seed("milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS);
+            c.intent(intent("v2.6.4", "dataCheck", "write"));
+            String name = canary("v2.6.4");
+            c.killAt(Checkpoint.MID_WAIT, "2.6.4");
+            assertThat(c.data.collections("default")).contains(name);
+            assertThat(c.data.insertedRows("default", name)).isEqualTo(Canary.ROWS);
+            long inserts = c.data.requests("entities/insert");
+
+            Runner.Report rerun = c.run();
+
+            assertThat(rerun.exitCode()).as(String.join("\n", c.log)).isZero();
+            assertThat(c.result().dataCheck().orElseThrow().canary()).isEqualTo(name);
+            // The rerun's inserts are its probe's and write checks' (one row each), not the canary's 256 rows again.
+            assertThat(c.data.requests("entities/insert") - inserts).isEqualTo(4);
+            assertThat(c.data.collections("default")).doesNotContain(name);
+        }
+    }
 }
