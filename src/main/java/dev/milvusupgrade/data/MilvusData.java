@@ -69,9 +69,9 @@ public interface MilvusData {
 
     /**
      * The rows matching {@code filter} with every field, read with strong consistency (step query); dynamic keys beside the
-     * fields, JSON fields parsed.
+     * fields, the JSON fields named in {@code jsonFields} parsed (the server sends a JSON field as its text).
      */
-    List<Map<String, Object>> query(String db, String name, String filter, int limit);
+    List<Map<String, Object>> query(String db, String name, String filter, int limit, List<String> jsonFields);
 
     /** The primary keys of the {@code limit} nearest rows to {@code vector} in {@code field}, nearest first (step search). */
     List<Long> search(String db, String name, String field, List<Float> vector, int limit);

@@ -538,7 +538,7 @@ public final class MilvusRestClient implements MilvusData {
     }
 
     @Override
-    public List<Map<String, Object>> query(String db, String name, String filter, int limit) {
+    public List<Map<String, Object>> query(String db, String name, String filter, int limit, List<String> jsonFields) {
         Map<String, Object> body = target(db, name);
         body.put("filter", filter);
         body.put("outputFields", List.of("*"));
@@ -551,16 +551,24 @@ public final class MilvusRestClient implements MilvusData {
             }
             Map<String, Object> r = new LinkedHashMap<>();
             row.fields().forEachRemaining(e -> r.put(e.getKey(), value(e.getValue())));
-            // Dynamic keys as a $meta object or JSON text (older servers), and JSON fields sent as text: beside the fields, parsed.
+            // buildQueryResp (httpserver/utils.go) sends a JSON field as its text and spreads the dynamic field's keys beside the
+            // fields; a $meta object or text (other versions) is spread here the same way.
             Object dynamic = r.remove("$meta");
             if (dynamic instanceof String text) {
-                dynamic = value(parse(text));
+                dynamic = value(parseAny(text));
             }
             if (dynamic instanceof Map<?, ?> m) {
                 m.forEach((k, v) -> r.putIfAbsent(String.valueOf(k), v));
             }
-            r.replaceAll((k, v) -> v instanceof String text && (text.startsWith("{") || text.startsWith("[")) && parse(text) != null
-                    ? value(parse(text)) : v);
+            for (String f : jsonFields) {
+                if (r.get(f) instanceof String text) {
+                    JsonNode parsed = parseAny(text);
+                    if (parsed == null) {
+                        throw new StepFailed("query", "the JSON field " + f + " came back as " + abbreviate(text) + ", not JSON", false);
+                    }
+                    r.put(f, value(parsed));
+                }
+            }
             out.add(r);
         }
         return out;
@@ -751,6 +759,15 @@ public final class MilvusRestClient implements MilvusData {
             }
         }
         return "the connection to Milvus at " + endpoint + " failed without an answer: " + Optional.ofNullable(e.getMessage()).orElse(e.toString());
+    }
+
+    /** Any JSON value, or null when the text is not JSON. */
+    private JsonNode parseAny(String text) {
+        try {
+            return json.readTree(text);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private JsonNode parse(String text) {

@@ -34,6 +34,8 @@ public final class Canary {
     public static final List<Long> SEARCHED = List.of(1L, 97L, 256L);
     /** How many hits a search asks for. */
     public static final int TOP_K = 3;
+    /** The JSON fields (a query sends them as their text). */
+    public static final List<String> JSON_FIELDS = List.of("meta");
     /** The schema as describe shows it: field name to type, primary key first. */
     public static final Map<String, String> FIELDS = fields();
 

@@ -64,7 +64,7 @@ final class CanaryCheck {
             } else {
                 data.load(Canary.DATABASE, name); // a rerun's canary, released meanwhile perhaps
             }
-            if (data.query(Canary.DATABASE, name, Canary.allRowsFilter(), Canary.ROWS + 10).isEmpty()) {
+            if (data.query(Canary.DATABASE, name, Canary.allRowsFilter(), Canary.ROWS + 10, Canary.JSON_FIELDS).isEmpty()) {
                 data.insert(Canary.DATABASE, name, Canary.rows());
             }
         } catch (MilvusData.StepFailed e) {
@@ -77,7 +77,7 @@ final class CanaryCheck {
     Optional<Failure> verify() {
         String step = "query";
         try {
-            List<Map<String, Object>> read = data.query(Canary.DATABASE, name, Canary.allRowsFilter(), Canary.ROWS + 10);
+            List<Map<String, Object>> read = data.query(Canary.DATABASE, name, Canary.allRowsFilter(), Canary.ROWS + 10, Canary.JSON_FIELDS);
             Optional<String> rows = Canary.compare(Canary.rows(), read);
             if (rows.isPresent()) {
                 return Optional.of(new Failure("the canary's " + rows.get(), false));
@@ -109,7 +109,7 @@ final class CanaryCheck {
             return Optional.of(new Failure("insert into the canary " + name + " (created before the upgrade) failed: " + e.getMessage(),
                     e.timedOut()));
         }
-        Optional<String> back = Canary.compare(List.of(inserted), data.query(Canary.DATABASE, name, key, 10));
+        Optional<String> back = Canary.compare(List.of(inserted), data.query(Canary.DATABASE, name, key, 10, Canary.JSON_FIELDS));
         if (back.isPresent()) {
             return Optional.of(new Failure("the row inserted into the canary does not read back: " + back.get(), false));
         }
@@ -119,7 +119,7 @@ final class CanaryCheck {
             return Optional.of(new Failure("upsert into the canary " + name + " (created before the upgrade) failed: " + e.getMessage(),
                     e.timedOut()));
         }
-        back = Canary.compare(List.of(upserted), data.query(Canary.DATABASE, name, key, 10));
+        back = Canary.compare(List.of(upserted), data.query(Canary.DATABASE, name, key, 10, Canary.JSON_FIELDS));
         if (back.isPresent()) {
             return Optional.of(new Failure("the row upserted into the canary does not read back: " + back.get(), false));
         }
@@ -128,7 +128,7 @@ final class CanaryCheck {
         } catch (MilvusData.StepFailed e) {
             return Optional.of(new Failure("delete from the canary " + name + " failed: " + e.getMessage(), e.timedOut()));
         }
-        List<Map<String, Object>> left = data.query(Canary.DATABASE, name, key, 10);
+        List<Map<String, Object>> left = data.query(Canary.DATABASE, name, key, 10, Canary.JSON_FIELDS);
         if (!left.isEmpty()) {
             return Optional.of(new Failure("the row deleted from the canary still reads back: " + left.size() + " row(s)", false));
         }

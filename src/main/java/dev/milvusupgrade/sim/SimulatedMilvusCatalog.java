@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
  * <p>Simplifications: the rows a collection counts ({@code get_stats}) hold no data but a primary key:
  * Int64 keys 1..n (VarChar {@code "k1"}..), served by {@code entities/query} (the first keys, up to the
  * limit) and {@code entities/get}; rows inserted through {@code entities/insert} or {@code entities/upsert}
- * hold their fields (dynamic keys beside them, as the query output of hv2 {@code buildQueryResp} shows
- * them) and stay "growing" (never flushed), so they show in {@code count(*)} and not in {@code get_stats},
+ * hold their fields (in a query's answer dynamic keys beside them and a JSON field as its text, as
+ * {@code buildQueryResp} in httpserver/utils.go writes them) and stay "growing" (never flushed), so they show in {@code count(*)} and not in {@code get_stats},
  * as in Milvus before a flush. Filters: {@code pk == N}, {@code pk in [..]}, {@code pk >= a and pk <= b} and
  * none. A load takes one {@code get_load_state} answer of {@code LoadStateLoading} (progress 50) and is
  * {@code LoadStateLoaded} from the next one on. One partition, one shard.
@@ -721,7 +721,9 @@ final class SimulatedMilvusCatalog {
                 Map<String, Object> out = new TreeMap<>();
                 row.forEach((name, v) -> {
                     if (name.equals(pk) || output.isEmpty() || output.contains("*") || output.contains(name)) {
-                        out.put(name, v);
+                        // buildQueryResp (httpserver/utils.go): a JSON field goes out as its text, dynamic keys beside the fields.
+                        boolean jsonField = c.fields.stream().anyMatch(f -> f.name().equals(name) && f.type().equals("JSON"));
+                        out.put(name, jsonField && v instanceof JsonNode n ? n.toString() : v);
                     }
                 });
                 rows.add(out);

@@ -333,7 +333,8 @@ class MilvusRestClientTest {
             assertThat(c.shape("default", name)).contains(new MilvusData.Shape(List.of("id:Int64", "vector:FloatVector", "title:VarChar",
                     "meta:JSON"), true));
             c.insert("default", name, dev.milvusupgrade.plan.Canary.rows());
-            List<Map<String, Object>> read = c.query("default", name, dev.milvusupgrade.plan.Canary.allRowsFilter(), 300);
+            List<Map<String, Object>> read = c.query("default", name, dev.milvusupgrade.plan.Canary.allRowsFilter(), 300,
+                    dev.milvusupgrade.plan.Canary.JSON_FIELDS);
             assertThat(dev.milvusupgrade.plan.Canary.compare(dev.milvusupgrade.plan.Canary.rows(), read)).isEmpty();
             assertThat(c.search("default", name, "vector", dev.milvusupgrade.plan.Canary.vector(97), 3)).startsWith(97L);
             assertThat(client(milvus.endpoint()).snapshot().databases().get(0).collections()).extracting(DataSnapshot.Collection::name)
