@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,8 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class BuildTimeStateTest {
 
-    private static final JavaClasses MAIN = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .importPackages("dev.milvusupgrade");
+    private static final JavaClasses MAIN = ProductClasses.MAIN;
 
     /**
      * The only classes allowed findings, each with why. A class belongs here only if it never reaches the native image:

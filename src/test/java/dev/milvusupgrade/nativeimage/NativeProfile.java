@@ -2,6 +2,7 @@ package dev.milvusupgrade.nativeimage;
 
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.List;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -13,12 +14,15 @@ import org.w3c.dom.NodeList;
 /** What the {@code native} profile of this project's pom.xml leaves out of compilation and adds to it. */
 final class NativeProfile {
 
+    private static final List<String> EXCLUDES = texts(compilerConfiguration(), "exclude");
+    private static final List<PathMatcher> MATCHERS = EXCLUDES.stream().map(p -> FileSystems.getDefault().getPathMatcher("glob:" + p)).toList();
+
     private NativeProfile() {
     }
 
     /** The compiler's exclude patterns of the native profile (relative to each source root). */
     static List<String> excludes() {
-        return texts(compilerConfiguration(), "exclude");
+        return EXCLUDES;
     }
 
     /** The compiler's source roots under the native profile. */
@@ -30,7 +34,7 @@ final class NativeProfile {
     static boolean excludes(String className) {
         String outer = className.contains("$") ? className.substring(0, className.indexOf('$')) : className;
         Path source = Path.of(outer.replace('.', '/') + ".java");
-        return excludes().stream().anyMatch(p -> FileSystems.getDefault().getPathMatcher("glob:" + p).matches(source));
+        return MATCHERS.stream().anyMatch(m -> m.matches(source));
     }
 
     private static Element compilerConfiguration() {

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
 import dev.milvusupgrade.cli.DemoCommand;
 import dev.milvusupgrade.cli.MilvusUpgradeCommand;
 import java.io.IOException;
@@ -26,8 +24,7 @@ import picocli.CommandLine.Command;
  */
 class NativeProfileTest {
 
-    private static final JavaClasses MAIN = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .importPackages("dev.milvusupgrade");
+    private static final JavaClasses MAIN = ProductClasses.MAIN;
 
     private static final Path NATIVE_TOP = Path.of("src/native/java/dev/milvusupgrade/cli/NativeUpgradeCommand.java");
 
