@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -22,32 +24,38 @@ class BuildTimeStateTest {
     private static final JavaClasses MAIN = ProductClasses.MAIN;
 
     /**
-     * The only classes allowed findings, each with why. A class belongs here only if it never reaches the native image:
-     * the native profile of pom.xml leaves it out of compilation (checked below). A product class that needs such state
-     * draws it at call time instead, or is registered for run-time initialization and listed here with that reason.
+     * Product classes allowed findings because they are registered for run-time initialization (listed in
+     * {@code --initialize-at-run-time} of {@code quarkus.native.additional-build-args} in application.properties), each
+     * with why. None today: draw such state at call time or keep it in an instance field instead.
      */
-    static final Map<String, String> ALLOWED = Map.of(
-            "dev.milvusupgrade.sim.SimulatedMilvusBackup",
-            "simulator (demo and tests only): sets sun.net.httpserver.nodelay in its static initializer; not compiled under -Pnative",
-            "dev.milvusupgrade.sim.SimulatedMilvusDataPlane",
-            "simulator (demo and tests only): sets sun.net.httpserver.nodelay in its static initializer; not compiled under -Pnative");
+    static final Map<String, String> RUN_TIME_INITIALIZED = Map.of();
+
+    /**
+     * Also exempt: the classes the native profile of pom.xml does not compile (the simulator and DemoCommand), which
+     * are not in the binary; NativeProfileTest checks that nothing compiled into it depends on them. Today their
+     * findings are the simulator's HTTP servers setting sun.net.httpserver.nodelay in a static initializer
+     * (SimulatedMilvusBackup, SimulatedMilvusDataPlane).
+     */
+    private static boolean exempt(BuildTimeState.Finding f) {
+        return RUN_TIME_INITIALIZED.containsKey(f.className()) || NativeProfile.excludes(f.className());
+    }
 
     @Test
     void no_product_class_keeps_threads_randomness_handles_clock_or_environment_in_static_state() {
-        List<BuildTimeState.Finding> found = BuildTimeState.findings(MAIN).stream().filter(f -> !ALLOWED.containsKey(f.className())).toList();
+        List<BuildTimeState.Finding> found = BuildTimeState.findings(MAIN).stream().filter(f -> !exempt(f)).toList();
         assertThat(found)
                 .as("static state a build-time initialization would freeze into the native image: draw it at call time or keep it in an"
-                        + " instance field (or register the class for run-time initialization and add it, with why, to ALLOWED)")
+                        + " instance field (or register the class for run-time initialization and add it, with why, to RUN_TIME_INITIALIZED)")
                 .isEmpty();
     }
 
     @Test
-    void every_allowed_class_still_needs_its_exemption_and_is_left_out_of_the_native_build() {
-        Set<String> withFindings = BuildTimeState.findings(MAIN).stream().map(BuildTimeState.Finding::className).collect(Collectors.toSet());
-        assertThat(new TreeSet<>(ALLOWED.keySet())).as("allowed classes without a finding any more: drop them from ALLOWED").allMatch(withFindings::contains);
-        Map<String, Boolean> excluded = new TreeMap<>();
-        ALLOWED.keySet().forEach(c -> excluded.put(c, NativeProfile.excludes(c)));
-        assertThat(excluded).as("every allowed class is left out of compilation by the native profile of pom.xml").doesNotContainValue(false);
+    void every_run_time_initialized_class_is_registered_so_and_still_needs_it() throws IOException {
+        Set<String> withFindings = BuildTimeState.findings(MAIN).stream().map(BuildTimeState.Finding::className)
+                .collect(Collectors.toCollection(TreeSet::new));
+        String properties = Files.readString(Path.of("src/main/resources/application.properties"));
+        assertThat(RUN_TIME_INITIALIZED.keySet()).as("registered for run-time initialization in application.properties").allMatch(properties::contains);
+        assertThat(RUN_TIME_INITIALIZED.keySet()).as("RUN_TIME_INITIALIZED classes with no finding any more: drop them").allMatch(withFindings::contains);
     }
 
     @Test
