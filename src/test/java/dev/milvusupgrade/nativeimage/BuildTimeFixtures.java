@@ -7,6 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Classes the build-time-state rule must report (and one it must not), read as bytecode only: none of them is ever
@@ -33,12 +34,13 @@ final class BuildTimeFixtures {
         static final Object POOL = Executors.newSingleThreadExecutor();
     }
 
-    /** What build-time initialization may keep: immutable values, a counter, a logger. */
+    /** What build-time initialization may keep: immutable values, a counter, a logger, a list made with a stream. */
     static final class Clean {
         static final Pattern NAME = Pattern.compile("^[a-z]+$");
         static final Duration TIMEOUT = Duration.ofSeconds(30);
         static final List<String> KEYS = List.of("a", "b");
         static final AtomicInteger COUNT = new AtomicInteger();
         static final Logger LOG = Logger.getLogger("fixture");
+        static final List<String> UPPER = Stream.of("a", "b").map(String::toUpperCase).toList();
     }
 }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.BaseStream;
 
 /**
  * What a build-time class initialization would freeze into the native image heap. Quarkus initializes the
@@ -138,6 +139,9 @@ final class BuildTimeState {
      */
     private static Optional<String> forbidden(JavaClass type) {
         Optional<Class<?>> loaded = load(type.getName());
+        if (loaded.isPresent() && BaseStream.class.isAssignableFrom(loaded.get())) {
+            return Optional.empty(); // AutoCloseable by inheritance, but a pipeline over values holds no handle: Stream.of(...).toList()
+        }
         return FORBIDDEN_TYPES.stream().filter(f -> loaded.isPresent() && load(f).isPresent()
                 ? load(f).get().isAssignableFrom(loaded.get()) : type.isAssignableTo(f)).findFirst();
     }

@@ -62,20 +62,20 @@ class BuildTimeStateTest {
     void a_static_secure_random_is_reported() {
         assertThat(findings(BuildTimeFixtures.StaticSecureRandom.class)).containsExactly(
                 "StaticSecureRandom static field RANDOM: of type java.security.SecureRandom, a java.util.Random",
-                "StaticSecureRandom static initializer, line 22: constructs java.security.SecureRandom, a java.util.Random");
+                "StaticSecureRandom static initializer: constructs java.security.SecureRandom, a java.util.Random");
     }
 
     @Test
     void the_clock_and_the_environment_read_into_constants_are_reported() {
         assertThat(findings(BuildTimeFixtures.ClockAndEnvironment.class)).containsExactly(
-                "ClockAndEnvironment static initializer, line 27: calls java.lang.System.currentTimeMillis (the builder's clock, environment or machine)",
-                "ClockAndEnvironment static initializer, line 28: calls java.lang.System.getenv (the builder's clock, environment or machine)");
+                "ClockAndEnvironment static initializer: calls java.lang.System.currentTimeMillis (the builder's clock, environment or machine)",
+                "ClockAndEnvironment static initializer: calls java.lang.System.getenv (the builder's clock, environment or machine)");
     }
 
     @Test
     void a_pool_made_by_a_factory_behind_an_object_field_is_reported() {
         assertThat(findings(BuildTimeFixtures.HiddenPool.class)).containsExactly(
-                "HiddenPool static initializer, line 33: calls java.util.concurrent.Executors.newSingleThreadExecutor,"
+                "HiddenPool static initializer: calls java.util.concurrent.Executors.newSingleThreadExecutor,"
                         + " which returns a java.util.concurrent.Executor");
     }
 
@@ -87,6 +87,6 @@ class BuildTimeStateTest {
     private static List<String> findings(Class<?> fixture) {
         String prefix = BuildTimeFixtures.class.getName() + "$";
         return BuildTimeState.findings(new ClassFileImporter().importClasses(fixture)).stream()
-                .map(f -> f.toString().replace(prefix, "")).toList();
+                .map(f -> f.toString().replace(prefix, "").replaceAll(", line \\d+", "")).toList();
     }
 }
