@@ -103,7 +103,6 @@ public final class MilvusRestClient implements MilvusData {
     private static final int MISSING_DATABASE = 800;
     private static final int MISSING_INDEX = 700;
     private static final int TIMEOUT_CODE = 10001;
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final AtomicInteger POOLS = new AtomicInteger();
 
     private final MilvusEndpoint endpoint;
@@ -270,8 +269,10 @@ public final class MilvusRestClient implements MilvusData {
 
     @Override
     public Probe probe() {
+        // Drawn here, not from a static SecureRandom: Quarkus initializes classes at build time, and a seeded generator in
+        // the native image heap is refused by GraalVM (and would give every run the same names).
         byte[] suffix = new byte[4];
-        RANDOM.nextBytes(suffix);
+        new SecureRandom().nextBytes(suffix);
         Map<String, Object> target = Map.of("dbName", PROBE_DATABASE, "collectionName", PROBE_PREFIX + HexFormat.of().formatHex(suffix));
         Probe result;
         try {
