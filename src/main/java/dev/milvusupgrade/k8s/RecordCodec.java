@@ -57,6 +57,7 @@ public final class RecordCodec {
             bm.put("collections", b.collections());
             bm.put("firstCollections", b.firstCollections());
             bm.put("seconds", b.seconds());
+            b.endedAt().ifPresent(t -> bm.put("endedAt", t.toString()));
             m.put("backup", bm);
         });
         return json.asJson(m);
@@ -110,7 +111,7 @@ public final class RecordCodec {
     private static RunRecord.BackupRecord decodeBackup(Map<String, Object> m) {
         List<String> first = m.get("firstCollections") instanceof List<?> l ? l.stream().map(Object::toString).toList() : List.of();
         return new RunRecord.BackupRecord(str(m, "name"), SnapshotMapper.num(m.get("size")), (int) SnapshotMapper.num(m.get("collections")), first,
-                SnapshotMapper.num(m.get("seconds")));
+                SnapshotMapper.num(m.get("seconds")), instant(m, "endedAt"));
     }
 
     private static DataCheckRecord.Totals totals(Map<String, Object> m) {
