@@ -219,9 +219,9 @@ final class BackupGate {
                         + " after it was asked for: milvus-backup will never start it. Likely cause: the directory " + name + " already"
                         + " exists in the backup bucket (a part of an earlier backup under that name), or milvus-backup cannot reach Milvus or"
                         + " its storage. The cluster is left on 2.5, nothing of 2.6 started; fix: look for '" + name + "' in milvus-backup's"
-                        + " log; delete the prefix <backup bucket>/<rootPath>/backup/" + name + "/ (e.g. 'mc rm --recursive --force"
-                        + " <alias>/<bucket>/<rootPath>/backup/" + name + "/') or check milvus-backup's backup.yaml, then rerun: the rerun asks"
-                        + " under a fresh name");
+                        + " log; delete the prefix <backupBucketName>/<backupRootPath>/" + name + "/ in the backup bucket (e.g. 'mc rm"
+                        + " --recursive --force <alias>/<backupBucketName>/<backupRootPath>/" + name + "/'; milvus-backup's delete cannot, it"
+                        + " has no meta) or fix milvus-backup's backup.yaml, then rerun: the rerun asks under a fresh name");
             }
             String line = "backup " + name + ": " + now.state() + ", " + now.progress() + "%";
             if (!line.equals(last)) {

@@ -11,6 +11,7 @@ import dev.milvusupgrade.data.MilvusEndpoint;
 import dev.milvusupgrade.k8s.MilvusAccess;
 import dev.milvusupgrade.plan.BackupPoint;
 import dev.milvusupgrade.plan.Catalogue;
+import dev.milvusupgrade.plan.CheckpointGuard;
 import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.ClusterSnapshot;
 import dev.milvusupgrade.plan.Component;
@@ -63,6 +64,11 @@ final class ClusterUpgrade {
 
         /** The record of an earlier run of this cluster, if any: what a rerun resumes from. */
         Optional<RunRecord> previous();
+
+        /** Why the record of an earlier run is there but cannot be read (bad JSON, another format), if so. */
+        default Optional<String> unreadable() {
+            return Optional.empty();
+        }
 
         void save(RunRecord r);
 
@@ -152,6 +158,12 @@ final class ClusterUpgrade {
         }
         ClusterSnapshot s = snapshot.get();
         Instant readAt = now();
+        if (home.unreadable().isPresent() && !intent.acceptClusterAsIs()) {
+            // Never a silent restart: the record may hold the baseline an interrupted stage must be compared with.
+            Rejection why = CheckpointGuard.unreadable(milvusRef, home.unreadable().get());
+            log.accept("refused: " + why.message());
+            return finish(execute, rejected(Optional.empty(), milvusRef, "", intent.targetVersion().toString(), why, started, runId), Optional.empty());
+        }
         Decision decision = Planner.plan(intent, s);
         if (decision instanceof Decision.Refuse refuse) {
             log.accept("refused: " + refuse.rejection().message());
@@ -200,6 +212,15 @@ final class ClusterUpgrade {
             return finish(execute, r, Optional.empty());
         }
         Plan plan = ((Decision.Staged) decision).plan();
+        Optional<Rejection> lost = CheckpointGuard.lost(intent, plan, s, resumable(home.previous(), milvusRef, plan.target().toString()).isPresent());
+        if (lost.isPresent()) {
+            log.accept("refused: " + lost.get().message());
+            return finish(execute, rejected(home.previous(), milvusRef, plan.from().toString(), plan.target().toString(), lost.get(), started, runId),
+                    Optional.empty());
+        }
+        List<String> warnings = new ArrayList<>(plan.warnings());
+        CheckpointGuard.accepted(intent, home.unreadable(), plan, s, resumable(home.previous(), milvusRef, plan.target().toString()).isPresent())
+                .ifPresent(warnings::add);
         plan.warnings().forEach(w -> log.accept("warning: " + w));
         log.accept("plan: " + plan.from() + " -> " + plan.target() + " in " + plan.stages().size() + " stage(s), message queue "
                 + plan.msgStreamType() + " kept");
@@ -219,7 +240,7 @@ final class ClusterUpgrade {
         }
         RunRecord record = new RunRecord(Phase.Running, milvusRef, plan.from().toString(), plan.target().toString(), stageRecords, "", started,
                 Optional.empty(), runId);
-        record = resumedFrom(record, home.previous(), s, readAt).withWarnings(plan.warnings());
+        record = resumedFrom(record, home.previous(), s, readAt).withWarnings(warnings);
         if (!execute) {
             return new Runner.Report(record.withPhase(Phase.Planned, planMessage(plan), Optional.of(now())), Optional.of(plan));
         }

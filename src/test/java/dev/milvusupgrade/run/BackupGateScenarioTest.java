@@ -132,7 +132,7 @@ class BackupGateScenarioTest {
             String name = c.result().stage("backup").orElseThrow().image();
             assertThat(report.record().message()).contains("backup " + name + " is still INITIAL (progress 1%) 5m after it was asked for")
                     .contains("the directory " + name + " already exists in the backup bucket")
-                    .contains("delete the prefix <backup bucket>/<rootPath>/backup/" + name + "/").contains("fresh name");
+                    .contains("delete the prefix <backupBucketName>/<backupRootPath>/" + name + "/").contains("fresh name");
             assertThat(Duration.between(c.result().stage("backup").orElseThrow().startedAt().orElseThrow(),
                     c.result().finishedAt().orElseThrow())).isLessThan(Duration.ofMinutes(10));
             assertThat(c.ourMilvusPatches()).isEmpty();
