@@ -137,9 +137,19 @@ public interface MilvusBackup {
     }
 
     /** milvus-backup could not be reached, or what answered is not milvus-backup, or it answered with an error code. */
-    final class Unreachable extends RuntimeException {
+    class Unreachable extends RuntimeException {
         public Unreachable(String message, Throwable cause) {
             super(message, cause);
+        }
+    }
+
+    /**
+     * An answer, HTTP 200, that is not what milvus-backup answers: a body that is not its JSON, no {@code data}, a
+     * {@code state_code} that is missing or unknown. Asking again will not help; the message says what was answered.
+     */
+    final class Unexpected extends Unreachable {
+        public Unexpected(String message) {
+            super(message, null);
         }
     }
 }

@@ -53,8 +53,10 @@ import javax.net.ssl.SSLException;
  * name is accepted but stays INITIAL for ever (FACTS "Name already in storage but unknown to the task manager").
  *
  * <p><b>Failures.</b> No connection, no answer within the request timeout, TLS failures, HTTP 404 or 500, a body
- * that is not the expected JSON, an unknown {@code state_code}, and an error code from get_backup or list all throw
- * {@link MilvusBackup.Unreachable} naming the endpoint. For {@code https} the JVM's trusted CAs are used (the server
+ * that is not the expected JSON, an unknown {@code state_code}, and an error code from get_backup (other than 404) or
+ * list all throw {@link MilvusBackup.Unreachable} naming the endpoint; an HTTP 200 that is not milvus-backup's
+ * answer (not its JSON, no {@code data}, a missing or unknown {@code state_code}) is its subclass
+ * {@link MilvusBackup.Unexpected}. For {@code https} the JVM's trusted CAs are used (the server
  * itself speaks plain HTTP; https means something in front of it).
  */
 public final class MilvusBackupClient implements MilvusBackup {
@@ -124,8 +126,8 @@ public final class MilvusBackupClient implements MilvusBackup {
         if (data.isObject() && data.path("name").asText("").isEmpty() && data.path("state_code").isIntegralNumber()) {
             return Generation.FROM_0_5_10;
         }
-        throw new Unreachable("milvus-backup at " + endpoint + " answered " + what + ", a name no backup has, with "
-                + abbreviate(a.text) + ": neither code 404 (v0.5.9 and older) nor a brief without a name (v0.5.10 and later)", null);
+        throw new Unexpected("milvus-backup at " + endpoint + " answered " + what + ", a name no backup has, with "
+                + abbreviate(a.text) + ": neither code 404 (v0.5.9 and older) nor a brief without a name (v0.5.10 and later)");
     }
 
     @Override
@@ -170,7 +172,7 @@ public final class MilvusBackupClient implements MilvusBackup {
         }
         JsonNode data = success(what, a).path("data");
         if (!data.isObject()) {
-            throw new Unreachable("milvus-backup at " + endpoint + " answered " + what + " without data: " + data, null);
+            throw new Unexpected("milvus-backup at " + endpoint + " answered " + what + " without data: " + data);
         }
         String name = data.path("name").asText("");
         State state = name.isEmpty() ? State.UNKNOWN : state(what, data.path("state_code"));
@@ -218,7 +220,7 @@ public final class MilvusBackupClient implements MilvusBackup {
 
     private State state(String what, JsonNode code) {
         if (!code.isIntegralNumber()) {
-            throw new Unreachable("milvus-backup at " + endpoint + " answered " + what + " without a numeric state_code: " + code, null);
+            throw new Unexpected("milvus-backup at " + endpoint + " answered " + what + " without a numeric state_code: " + code);
         }
         return switch (code.asInt()) {
             case 0 -> State.INITIAL;
@@ -226,7 +228,7 @@ public final class MilvusBackupClient implements MilvusBackup {
             case 2 -> State.SUCCESS;
             case 3 -> State.FAIL;
             case 4 -> State.TIMEOUT;
-            default -> throw new Unreachable("milvus-backup at " + endpoint + " answered " + what + " with an unknown state_code " + code, null);
+            default -> throw new Unexpected("milvus-backup at " + endpoint + " answered " + what + " with an unknown state_code " + code);
         };
     }
 
@@ -246,6 +248,10 @@ public final class MilvusBackupClient implements MilvusBackup {
         if (a.status == 404) {
             return new Unreachable("what answers at " + endpoint + " is not milvus-backup's REST server: " + what + " gave HTTP 404 "
                     + abbreviate(a.text), null);
+        }
+        if (a.status == 200) {
+            return new Unexpected("milvus-backup at " + endpoint + " answered " + what + " with HTTP 200 and " + abbreviate(a.text)
+                    + ", not milvus-backup's JSON");
         }
         return new Unreachable("milvus-backup at " + endpoint + " answered " + what + " with HTTP " + a.status + " and " + abbreviate(a.text), null);
     }

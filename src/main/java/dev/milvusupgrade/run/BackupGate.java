@@ -187,6 +187,9 @@ final class BackupGate {
                     }
                     retry = stale.orElse(differs.orElse(""));
                 }
+            } catch (MilvusBackup.Unexpected e) {
+                return new Result.Failed(e.getMessage() + " while backup " + name + " was under way; the cluster is left on 2.5, nothing of 2.6"
+                        + " started; fix: check that backupEndpoint is milvus-backup v0.4.30 or later and see its log, then rerun");
             } catch (MilvusBackup.Unreachable e) {
                 if (!clock.instant().isBefore(deadline)) {
                     return new Result.Failed("milvus-backup at " + config.endpoint() + " stopped answering while backup " + name + " was under way ("

@@ -108,4 +108,25 @@ class IntentTest {
         assertThat(Intent.parseDuration(text)).isEqualTo(Optional.of(Duration.ofSeconds(seconds)));
         assertThat(Intent.parseDuration(Intent.format(Duration.ofSeconds(seconds)))).contains(Duration.ofSeconds(seconds));
     }
+
+    @Test
+    void max_backup_age_and_accept_cluster_as_is_are_read_and_checked() {
+        Intent plain = ((Checked.Ok<Intent>) parse("backupEndpoint", "http://milvus-backup:8080")).value();
+        assertThat(plain.backup().orElseThrow().maxAge()).isEmpty();
+        assertThat(plain.acceptClusterAsIs()).isFalse();
+
+        Intent set = ((Checked.Ok<Intent>) parse("backupEndpoint", "http://milvus-backup:8080", "maxBackupAge", "6h",
+                "acceptClusterAsIs", "true")).value();
+        assertThat(set.backup().orElseThrow().maxAge()).contains(Duration.ofHours(6));
+        assertThat(set.acceptClusterAsIs()).isTrue();
+
+        assertThat(((Checked.Refused<Intent>) parse("backupEndpoint", "http://milvus-backup:8080", "maxBackupAge", "31d")).rejection().message())
+                .isEqualTo("intent key 'maxBackupAge' is '31d', not a duration within 10s..720h; fix: write it like 2h or 24h, or leave it out"
+                        + " (the backup may then be as old as stageTimeout)");
+        assertThat(((Checked.Refused<Intent>) parse("backupEndpoint", "http://milvus-backup:8080", "maxBackupAge", "721h")).rejection().message())
+                .contains("not a duration within 10s..720h");
+        assertThat(((Checked.Refused<Intent>) parse("maxBackupAge", "6h")).rejection().message())
+                .startsWith("intent key(s) maxBackupAge mean nothing without backupEndpoint");
+        assertThat(((Checked.Refused<Intent>) parse("acceptClusterAsIs", "yes")).rejection().message()).contains("acceptClusterAsIs");
+    }
 }

@@ -21,6 +21,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Issue 10: the milvus-backup gate between the 2.5.16 stage and 2.6, against the simulated operator and milvus-backup. */
 class BackupGateScenarioTest {
@@ -139,10 +141,13 @@ class BackupGateScenarioTest {
         }
     }
 
-    @Test
-    void a_failed_backup_rerun_an_hour_later_is_asked_under_a_fresh_name_with_a_fresh_deadline_and_succeeds() {
+    @ParameterizedTest
+    @EnumSource(SimulatedMilvusBackup.Generation.class)
+    void a_failed_backup_rerun_an_hour_later_is_asked_under_a_fresh_name_with_a_fresh_deadline_and_succeeds(
+            SimulatedMilvusBackup.Generation generation) {
         OffsetClock clock = new OffsetClock();
         try (ScenarioCluster c = ScenarioCluster.start(); SimulatedMilvusBackup backup = new SimulatedMilvusBackup(clock)) {
+            backup.generation(generation);
             c.clock = clock;
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             backup.behave(Behaviour.failAfterPolls(1, "upload segment: connection reset by peer"));
