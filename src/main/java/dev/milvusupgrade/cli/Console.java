@@ -66,7 +66,8 @@ final class Console {
         }
         r.backup().ifPresent(b -> out.println("backup " + b.name() + ": " + b.size() + " bytes, " + b.collections() + " collection(s)"
                 + (b.firstCollections().isEmpty() ? "" : " (" + String.join(", ", b.firstCollections())
-                + (b.collections() > b.firstCollections().size() ? ", ..." : "") + ")") + ", took " + b.seconds() + "s"));
+                + (b.collections() > b.firstCollections().size() ? ", ..." : "") + ")") + ", took " + b.seconds() + "s"
+                + b.endedAt().map(t -> ", ended " + t).orElse("")));
         r.dataCheck().ifPresent(d -> {
             out.println("data check (" + d.mode() + "): before " + totals(d.baseline()) + d.stages().stream()
                     .map(st -> "; after " + st.stage() + " " + st.outcome() + ", " + totals(st.after())).reduce("", String::concat)
