@@ -5,7 +5,9 @@ import dev.milvusupgrade.plan.FleetRecord;
 import dev.milvusupgrade.plan.Plan;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.plan.Stage;
+import dev.milvusupgrade.plan.Text;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,6 +26,19 @@ final class Console {
     /** One log line per decision or observed change; JSON when the JSON console format is on. */
     static void log(String line) {
         LOG.info(line);
+    }
+
+    /**
+     * A stream for printing recorded text (records hold what Milvus, milvus-backup and the operator said):
+     * control characters come out visible, so a recorded answer cannot drive the terminal that shows it.
+     */
+    static PrintStream terminalSafe(PrintStream out) {
+        return new PrintStream(out, true, StandardCharsets.UTF_8) {
+            @Override
+            public void print(String s) {
+                super.print(Text.visibleControls(s));
+            }
+        };
     }
 
     static void printPlan(PrintStream out, Plan plan) {
@@ -51,7 +66,8 @@ final class Console {
         }
         r.backup().ifPresent(b -> out.println("backup " + b.name() + ": " + b.size() + " bytes, " + b.collections() + " collection(s)"
                 + (b.firstCollections().isEmpty() ? "" : " (" + String.join(", ", b.firstCollections())
-                + (b.collections() > b.firstCollections().size() ? ", ..." : "") + ")") + ", took " + b.seconds() + "s"));
+                + (b.collections() > b.firstCollections().size() ? ", ..." : "") + ")") + ", took " + b.seconds() + "s"
+                + b.endedAt().map(t -> ", ended " + t).orElse("")));
         r.dataCheck().ifPresent(d -> {
             out.println("data check (" + d.mode() + "): before " + totals(d.baseline()) + d.stages().stream()
                     .map(st -> "; after " + st.stage() + " " + st.outcome() + ", " + totals(st.after())

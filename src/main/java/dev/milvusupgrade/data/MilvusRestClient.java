@@ -122,7 +122,6 @@ public final class MilvusRestClient implements MilvusData {
     /** An answer with no rows. */
     private static final JsonNode NOT_ASKED = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
     private static final int TIMEOUT_CODE = 10001;
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final AtomicInteger POOLS = new AtomicInteger();
 
     private final MilvusEndpoint endpoint;
@@ -384,8 +383,10 @@ public final class MilvusRestClient implements MilvusData {
 
     @Override
     public Probe probe() {
+        // Drawn here, not from a static SecureRandom: Quarkus initializes classes at build time, and a seeded generator in
+        // the native image heap is refused by GraalVM (and would give every run the same names).
         byte[] suffix = new byte[4];
-        RANDOM.nextBytes(suffix);
+        new SecureRandom().nextBytes(suffix);
         Map<String, Object> target = Map.of("dbName", PROBE_DATABASE, "collectionName", PROBE_PREFIX + HexFormat.of().formatHex(suffix));
         Probe result;
         try {

@@ -422,4 +422,10 @@ final class DataGate {
     private void pause(Instant deadline) {
         RetryLater.pause(clock, deadline, retryEvery);
     }
+
+    /** Every collection of this run's baseline as {@code db.collection} (what the backup must cover); empty before {@link #baseline}. */
+    List<String> baselineCollections() {
+        return baseline == null ? List.of() : baseline.databases().stream()
+                .flatMap(d -> d.collections().stream().map(c -> d.name() + "." + c.name())).toList();
+    }
 }
