@@ -5,7 +5,9 @@ import dev.milvusupgrade.plan.FleetRecord;
 import dev.milvusupgrade.plan.Plan;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.plan.Stage;
+import dev.milvusupgrade.plan.Text;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,6 +26,19 @@ final class Console {
     /** One log line per decision or observed change; JSON when the JSON console format is on. */
     static void log(String line) {
         LOG.info(line);
+    }
+
+    /**
+     * A stream for printing recorded text (records hold what Milvus, milvus-backup and the operator said):
+     * control characters come out visible, so a recorded answer cannot drive the terminal that shows it.
+     */
+    static PrintStream terminalSafe(PrintStream out) {
+        return new PrintStream(out, true, StandardCharsets.UTF_8) {
+            @Override
+            public void print(String s) {
+                super.print(Text.visibleControls(s));
+            }
+        };
     }
 
     static void printPlan(PrintStream out, Plan plan) {
@@ -54,12 +69,15 @@ final class Console {
         }
         r.backup().ifPresent(b -> out.println("backup " + b.name() + ": " + b.size() + " bytes, " + b.collections() + " collection(s)"
                 + (b.firstCollections().isEmpty() ? "" : " (" + String.join(", ", b.firstCollections())
-                + (b.collections() > b.firstCollections().size() ? ", ..." : "") + ")") + ", took " + b.seconds() + "s"));
+                + (b.collections() > b.firstCollections().size() ? ", ..." : "") + ")") + ", took " + b.seconds() + "s"
+                + b.endedAt().map(t -> ", ended " + t).orElse("")));
         r.dataCheck().ifPresent(d -> {
             out.println("data check (" + d.mode() + "): before " + totals(d.baseline()) + d.stages().stream()
-                    .map(st -> "; after " + st.stage() + " " + st.outcome() + ", " + totals(st.after())).reduce("", String::concat)
-                    + (d.remedy47806() ? "; milvus#47806 remedy ran" : ""));
+                    .map(st -> "; after " + st.stage() + " " + st.outcome() + ", " + totals(st.after())
+                            + (st.millis() > 0 ? " (checked in " + st.millis() + " ms)" : "")).reduce("", String::concat)
+                    + (d.remedy47806() ? "; milvus#47806 remedy ran" : "") + (d.canary().isEmpty() ? "" : "; canary " + d.canary()));
             d.differences().forEach(x -> out.println("  difference: " + x));
+            d.warnings().forEach(x -> out.println("  warning: " + x));
             if (d.differencesTotal() > d.differences().size()) {
                 out.println("  and " + (d.differencesTotal() - d.differences().size()) + " more (the full table is in the Job's log)");
             }
@@ -103,7 +121,8 @@ final class Console {
     }
 
     private static String totals(DataCheckRecord.Totals t) {
-        return t.collections() + " collections, " + t.rows() + " rows" + (t.probe().isEmpty() ? "" : ", probe " + t.probe());
+        return t.collections() + " collections, " + t.rows() + " rows" + (t.counted() > 0 ? " (" + t.counted() + " by count(*))" : "")
+                + (t.sampled() > 0 ? ", " + t.sampled() + " sampled keys" : "") + (t.probe().isEmpty() ? "" : ", probe " + t.probe());
     }
 
     static String took(Optional<Instant> start, Optional<Instant> end) {

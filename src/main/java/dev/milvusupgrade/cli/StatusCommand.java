@@ -45,7 +45,7 @@ public class StatusCommand implements Callable<Integer> {
             if (output == Format.json) {
                 System.out.println(fleets.encode(fleet.get()));
             } else {
-                Console.printFleet(System.out, fleet.get());
+                Console.printFleet(Console.terminalSafe(System.out), fleet.get());
             }
             return 0;
         }
@@ -58,7 +58,7 @@ public class StatusCommand implements Callable<Integer> {
         if (output == Format.json) {
             System.out.println(store.codec().encode(read.get().previous().get()));
         } else {
-            Console.printTable(System.out, read.get().previous().get());
+            Console.printTable(Console.terminalSafe(System.out), read.get().previous().get());
         }
         return 0;
     }

@@ -1,7 +1,7 @@
 package dev.milvusupgrade.cli;
 
+import dev.milvusupgrade.plan.Text;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -21,9 +21,9 @@ final class TerminationMessage {
         if (path == null || !Files.isWritable(path) && !(Files.notExists(path) && path.getParent() != null && Files.isWritable(path.getParent()))) {
             return false;
         }
-        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
         try {
-            Files.write(path, bytes.length > LIMIT ? java.util.Arrays.copyOf(bytes, LIMIT) : bytes);
+            // Cut between characters: a byte cut can split a multi-byte character and leave invalid UTF-8.
+            Files.write(path, Text.utf8Prefix(line, LIMIT));
             return true;
         } catch (IOException e) {
             return false;

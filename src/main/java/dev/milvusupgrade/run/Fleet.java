@@ -4,6 +4,7 @@ import dev.milvusupgrade.k8s.CatalogueStore;
 import dev.milvusupgrade.k8s.EventRecorder;
 import dev.milvusupgrade.k8s.FleetStore;
 import dev.milvusupgrade.k8s.FleetStore.Listed;
+import dev.milvusupgrade.k8s.RecordCodec;
 import dev.milvusupgrade.k8s.InstanceWatch;
 import dev.milvusupgrade.k8s.IntentStore;
 import dev.milvusupgrade.k8s.SharedInstanceWatch;
@@ -355,7 +356,7 @@ public final class Fleet {
             }
             try {
                 Instant started = now();
-                Home home = new Home(l, store.clusterRecord(l.namespace(), l.name(), intentRef));
+                Home home = new Home(l, store.clusterRead(l.namespace(), l.name(), intentRef));
                 Runner.Tools t = tools.withLog(clusterLog).withCheckpoints((cp, st) -> listener.reached(m.ref(), cp, st));
                 StageWaiter waiter = new StageWaiter(t.cluster().client(), watch, t.clock(), t.settings().deadlockGrace(),
                         t.settings().progressEvery(), t.settings().settle(), clusterLog);
@@ -427,12 +428,12 @@ public final class Fleet {
         /** A cluster's home in a fleet: its record on its Lease, the intent the fleet's, the halt the fleet's. */
         private final class Home implements ClusterUpgrade.Home {
             private final Listed cluster;
-            private final Optional<RunRecord> previous;
+            private final RecordCodec.Read recorded;
             private volatile boolean stoppedByHalt;
 
-            Home(Listed cluster, Optional<RunRecord> previous) {
+            Home(Listed cluster, RecordCodec.Read recorded) {
                 this.cluster = cluster;
-                this.previous = previous;
+                this.recorded = recorded;
             }
 
             @Override
@@ -447,11 +448,19 @@ public final class Fleet {
 
             @Override
             public Optional<RunRecord> previous() {
-                return previous;
+                return recorded.record();
+            }
+
+            @Override
+            public Optional<String> unreadable() {
+                return recorded instanceof RecordCodec.Read.Unreadable u ? Optional.of(u.why()) : Optional.empty();
             }
 
             @Override
             public void save(RunRecord r) {
+                if (unreadable().isPresent() && r.phase() == Phase.Rejected) {
+                    return; // the unreadable record stays for a person to see; the fleet record says Rejected
+                }
                 store.saveClusterRecord(cluster.namespace(), cluster.name(), intentRef, r);
             }
 

@@ -61,4 +61,17 @@ class ConsoleTest {
                 "data check (write): before 3 collections, 62000 rows, probe passed; after 2.6.4 differences, 2 collections, 12000 rows",
                 "  difference: default.archive: collection missing (50000 rows before)");
     }
+
+    @Test
+    void status_shows_recorded_terminal_escapes_as_text() {
+        RunRecord r = new RunRecord(Phase.Failed, "milvus/my-release", "v2.5.16", "v2.6.4", List.of(),
+                "Milvus said: \u001b]0;pwned\u0007\u001b[2Jdone", Instant.parse("2026-11-25T02:00:00Z"), Optional.empty(), "abc12345");
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+
+        Console.printTable(Console.terminalSafe(new PrintStream(buf, true, StandardCharsets.UTF_8)), r);
+
+        String printed = buf.toString(StandardCharsets.UTF_8);
+        assertThat(printed).doesNotContain("\u001b").doesNotContain("\u0007");
+        assertThat(printed.lines()).contains("Milvus said: \\u001b]0;pwned\\u0007\\u001b[2Jdone");
+    }
 }

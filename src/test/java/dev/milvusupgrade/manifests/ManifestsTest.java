@@ -55,15 +55,26 @@ class ManifestsTest {
     }
 
     static List<HasMetadata> render(String overlay) throws Exception {
-        Process p = new ProcessBuilder(kubectl(), "kustomize", "k8s/overlays/" + overlay).redirectErrorStream(false).start();
+        return renderDir("k8s/overlays/" + overlay);
+    }
+
+    /** {@code kubectl kustomize dir} as typed objects; dir is relative to the project, e.g. k8s/optional/operator-version-reader. */
+    static List<HasMetadata> renderDir(String dir) throws Exception {
+        Process p = new ProcessBuilder(kubectl(), "kustomize", dir).redirectErrorStream(false).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("kubectl kustomize k8s/overlays/" + overlay + ": " + err).isZero();
+        assertThat(p.exitValue()).as("kubectl kustomize " + dir + ": " + err).isZero();
+        return parse(out);
+    }
+
+    /** The documents of a multi-document YAML stream (kustomize's or Helm's) as typed fabric8 objects. */
+    static List<HasMetadata> parse(String out) {
         List<HasMetadata> objects = new ArrayList<>();
         for (String doc : out.split("(?m)^---\\s*$")) {
             // kustomize v2 (Debian's kubectl 1.20) renders a `$patch: delete` as an empty `{}` document.
-            if (!doc.isBlank() && !doc.strip().equals("{}")) {
+            // Helm leaves a `# Source:` comment where a template rendered nothing.
+            if (!doc.lines().allMatch(l -> l.isBlank() || l.strip().startsWith("#")) && !doc.strip().equals("{}")) {
                 objects.add(JSON.unmarshal(doc));
             }
         }

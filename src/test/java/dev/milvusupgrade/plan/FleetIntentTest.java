@@ -62,6 +62,8 @@ class FleetIntentTest {
         "selector|env=|",
         "selector|env in prod|the fleet's selector term 'env in prod' is not a label selector",
         "selector|=prod|the fleet's selector term '=prod' is not a label selector",
+        "selector|x notin ()|the fleet's selector term 'x notin ()' has an empty set: for 'in' and 'notin' the values can't be empty",
+        "selector|env=prod,zone in ( )|the fleet's selector term 'zone in ( )' has an empty set: for 'in' and 'notin' the values can't be empty",
         "namespaces|Team-A|intent key 'namespaces' lists 'Team-A', not a namespace name",
         "maxConcurrent|0|intent key 'maxConcurrent' is '0', not a whole number within 1..50",
         "maxConcurrent|51|intent key 'maxConcurrent' is '51', not a whole number within 1..50",

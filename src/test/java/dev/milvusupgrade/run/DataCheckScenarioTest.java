@@ -178,7 +178,7 @@ class DataCheckScenarioTest {
             }).run(ScenarioCluster.NS, ScenarioCluster.INTENT);
 
             assertThat(report.exitCode()).isEqualTo(1);
-            assertThat(report.record().message()).contains("default.books: 12000 rows before, 11990 now");
+            assertThat(report.record().message()).contains("default.books: count(*) 12000 before, 11990 now (get_stats 12000 before, 11990 now)");
         }
     }
 
@@ -193,7 +193,7 @@ class DataCheckScenarioTest {
 
             assertThat(report.exitCode()).isEqualTo(1);
             assertThat(report.record().message()).contains("default.books: loaded before, LoadStateNotLoad now");
-            assertThat(c.log).anyMatch(l -> l.contains("not loaded again yet"));
+            assertThat(c.log).anyMatch(l -> l.contains("not loaded or counted again yet"));
         }
     }
 

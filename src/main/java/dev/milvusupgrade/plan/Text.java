@@ -1,0 +1,56 @@
+package dev.milvusupgrade.plan;
+
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetEncoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Text from outside (Milvus, milvus-backup, the operator's conditions, a record someone else wrote) made safe
+ * to show: control characters made visible, so that no answer can move a terminal's cursor or forge a line,
+ * and cuts that never split a character.
+ */
+public final class Text {
+
+    private Text() {
+    }
+
+    /**
+     * The text with every control character other than a line break shown as {@code \\uXXXX}: C0 and C1
+     * controls (ESC starts a terminal escape), DEL, and the Unicode line and paragraph separators.
+     */
+    public static String visibleControls(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder out = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean control = c != '\n' && (Character.isISOControl(c) || c == '\u2028' || c == '\u2029');
+            if (control && out == null) {
+                out = new StringBuilder(s.length() + 16).append(s, 0, i);
+            }
+            if (out != null) {
+                if (control) {
+                    out.append(String.format("\\u%04x", (int) c));
+                } else {
+                    out.append(c);
+                }
+            }
+        }
+        return out == null ? s : out.toString();
+    }
+
+    /** The longest prefix of the text whose UTF-8 encoding fits in {@code maxBytes}, cut between characters. */
+    public static byte[] utf8Prefix(String s, int maxBytes) {
+        CharsetEncoder encoder = StandardCharsets.UTF_8.newEncoder()
+                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
+        ByteBuffer out = ByteBuffer.allocate(Math.max(0, maxBytes));
+        // The encoder stops before a character that does not fit whole (a surrogate pair is one character).
+        encoder.encode(CharBuffer.wrap(s == null ? "" : s), out, true);
+        byte[] bytes = new byte[out.position()];
+        out.flip().get(bytes);
+        return bytes;
+    }
+}
