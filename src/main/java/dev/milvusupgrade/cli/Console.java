@@ -50,6 +50,9 @@ final class Console {
             out.println("     merge patch " + s.patch());
         }
         plan.warnings().forEach(w -> out.println("  warning: " + w));
+        if (!plan.recommendation().isEmpty()) {
+            out.println("  " + plan.recommendation());
+        }
     }
 
     static void printTable(PrintStream out, RunRecord r) {
@@ -66,12 +69,15 @@ final class Console {
         }
         r.backup().ifPresent(b -> out.println("backup " + b.name() + ": " + b.size() + " bytes, " + b.collections() + " collection(s)"
                 + (b.firstCollections().isEmpty() ? "" : " (" + String.join(", ", b.firstCollections())
-                + (b.collections() > b.firstCollections().size() ? ", ..." : "") + ")") + ", took " + b.seconds() + "s"));
+                + (b.collections() > b.firstCollections().size() ? ", ..." : "") + ")") + ", took " + b.seconds() + "s"
+                + b.endedAt().map(t -> ", ended " + t).orElse("")));
         r.dataCheck().ifPresent(d -> {
             out.println("data check (" + d.mode() + "): before " + totals(d.baseline()) + d.stages().stream()
-                    .map(st -> "; after " + st.stage() + " " + st.outcome() + ", " + totals(st.after())).reduce("", String::concat)
-                    + (d.remedy47806() ? "; milvus#47806 remedy ran" : ""));
+                    .map(st -> "; after " + st.stage() + " " + st.outcome() + ", " + totals(st.after())
+                            + (st.millis() > 0 ? " (checked in " + st.millis() + " ms)" : "")).reduce("", String::concat)
+                    + (d.remedy47806() ? "; milvus#47806 remedy ran" : "") + (d.canary().isEmpty() ? "" : "; canary " + d.canary()));
             d.differences().forEach(x -> out.println("  difference: " + x));
+            d.warnings().forEach(x -> out.println("  warning: " + x));
             if (d.differencesTotal() > d.differences().size()) {
                 out.println("  and " + (d.differencesTotal() - d.differences().size()) + " more (the full table is in the Job's log)");
             }
@@ -115,7 +121,8 @@ final class Console {
     }
 
     private static String totals(DataCheckRecord.Totals t) {
-        return t.collections() + " collections, " + t.rows() + " rows" + (t.probe().isEmpty() ? "" : ", probe " + t.probe());
+        return t.collections() + " collections, " + t.rows() + " rows" + (t.counted() > 0 ? " (" + t.counted() + " by count(*))" : "")
+                + (t.sampled() > 0 ? ", " + t.sampled() + " sampled keys" : "") + (t.probe().isEmpty() ? "" : ", probe " + t.probe());
     }
 
     static String took(Optional<Instant> start, Optional<Instant> end) {

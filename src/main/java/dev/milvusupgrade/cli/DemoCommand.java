@@ -54,7 +54,7 @@ public class DemoCommand implements Callable<Integer> {
     String stepDelay;
 
     @Option(names = "--issue-47806", description = "Reproduce milvus#47806 (writes hang once the proxies run 2.6) and show the remedy:"
-            + " the data check probes writes and restarts mixcoord, then the streaming nodes.")
+            + " the data check's probe hangs and the run restarts mixcoord, then the streaming nodes.")
     boolean issue47806;
 
     @Option(names = "--fleet", description = "Upgrade a fleet instead of one cluster: --clusters simulated Milvus clusters in three namespaces,"
@@ -99,7 +99,7 @@ public class DemoCommand implements Callable<Integer> {
             client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder()
                     .withNewMetadata().withName("milvus-upgrade").withNamespace(NAMESPACE).endMetadata()
                     .withData(Map.of(Intent.MILVUS, RELEASE, Intent.TARGET_VERSION, target, Intent.STAGE_TIMEOUT, "2m",
-                            Intent.DATA_CHECK, issue47806 ? "write" : "read", Intent.MILVUS_ENDPOINT, data.uri().toString(),
+                            Intent.DATA_CHECK, "write", Intent.MILVUS_ENDPOINT, data.uri().toString(),
                             Intent.BACKUP_ENDPOINT, backup.uri().toString()))
                     .build()).create();
             Runner runner = new Runner(client, Clock.systemUTC(), new Runner.Settings(Duration.ofMinutes(1), Duration.ofSeconds(2), Duration.ofSeconds(30),

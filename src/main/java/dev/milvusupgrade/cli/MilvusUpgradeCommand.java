@@ -3,9 +3,10 @@ package dev.milvusupgrade.cli;
 import io.quarkus.picocli.runtime.annotations.TopCommand;
 import picocli.CommandLine.Command;
 
+/** The top command of the jar. The native binary has its own, without {@code demo} (src/native/java, README "Build the native binary"). */
 @TopCommand
-@Command(name = "milvus-upgrade", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Upgrades an operator-managed Milvus cluster from 2.5.x to 2.6.x, stage by stage.",
+@Command(name = TopCommandText.NAME, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = TopCommandText.DESCRIPTION,
         subcommands = {RunCommand.class, PlanCommand.class, StatusCommand.class, DemoCommand.class})
 public class MilvusUpgradeCommand {
 }

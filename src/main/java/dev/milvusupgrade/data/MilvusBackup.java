@@ -50,6 +50,36 @@ public interface MilvusBackup {
      */
     Optional<Backup> find(String backupName);
 
+    /**
+     * Which generation of milvus-backup answers, learnt from {@code get_backup} of a name no backup has
+     * ({@link #PROBE_NAME}): v0.5.10 and later answer a brief without a name, v0.5.9 and older code 404 {@code not found}
+     * (milvus-rest FACTS "milvus-backup versions"; {@code /api/v1/hello} is the same in both).
+     *
+     * @throws Unreachable when the server cannot be reached or answers neither way (not milvus-backup as known)
+     */
+    Generation generation();
+
+    /** The name {@link #generation()} asks about: valid for milvus-backup, and no backup of this tool is called so. */
+    String PROBE_NAME = "milvus_upgrade_probe_no_such_backup";
+
+    /** The two ways milvus-backup answers a name it does not know. */
+    enum Generation {
+        /** v0.5.9 and older (back to v0.4.30): code 404, times in milliseconds, no check of a name held. */
+        BEFORE_0_5_10("v0.5.9 or older"),
+        /** v0.5.10 and later: a brief without a name, times in seconds. */
+        FROM_0_5_10("v0.5.10 or later");
+
+        private final String text;
+
+        Generation(String text) {
+            this.text = text;
+        }
+
+        public String text() {
+            return text;
+        }
+    }
+
     /** How the server took a create request. */
     sealed interface Created {
         /**
@@ -107,9 +137,19 @@ public interface MilvusBackup {
     }
 
     /** milvus-backup could not be reached, or what answered is not milvus-backup, or it answered with an error code. */
-    final class Unreachable extends RuntimeException {
+    class Unreachable extends RuntimeException {
         public Unreachable(String message, Throwable cause) {
             super(message, cause);
+        }
+    }
+
+    /**
+     * An answer, HTTP 200, that is not what milvus-backup answers: a body that is not its JSON, no {@code data}, a
+     * {@code state_code} that is missing or unknown. Asking again will not help; the message says what was answered.
+     */
+    final class Unexpected extends Unreachable {
+        public Unexpected(String message) {
+            super(message, null);
         }
     }
 }

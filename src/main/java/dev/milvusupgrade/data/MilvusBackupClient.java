@@ -46,13 +46,17 @@ import javax.net.ssl.SSLException;
  * {@code end_time} (Unix seconds; Go's zero time {@code -62135596800} until the task ends, and absent or 0 when the
  * task is unknown, are all empty). A {@code data} without a {@code name} is the server's answer for a name its task
  * manager does not know ({@code {"state_code":0,"progress":0,"size":0,"meta_size":0}}): {@link MilvusBackup.State#UNKNOWN},
- * not INITIAL. Note that after a restart of the server a name it once created successfully is UNKNOWN to
- * {@code get} and only {@link #find} (the list, read from the backup storage) sees it; and a new create under such a
+ * not INITIAL. v0.5.9 and older answer such a name with code 404 {@code not found} (core/backup_context.go
+ * GetBackup; FACTS "milvus-backup versions"): UNKNOWN too, and their times are Unix milliseconds, read as such.
+ * Note that after a restart of a v0.5.10+ server a name it once created successfully is UNKNOWN to {@code get}
+ * and only {@link #find} (the list, read from the backup storage) sees it; and a new create under such a
  * name is accepted but stays INITIAL for ever (FACTS "Name already in storage but unknown to the task manager").
  *
  * <p><b>Failures.</b> No connection, no answer within the request timeout, TLS failures, HTTP 404 or 500, a body
- * that is not the expected JSON, an unknown {@code state_code}, and an error code from get_backup or list all throw
- * {@link MilvusBackup.Unreachable} naming the endpoint. For {@code https} the JVM's trusted CAs are used (the server
+ * that is not the expected JSON, an unknown {@code state_code}, and an error code from get_backup (other than 404) or
+ * list all throw {@link MilvusBackup.Unreachable} naming the endpoint; an HTTP 200 that is not milvus-backup's
+ * answer (not its JSON, no {@code data}, a missing or unknown {@code state_code}) is its subclass
+ * {@link MilvusBackup.Unexpected}. For {@code https} the JVM's trusted CAs are used (the server
  * itself speaks plain HTTP; https means something in front of it).
  */
 public final class MilvusBackupClient implements MilvusBackup {
@@ -66,6 +70,10 @@ public final class MilvusBackupClient implements MilvusBackup {
 
     private static final int CODE_FAIL = 3;
     private static final int CODE_PARAMETER_ERROR = 400;
+    /** {@code Request_Object_Not_Found}: how v0.5.9 and older answer get_backup of an unknown name ({@code "not found"}). */
+    private static final int CODE_NOT_FOUND = 404;
+    /** A time above this is in milliseconds (v0.5.9 and older), not seconds: in seconds it would be the year 5138. */
+    private static final long MILLIS_FROM = 100_000_000_000L;
     private static final String NAME_HELD = "add backup task to manager: ";
     private static final String EXISTING_TASK = " (existing task ";
 
@@ -107,6 +115,22 @@ public final class MilvusBackupClient implements MilvusBackup {
     }
 
     @Override
+    public Generation generation() {
+        String what = "GET " + API + "get_backup?backup_name=" + PROBE_NAME;
+        Answer a = send("GET", "get_backup?backup_name=" + PROBE_NAME, null);
+        JsonNode answer = a.json();
+        if (a.status == 200 && answer != null && answer.path("code").isIntegralNumber() && answer.path("code").asInt() == CODE_NOT_FOUND) {
+            return Generation.BEFORE_0_5_10;
+        }
+        JsonNode data = success(what, a).path("data");
+        if (data.isObject() && data.path("name").asText("").isEmpty() && data.path("state_code").isIntegralNumber()) {
+            return Generation.FROM_0_5_10;
+        }
+        throw new Unexpected("milvus-backup at " + endpoint + " answered " + what + ", a name no backup has, with "
+                + abbreviate(a.text) + ": neither code 404 (v0.5.9 and older) nor a brief without a name (v0.5.10 and later)");
+    }
+
+    @Override
     public Created create(String backupName, List<String> collections) {
         requireName(backupName);
         Objects.requireNonNull(collections, "collections");
@@ -140,10 +164,15 @@ public final class MilvusBackupClient implements MilvusBackup {
     public Backup get(String backupName) {
         requireName(backupName);
         String what = "GET " + API + "get_backup?backup_name=" + backupName;
-        JsonNode data = success(what, send("GET", "get_backup?backup_name=" + URLEncoder.encode(backupName, StandardCharsets.UTF_8), null))
-                .path("data");
+        Answer a = send("GET", "get_backup?backup_name=" + URLEncoder.encode(backupName, StandardCharsets.UTF_8), null);
+        JsonNode answer = a.json();
+        if (a.status == 200 && answer != null && answer.path("code").isIntegralNumber() && answer.path("code").asInt() == CODE_NOT_FOUND) {
+            // v0.5.9 and older: a name neither the meta nor the backup storage holds (core/backup_context.go GetBackup).
+            return new Backup(backupName, State.UNKNOWN, 0, 0, List.of(), "", Optional.empty(), Optional.empty());
+        }
+        JsonNode data = success(what, a).path("data");
         if (!data.isObject()) {
-            throw new Unreachable("milvus-backup at " + endpoint + " answered " + what + " without data: " + data, null);
+            throw new Unexpected("milvus-backup at " + endpoint + " answered " + what + " without data: " + data);
         }
         String name = data.path("name").asText("");
         State state = name.isEmpty() ? State.UNKNOWN : state(what, data.path("state_code"));
@@ -191,7 +220,7 @@ public final class MilvusBackupClient implements MilvusBackup {
 
     private State state(String what, JsonNode code) {
         if (!code.isIntegralNumber()) {
-            throw new Unreachable("milvus-backup at " + endpoint + " answered " + what + " without a numeric state_code: " + code, null);
+            throw new Unexpected("milvus-backup at " + endpoint + " answered " + what + " without a numeric state_code: " + code);
         }
         return switch (code.asInt()) {
             case 0 -> State.INITIAL;
@@ -199,22 +228,30 @@ public final class MilvusBackupClient implements MilvusBackup {
             case 2 -> State.SUCCESS;
             case 3 -> State.FAIL;
             case 4 -> State.TIMEOUT;
-            default -> throw new Unreachable("milvus-backup at " + endpoint + " answered " + what + " with an unknown state_code " + code, null);
+            default -> throw new Unexpected("milvus-backup at " + endpoint + " answered " + what + " with an unknown state_code " + code);
         };
     }
 
-    /** Unix seconds; absent, 0, Go's zero time or anything else before 1970 is empty. */
+    /**
+     * Unix seconds (v0.5.10 and later) or milliseconds (v0.5.9 and older, told apart by size); absent, 0, Go's zero
+     * time or anything else before 1970 is empty.
+     */
     private static Optional<Instant> time(JsonNode seconds) {
         if (!seconds.isIntegralNumber() || seconds.asLong() <= 0) {
             return Optional.empty();
         }
-        return Optional.of(Instant.ofEpochSecond(seconds.asLong()));
+        long t = seconds.asLong();
+        return Optional.of(t >= MILLIS_FROM ? Instant.ofEpochMilli(t) : Instant.ofEpochSecond(t));
     }
 
     private Unreachable notMilvusBackup(String what, Answer a) {
         if (a.status == 404) {
             return new Unreachable("what answers at " + endpoint + " is not milvus-backup's REST server: " + what + " gave HTTP 404 "
                     + abbreviate(a.text), null);
+        }
+        if (a.status == 200) {
+            return new Unexpected("milvus-backup at " + endpoint + " answered " + what + " with HTTP 200 and " + abbreviate(a.text)
+                    + ", not milvus-backup's JSON");
         }
         return new Unreachable("milvus-backup at " + endpoint + " answered " + what + " with HTTP " + a.status + " and " + abbreviate(a.text), null);
     }

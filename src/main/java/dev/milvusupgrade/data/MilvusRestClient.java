@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.milvusupgrade.plan.Canary;
 import dev.milvusupgrade.plan.DataSnapshot;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -19,6 +20,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,16 +52,17 @@ import javax.net.ssl.SSLException;
  * being listed and being read (code 100, 800) is left out as well: it is gone. Every other error ends
  * the snapshot with {@link MilvusData.Unreachable} naming the endpoint (never the credentials).
  *
- * <p><b>Row count: {@value #ROW_COUNT_SOURCE}.</b> It is what datacoord counts over flushed segments
- * (milvus-rest FACTS.md "Row counts"), it answers for every collection, loaded or not, and it takes no
- * query node. The alternative, an unfiltered {@code count(*)} query with strong consistency, counts
- * growing rows too but only on loaded collections (code 101 otherwise), so it could not compare the
- * unloaded ones, and a collection that failed to load again after the upgrade would show as a count
- * error instead of as what it is. Flushed data does not shrink by itself across an upgrade, so a lower
- * count afterwards means lost data, with two caveats the comparison must allow for: rows inserted and not
- * yet flushed are not counted (a count can grow between snapshots while clients write, and a count taken
- * under writes lags), and deletes lower it only once compaction has run, which can happen during the
- * upgrade, so deletes made before or during the upgrade can lower the count without data being lost.
+ * <p><b>Row counts: {@value #ROW_COUNT_SOURCE} and count(*).</b> {@code get_stats} is what datacoord counts
+ * in segment metadata (milvus-rest FACTS.md "Row counts"): it answers for every collection, loaded or not,
+ * but cannot see rows the query path lost, and compaction of deletes, TTL expiry and failed imports lower
+ * it without any loss. So each <b>loaded</b> collection is also counted by an unfiltered
+ * {@code entities/query} with {@code outputFields: ["count(*)"]} and strong consistency (no limit applies),
+ * and sampled: at the baseline ({@link #snapshot()}) the first {@value #SAMPLE} primary keys an
+ * {@code entities/query} with that limit returns; after a stage ({@link #snapshot(DataSnapshot)}) those keys
+ * asked back with {@code entities/get} ({@code id}: the keys, numbers for Int64, strings for VarChar). A
+ * query that times out (HTTP 408 or code 10001) marks the collection {@code TIMED_OUT} instead of ending
+ * the snapshot; code 101 (released meanwhile) leaves it uncounted. The comparison is {@code DataCheck}'s.
+ * The TTL comes from describe's {@code properties} ({@code collection.ttl.seconds}).
  *
  * <p><b>Schema fingerprint.</b> SHA-256 over a canonical JSON of {@code enableDynamicField} and, per field
  * in the order Milvus lists them, {@code name}, {@code type}, {@code primaryKey}, {@code partitionKey},
@@ -81,11 +84,19 @@ import javax.net.ssl.SSLException;
  * automatically), waits until {@code get_load_state} says Loaded (bounded by three request timeouts),
  * inserts {@code {"id":1,"vector":[0.1,0.2]}}, queries {@code id == 1} with strong consistency and checks
  * the row came back, and drops the collection whatever happened. Steps: {@code create}, {@code load},
- * {@code insert}, {@code query}, {@code drop}. An insert that answers HTTP 408 (code 10001) or runs into
- * the client's own timeout is {@code Failed(insert, ..., writeTimedOut=true)}: milvus#47806 as a REST
- * client sees it (milvus-rest FACTS.md). A timeout at any other step is a failure with
- * {@code writeTimedOut} false. Connection failures and refused credentials throw
- * {@link MilvusData.Unreachable}, after an attempt to drop the collection.
+ * {@code insert}, {@code query}, {@code drop}. A step that answers HTTP 408 (code 10001) or runs into
+ * the client's own timeout is {@code Failed(step, ..., writeTimedOut=true)}: milvus#47806 as a REST client
+ * sees it, on 2.6 at create and load as much as at insert (milvus-rest FACTS.md "milvus#47806").
+ * Connection failures and refused credentials throw {@link MilvusData.Unreachable}, after an attempt to
+ * drop the collection; HTTP 403 or code 1401 throws {@link MilvusData.Denied}.
+ *
+ * <p><b>Single collections</b> (the canary): {@code collections/describe} for its shape, {@code create}
+ * (schema mode with {@code indexParams}, which loads it) and a wait for Loaded, {@code entities/insert},
+ * {@code entities/upsert} ({@code upsertCount}), {@code entities/delete} ({@code filter}),
+ * {@code entities/query} with {@code outputFields: ["*"]} and strong consistency (dynamic keys beside the
+ * fields; a {@code $meta} object or JSON text, and JSON fields sent as text, are parsed),
+ * {@code entities/search} ({@code data: [[vector]]}, {@code annsField}, {@code limit}; hits
+ * {@code {"id":..,"distance":..}}) and {@code collections/drop}: hv2 at c1c38337 (2.5-era).
  */
 public final class MilvusRestClient implements MilvusData {
 
@@ -102,8 +113,15 @@ public final class MilvusRestClient implements MilvusData {
     private static final int MISSING_COLLECTION = 100;
     private static final int MISSING_DATABASE = 800;
     private static final int MISSING_INDEX = 700;
+    private static final int NOT_LOADED = 101;
+    /** merr's privilege-not-permitted code (milvus-rest FACTS "Authorization (RBAC)"). */
+    private static final int PERMISSION_DENIED = 1401;
+    /** How many primary keys the baseline samples per loaded collection. */
+    public static final int SAMPLE = 10;
+    private static final String TTL_PROPERTY = "collection.ttl.seconds";
+    /** An answer with no rows. */
+    private static final JsonNode NOT_ASKED = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
     private static final int TIMEOUT_CODE = 10001;
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final AtomicInteger POOLS = new AtomicInteger();
 
     private final MilvusEndpoint endpoint;
@@ -152,6 +170,19 @@ public final class MilvusRestClient implements MilvusData {
 
     @Override
     public DataSnapshot snapshot() {
+        return read(Map.of());
+    }
+
+    @Override
+    public DataSnapshot snapshot(DataSnapshot baseline) {
+        Map<String, DataSnapshot.Collection> before = new HashMap<>();
+        baseline.databases().forEach(d -> d.collections().forEach(c -> before.put(d.name() + "/" + c.name(), c)));
+        return read(before);
+    }
+
+    /** The snapshot; {@code baseline} (by {@code db/collection}) empty: sample keys, otherwise read back the baseline's. */
+    private DataSnapshot read(Map<String, DataSnapshot.Collection> baseline) {
+        boolean sampling = baseline.isEmpty();
         List<String> databases = texts(callOrUnreachable("databases/list", Map.of(), "", -1).path("data"));
         ExecutorService pool = Executors.newFixedThreadPool(parallelism, daemonThreads());
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
@@ -167,7 +198,8 @@ public final class MilvusRestClient implements MilvusData {
                 List<Future<Optional<DataSnapshot.Collection>>> perDb = new ArrayList<>();
                 if (names != null) {
                     for (String name : names) {
-                        perDb.add(pool.submit(() -> guarded(failure, () -> readCollection(db, name))));
+                        perDb.add(pool.submit(() -> guarded(failure, () -> readCollection(db, name, sampling,
+                                Optional.ofNullable(baseline.get(db + "/" + name))))));
                     }
                 }
                 reads.add(names == null ? null : perDb);
@@ -195,10 +227,10 @@ public final class MilvusRestClient implements MilvusData {
         if (r == null) {
             return null;
         }
-        return texts(r.path("data")).stream().filter(n -> !n.startsWith(PROBE_PREFIX)).toList();
+        return texts(r.path("data")).stream().filter(n -> !n.startsWith(PROBE_PREFIX) && !n.startsWith(Canary.PREFIX)).toList();
     }
 
-    private Optional<DataSnapshot.Collection> readCollection(String db, String name) {
+    private Optional<DataSnapshot.Collection> readCollection(String db, String name, boolean sampling, Optional<DataSnapshot.Collection> was) {
         Map<String, Object> req = Map.of("dbName", db, "collectionName", name);
         String what = "collection " + db + "/" + name;
         JsonNode describe = callOrUnreachable("collections/describe", req, what, MISSING_COLLECTION);
@@ -232,8 +264,89 @@ public final class MilvusRestClient implements MilvusData {
                 indexes.add(new DataSnapshot.Index(index, state));
             }
         }
-        return Optional.of(new DataSnapshot.Collection(name, number(stats.path("data").path("rowCount")),
-                load.path("data").path("loadState").asText(""), indexes, fingerprint));
+        String loadState = load.path("data").path("loadState").asText("");
+        long ttl = 0;
+        for (JsonNode p : describe.path("data").path("properties")) {
+            if (TTL_PROPERTY.equals(p.path("key").asText())) {
+                try {
+                    ttl = Math.max(0, Long.parseLong(p.path("value").asText("0").trim()));
+                } catch (NumberFormatException e) {
+                    ttl = 0;
+                }
+            }
+        }
+        long count = DataSnapshot.Collection.NOT_COUNTED;
+        List<String> sample = List.of();
+        if ("LoadStateLoaded".equals(loadState)) {
+            String pk = "";
+            boolean textKey = false;
+            for (JsonNode f : describe.path("data").path("fields")) {
+                if (f.path("primaryKey").asBoolean(false)) {
+                    pk = f.path("name").asText("");
+                    textKey = "VarChar".equals(f.path("type").asText(""));
+                }
+            }
+            Map<String, Object> countReq = new LinkedHashMap<>(req);
+            countReq.put("outputFields", List.of("count(*)"));
+            countReq.put("consistencyLevel", "Strong");
+            Optional<JsonNode> counted = queryPath("entities/query", countReq, what);
+            if (counted.isPresent() && counted.get().isMissingNode()) {
+                return Optional.empty();
+            }
+            count = counted.map(r -> r.path("data").path(0).path("count(*)")).map(n -> n.isMissingNode() ? DataSnapshot.Collection.NOT_COUNTED
+                    : number(n)).orElse(DataSnapshot.Collection.TIMED_OUT);
+            if (count >= 0 && !pk.isEmpty()) {
+                Optional<JsonNode> rows = Optional.of(NOT_ASKED);
+                if (sampling) {
+                    Map<String, Object> sampleReq = new LinkedHashMap<>(req);
+                    sampleReq.put("outputFields", List.of(pk));
+                    sampleReq.put("limit", SAMPLE);
+                    rows = queryPath("entities/query", sampleReq, what);
+                } else if (was.isPresent() && !was.get().sample().isEmpty()) {
+                    Map<String, Object> getReq = new LinkedHashMap<>(req);
+                    boolean text = textKey;
+                    getReq.put("id", was.get().sample().stream().map(k -> text ? (Object) k : (Object) Long.parseLong(k)).toList());
+                    getReq.put("outputFields", List.of(pk));
+                    rows = queryPath("entities/get", getReq, what);
+                }
+                if (rows.isEmpty()) {
+                    count = DataSnapshot.Collection.TIMED_OUT;
+                } else if (rows.get().isMissingNode()) {
+                    return Optional.empty();
+                } else {
+                    List<String> keys = new ArrayList<>();
+                    for (JsonNode row : rows.get().path("data")) {
+                        JsonNode k = row.path(pk);
+                        if (!k.isMissingNode() && !k.isNull()) {
+                            keys.add(k.asText());
+                        }
+                    }
+                    sample = keys;
+                }
+            }
+        }
+        return Optional.of(new DataSnapshot.Collection(name, number(stats.path("data").path("rowCount")), loadState, indexes, fingerprint, ttl,
+                count, sample));
+    }
+
+    /**
+     * A query-path request of the snapshot: its answer; a missing node when the collection is gone (code 100); an
+     * answer with no data when it is not loaded (101, a race with a release); empty when it timed out.
+     */
+    private Optional<JsonNode> queryPath(String path, Map<String, Object> body, String what) {
+        try {
+            return Optional.of(call(path, body));
+        } catch (MilvusError e) {
+            if (e.code == MISSING_COLLECTION) {
+                return Optional.of(com.fasterxml.jackson.databind.node.MissingNode.getInstance());
+            }
+            if (e.code == NOT_LOADED) {
+                return Optional.of(NOT_ASKED);
+            }
+            throw new Unreachable("Milvus at " + endpoint + " answered " + path + " for " + what + " with " + e.getMessage(), e);
+        } catch (TimedOut e) {
+            return Optional.empty();
+        }
     }
 
     /**
@@ -270,8 +383,10 @@ public final class MilvusRestClient implements MilvusData {
 
     @Override
     public Probe probe() {
+        // Drawn here, not from a static SecureRandom: Quarkus initializes classes at build time, and a seeded generator in
+        // the native image heap is refused by GraalVM (and would give every run the same names).
         byte[] suffix = new byte[4];
-        RANDOM.nextBytes(suffix);
+        new SecureRandom().nextBytes(suffix);
         Map<String, Object> target = Map.of("dbName", PROBE_DATABASE, "collectionName", PROBE_PREFIX + HexFormat.of().formatHex(suffix));
         Probe result;
         try {
@@ -320,8 +435,176 @@ public final class MilvusRestClient implements MilvusData {
         } catch (MilvusError e) {
             return new Probe.Failed(step, e.getMessage(), false);
         } catch (TimedOut e) {
-            return new Probe.Failed(step, e.getMessage(), step.equals("insert"));
+            // On 2.6 create, load and drop go through the WAL as well as insert (milvus-rest FACTS "milvus#47806"): any step that hangs.
+            return new Probe.Failed(step, e.getMessage(), true);
         }
+    }
+
+    // ---- single collections (the canary)
+
+    /** One step on one collection: the answer, or StepFailed naming the step for an error code or a timeout. */
+    private JsonNode step(String step, String path, Map<String, Object> body) {
+        try {
+            return call(path, body);
+        } catch (MilvusError e) {
+            throw new StepFailed(step, e.getMessage(), false);
+        } catch (TimedOut e) {
+            throw new StepFailed(step, e.getMessage(), true);
+        }
+    }
+
+    private static Map<String, Object> target(String db, String name) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("dbName", db);
+        m.put("collectionName", name);
+        return m;
+    }
+
+    @Override
+    public Optional<Shape> shape(String db, String name) {
+        JsonNode d;
+        try {
+            d = call("collections/describe", target(db, name)).path("data");
+        } catch (MilvusError e) {
+            if (e.code == MISSING_COLLECTION) {
+                return Optional.empty();
+            }
+            throw new StepFailed("describe", e.getMessage(), false);
+        } catch (TimedOut e) {
+            throw new StepFailed("describe", e.getMessage(), true);
+        }
+        List<String> fields = new ArrayList<>();
+        d.path("fields").forEach(f -> fields.add(f.path("name").asText("") + ":" + f.path("type").asText("")));
+        return Optional.of(new Shape(fields, d.path("enableDynamicField").asBoolean(false)));
+    }
+
+    @Override
+    public void create(Map<String, Object> body) {
+        step("create", "collections/create", body);
+        Map<String, Object> target = target(String.valueOf(body.get("dbName")), String.valueOf(body.get("collectionName")));
+        Optional<String> notLoaded;
+        try {
+            notLoaded = awaitLoaded(target);
+        } catch (MilvusError e) {
+            throw new StepFailed("load", e.getMessage(), false);
+        } catch (TimedOut e) {
+            throw new StepFailed("load", e.getMessage(), true);
+        }
+        if (notLoaded.isPresent()) {
+            throw new StepFailed("load", notLoaded.get(), false);
+        }
+    }
+
+    @Override
+    public void load(String db, String name) {
+        Map<String, Object> target = target(db, name);
+        step("load", "collections/load", target);
+        Optional<String> notLoaded;
+        try {
+            notLoaded = awaitLoaded(target);
+        } catch (MilvusError e) {
+            throw new StepFailed("load", e.getMessage(), false);
+        } catch (TimedOut e) {
+            throw new StepFailed("load", e.getMessage(), true);
+        }
+        if (notLoaded.isPresent()) {
+            throw new StepFailed("load", notLoaded.get(), false);
+        }
+    }
+
+    @Override
+    public void insert(String db, String name, List<Map<String, Object>> rows) {
+        write("insert", "entities/insert", "insertCount", db, name, rows);
+    }
+
+    @Override
+    public void upsert(String db, String name, List<Map<String, Object>> rows) {
+        write("upsert", "entities/upsert", "upsertCount", db, name, rows);
+    }
+
+    private void write(String step, String path, String countKey, String db, String name, List<Map<String, Object>> rows) {
+        Map<String, Object> body = target(db, name);
+        body.put("data", rows);
+        long n = step(step, path, body).path("data").path(countKey).asLong(-1);
+        if (n != rows.size()) {
+            throw new StepFailed(step, "Milvus reported " + n + " rows written, not " + rows.size(), false);
+        }
+    }
+
+    @Override
+    public void delete(String db, String name, String filter) {
+        Map<String, Object> body = target(db, name);
+        body.put("filter", filter);
+        step("delete", "entities/delete", body);
+    }
+
+    @Override
+    public List<Map<String, Object>> query(String db, String name, String filter, int limit, List<String> jsonFields) {
+        Map<String, Object> body = target(db, name);
+        body.put("filter", filter);
+        body.put("outputFields", List.of("*"));
+        body.put("limit", limit);
+        body.put("consistencyLevel", "Strong");
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (JsonNode row : step("query", "entities/query", body).path("data")) {
+            if (!row.isObject()) {
+                throw new StepFailed("query", "a row that is not an object: " + abbreviate(row.toString()), false);
+            }
+            Map<String, Object> r = new LinkedHashMap<>();
+            row.fields().forEachRemaining(e -> r.put(e.getKey(), value(e.getValue())));
+            // buildQueryResp (httpserver/utils.go) sends a JSON field as its text and spreads the dynamic field's keys beside the
+            // fields; a $meta object or text (other versions) is spread here the same way.
+            Object dynamic = r.remove("$meta");
+            if (dynamic instanceof String text) {
+                dynamic = value(parseAny(text));
+            }
+            if (dynamic instanceof Map<?, ?> m) {
+                m.forEach((k, v) -> r.putIfAbsent(String.valueOf(k), v));
+            }
+            for (String f : jsonFields) {
+                if (r.get(f) instanceof String text) {
+                    JsonNode parsed = parseAny(text);
+                    if (parsed == null) {
+                        throw new StepFailed("query", "the JSON field " + f + " came back as " + abbreviate(text) + ", not JSON", false);
+                    }
+                    r.put(f, value(parsed));
+                }
+            }
+            out.add(r);
+        }
+        return out;
+    }
+
+    /** A JSON value as plain Java: maps, lists, strings, numbers (Long or Double), booleans, null. */
+    private Object value(JsonNode n) {
+        if (n == null || n.isNull() || n.isMissingNode()) {
+            return null;
+        }
+        return json.convertValue(n, Object.class);
+    }
+
+    @Override
+    public List<Long> search(String db, String name, String field, List<Float> vector, int limit) {
+        Map<String, Object> body = target(db, name);
+        body.put("data", List.of(vector));
+        body.put("annsField", field);
+        body.put("limit", limit);
+        body.put("outputFields", List.of("id"));
+        body.put("consistencyLevel", "Strong");
+        List<Long> ids = new ArrayList<>();
+        for (JsonNode hit : step("search", "entities/search", body).path("data")) {
+            JsonNode id = hit.path("id");
+            if (id.isMissingNode()) {
+                throw new StepFailed("search", "a hit without an id: " + abbreviate(hit.toString()), false);
+            }
+            ids.add(number(id));
+        }
+        return ids;
+    }
+
+    @Override
+    public void drop(String db, String name) {
+        step("drop", "collections/drop", target(db, name));
     }
 
     /** Drops the scratch collection; folds a failure to do so into the probe's result. */
@@ -422,6 +705,9 @@ public final class MilvusRestClient implements MilvusData {
             throw new Unreachable("Milvus refused the credentials (HTTP 401" + codeAndMessage(answer, text) + ") at " + endpoint
                     + ": check the token, or the user and password", null);
         }
+        if (status == 403) {
+            throw new Denied("Milvus at " + endpoint + " refused " + path + " for lack of privileges (HTTP 403" + codeAndMessage(answer, text) + ")");
+        }
         if (status == 408) {
             throw new TimedOut("request timeout (HTTP 408" + codeAndMessage(answer, text) + ") after the " + timeoutSeconds + "s Request-Timeout");
         }
@@ -435,6 +721,10 @@ public final class MilvusRestClient implements MilvusData {
         int code = answer.path("code").asInt();
         if (code == TIMEOUT_CODE) {
             throw new TimedOut("request timeout" + codeAndMessage(answer, text));
+        }
+        if (code == PERMISSION_DENIED) {
+            throw new Denied("Milvus at " + endpoint + " refused " + path + " for lack of privileges (code " + code + ": "
+                    + answer.path("message").asText("") + ")");
         }
         if (code != 0) {
             throw new MilvusError(code, "code " + code + ": " + answer.path("message").asText(""));
@@ -470,6 +760,15 @@ public final class MilvusRestClient implements MilvusData {
             }
         }
         return "the connection to Milvus at " + endpoint + " failed without an answer: " + Optional.ofNullable(e.getMessage()).orElse(e.toString());
+    }
+
+    /** Any JSON value, or null when the text is not JSON. */
+    private JsonNode parseAny(String text) {
+        try {
+            return json.readTree(text);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private JsonNode parse(String text) {

@@ -96,9 +96,14 @@ public final class FleetStore {
 
     /** The record of {@code milvus} that this fleet intent left on the cluster's Lease. */
     public Optional<RunRecord> clusterRecord(String milvusNs, String milvus, String intentRef) {
+        return clusterRead(milvusNs, milvus, intentRef).record();
+    }
+
+    /** The same, telling a record that cannot be read from none. */
+    public RecordCodec.Read clusterRead(String milvusNs, String milvus, String intentRef) {
         Lease lease = client.leases().inNamespace(milvusNs).withName(RunLock.leaseName(milvus)).get();
         Map<String, String> a = lease == null ? Map.of() : Optional.ofNullable(lease.getMetadata().getAnnotations()).orElse(Map.of());
-        return intentRef.equals(a.get(ANNOTATION_INTENT)) ? codec.decode(a.get(MilvusApi.ANNOTATION_RESULT)) : Optional.empty();
+        return intentRef.equals(a.get(ANNOTATION_INTENT)) ? codec.read(a.get(MilvusApi.ANNOTATION_RESULT)) : new RecordCodec.Read.None();
     }
 
     /** Writes the cluster's record on its Lease, which the caller holds. */

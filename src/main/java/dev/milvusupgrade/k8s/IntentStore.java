@@ -20,8 +20,11 @@ public final class IntentStore {
         this.codec = new RecordCodec(client.getKubernetesSerialization());
     }
 
-    /** The intent as read: its data and the result recorded by an earlier run. */
-    public record IntentRead(Map<String, String> data, Optional<RunRecord> previous) {
+    /** The intent as read: its data and the result recorded by an earlier run (a copy of the Lease's, see {@link CheckpointStore}). */
+    public record IntentRead(Map<String, String> data, RecordCodec.Read recorded) {
+        public Optional<RunRecord> previous() {
+            return recorded.record();
+        }
     }
 
     public Optional<IntentRead> read(String namespace, String name) {
@@ -31,7 +34,7 @@ public final class IntentStore {
         }
         Map<String, String> annotations = Optional.ofNullable(cm.getMetadata().getAnnotations()).orElse(Map.of());
         return Optional.of(new IntentRead(Optional.ofNullable(cm.getData()).orElse(Map.of()),
-                codec.decode(annotations.get(MilvusApi.ANNOTATION_RESULT))));
+                codec.read(annotations.get(MilvusApi.ANNOTATION_RESULT))));
     }
 
     /** Writes the phase and result annotations with one merge patch; nothing else of the ConfigMap changes. */

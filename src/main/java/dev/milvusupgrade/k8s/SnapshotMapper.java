@@ -9,6 +9,7 @@ import dev.milvusupgrade.plan.ClusterSnapshot.MilvusStatus;
 import dev.milvusupgrade.plan.ClusterSnapshot.OperatorVersion;
 import dev.milvusupgrade.plan.ClusterSnapshot.SpecSettings;
 import dev.milvusupgrade.plan.Component;
+import dev.milvusupgrade.plan.WorkloadSettings;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
@@ -59,7 +60,29 @@ public final class SnapshotMapper {
                 status(map(milvus.getAdditionalProperties().get("status"))),
                 deployments.stream().map(SnapshotMapper::deployment).flatMap(Optional::stream).toList(),
                 operator,
-                settings(components));
+                settings(components).withWorkloads(workloads(components, map(spec.get("config")))));
+    }
+
+    /** StatefulSet mode, HPA, rollingUpdate (FACTS §9.2-§9.4) and spec.config's Pulsar producer mode (§9.9). */
+    static WorkloadSettings workloads(Map<String, Object> components, Map<String, Object> config) {
+        Set<Component> statefulSet = EnumSet.noneOf(Component.class);
+        Set<Component> hpa = EnumSet.noneOf(Component.class);
+        Map<Component, WorkloadSettings.RollingUpdate> rolling = new EnumMap<>(Component.class);
+        components.forEach((k, v) -> Component.ofSpecKey(k).ifPresent(c -> {
+            Map<String, Object> spec = map(v);
+            if (Boolean.TRUE.equals(map(spec.get("statefulSet")).get("enabled"))) {
+                statefulSet.add(c);
+            }
+            if (spec.get("hpa") instanceof Map<?, ?>) {
+                hpa.add(c);
+            }
+            if (spec.get("rollingUpdate") instanceof Map<?, ?>) {
+                Map<String, Object> ru = map(spec.get("rollingUpdate"));
+                rolling.put(c, new WorkloadSettings.RollingUpdate(str(ru.get("maxSurge"), ""), str(ru.get("maxUnavailable"), "")));
+            }
+        }));
+        Object mode = map(config.get("pulsar")).get("producerAccessMode");
+        return new WorkloadSettings(statefulSet, hpa, rolling, Optional.ofNullable(mode).map(Object::toString));
     }
 
     /** The spec switches that decide whether and how the operator rolls (FACTS §8.1, §8.3, §8.4, §8.6). */

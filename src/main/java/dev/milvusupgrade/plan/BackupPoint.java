@@ -43,6 +43,33 @@ public final class BackupPoint {
     public static String name(String milvusRef, Instant upgradeStartedAt) {
         String base = "milvus_upgrade_" + milvusRef.replaceAll("[^A-Za-z0-9]", "_");
         String stamp = "_" + STAMP.format(upgradeStartedAt);
-        return base.substring(0, Math.min(base.length(), 128 - stamp.length())) + stamp;
+        return base.substring(0, Math.min(base.length(), 128 - ATTEMPT_ROOM - stamp.length())) + stamp;
+    }
+
+    /** Room kept at the end of a name for {@code _r<attempt>}: attempts up to 9999 stay within 128 characters. */
+    static final int ATTEMPT_ROOM = 6;
+
+    /**
+     * The name of attempt {@code attempt} (1 is the first): {@code name} itself, then {@code <name>_r2}, {@code <name>_r3}, ...
+     * A retry never reuses a name that failed: a failed backup may leave objects under its directory, and milvus-backup
+     * then never starts a backup under that name again (milvus-rest FACTS "create").
+     */
+    public static String attempt(String name, int attempt) {
+        if (attempt < 1 || attempt > 9999) {
+            throw new IllegalArgumentException("a backup attempt is 1..9999, not " + attempt);
+        }
+        return attempt == 1 ? name : name + "_r" + attempt;
+    }
+
+    /** Which attempt of {@code name} the name {@code recorded} is; empty when it is none of them. */
+    public static OptionalInt attemptOf(String recorded, String name) {
+        if (recorded.equals(name)) {
+            return OptionalInt.of(1);
+        }
+        String rest = recorded.startsWith(name + "_r") ? recorded.substring(name.length() + 2) : "";
+        if (!rest.matches("[1-9][0-9]{0,3}") || Integer.parseInt(rest) < 2) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(Integer.parseInt(rest));
     }
 }

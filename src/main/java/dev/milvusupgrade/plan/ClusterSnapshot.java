@@ -74,14 +74,26 @@ public record ClusterSnapshot(String namespace, String name, String resourceVers
      * @param manualMode spec.components.enableManualMode
      * @param componentImages components with an image of their own (spec.components.&lt;c&gt;.image)
      * @param replicas spec.components.&lt;c&gt;.replicas where the spec sets it
+     * @param workloads StatefulSet mode, HPA, rollingUpdate and the Pulsar producer mode (FACTS §9)
      */
     public record SpecSettings(int rollingMode, Optional<Boolean> enableRollingUpdate, String imageUpdateMode, boolean paused,
             Set<Component> pausedComponents, boolean manualMode, Map<Component, String> componentImages,
-            Map<Component, Integer> replicas) {
+            Map<Component, Integer> replicas, WorkloadSettings workloads) {
         public SpecSettings {
             pausedComponents = Set.copyOf(pausedComponents);
             componentImages = Map.copyOf(componentImages);
             replicas = Map.copyOf(replicas);
+        }
+
+        public SpecSettings(int rollingMode, Optional<Boolean> enableRollingUpdate, String imageUpdateMode, boolean paused,
+                Set<Component> pausedComponents, boolean manualMode, Map<Component, String> componentImages, Map<Component, Integer> replicas) {
+            this(rollingMode, enableRollingUpdate, imageUpdateMode, paused, pausedComponents, manualMode, componentImages, replicas,
+                    WorkloadSettings.none());
+        }
+
+        public SpecSettings withWorkloads(WorkloadSettings w) {
+            return new SpecSettings(rollingMode, enableRollingUpdate, imageUpdateMode, paused, pausedComponents, manualMode,
+                    componentImages, replicas, w);
         }
 
         /** What the operator's defaults write: rolling mode 2, rolling update on, rollingUpgrade, nothing paused or pinned. */

@@ -14,9 +14,12 @@ import java.util.List;
  * @param differences the first differences found, each {@code db.collection: what}
  * @param differencesTotal how many differences there were in all
  * @param remedy47806 whether the milvus#47806 remedy ran (mixcoord, then the streaming nodes restarted)
+ * @param canary the canary collection of {@code write} mode ({@code default.milvus_upgrade_canary_<hash>}), empty without one
+ * @param warnings the first warnings (lower metadata counts with an innocent likely cause), each {@code db.collection: what}
+ * @param warningsTotal how many warnings there were in all
  */
 public record DataCheckRecord(String mode, Totals baseline, List<StageCheck> stages, List<String> differences, int differencesTotal,
-        boolean remedy47806) {
+        boolean remedy47806, String canary, List<String> warnings, int warningsTotal) {
 
     /** At most this many differences are kept in the record; the log has them all. */
     public static final int MAX_DIFFERENCES = 20;
@@ -26,21 +29,49 @@ public record DataCheckRecord(String mode, Totals baseline, List<StageCheck> sta
     public DataCheckRecord {
         stages = List.copyOf(stages);
         differences = List.copyOf(differences);
+        warnings = List.copyOf(warnings);
     }
 
-    /** Databases, collections and rows counted in one snapshot; probe is {@code passed}, {@code failed} or empty. */
-    public record Totals(int databases, int collections, long rows, String probe) {
+    /** Without a canary or warnings (records written before issue 20). */
+    public DataCheckRecord(String mode, Totals baseline, List<StageCheck> stages, List<String> differences, int differencesTotal, boolean remedy47806) {
+        this(mode, baseline, stages, differences, differencesTotal, remedy47806, "", List.of(), 0);
+    }
+
+    /**
+     * Totals of one snapshot: databases, collections, rows by get_stats; probe (and canary) {@code passed},
+     * {@code failed} or empty; {@code counted} the sum of count(*) over loaded collections without TTL, and
+     * {@code sampled} the sampled primary keys that came back.
+     */
+    public record Totals(int databases, int collections, long rows, String probe, long counted, int sampled) {
+        public Totals(int databases, int collections, long rows, String probe) {
+            this(databases, collections, rows, probe, 0, 0);
+        }
+
         public static Totals of(DataSnapshot s, String probe) {
-            return new Totals(s.databases().size(), s.collectionCount(), s.rowCount(), probe);
+            return new Totals(s.databases().size(), s.collectionCount(), s.rowCount(), probe, s.countedRows(), s.sampledKeys());
         }
     }
 
-    /** How one stage's check ended: {@code ok} or {@code differences}, with the totals after it. */
-    public record StageCheck(String stage, String outcome, Totals after) {
+    /** How one stage's check ended: {@code ok} or {@code differences}, with the totals after it and how long the checks took. */
+    public record StageCheck(String stage, String outcome, Totals after, long millis) {
+        public StageCheck(String stage, String outcome, Totals after) {
+            this(stage, outcome, after, 0);
+        }
     }
 
     public static DataCheckRecord start(DataCheck.Mode mode, Totals baseline) {
         return new DataCheckRecord(mode.key(), baseline, List.of(), List.of(), 0, false);
+    }
+
+    public DataCheckRecord withCanary(String name) {
+        return new DataCheckRecord(mode, baseline, stages, differences, differencesTotal, remedy47806, name, warnings, warningsTotal);
+    }
+
+    /** Adds warnings (kept up to {@link #MAX_DIFFERENCES}, counted all). */
+    public DataCheckRecord withWarnings(List<DataCheck.Difference> found) {
+        List<String> kept = new ArrayList<>(warnings);
+        found.stream().limit(Math.max(0, MAX_DIFFERENCES - kept.size())).map(d -> cut(d.describe())).forEach(kept::add);
+        return new DataCheckRecord(mode, baseline, stages, differences, differencesTotal, remedy47806, canary, kept, warningsTotal + found.size());
     }
 
     public DataCheckRecord withStage(StageCheck check, List<DataCheck.Difference> found) {
@@ -49,11 +80,11 @@ public record DataCheckRecord(String mode, Totals baseline, List<StageCheck> sta
         all.add(check);
         List<String> kept = new ArrayList<>(differences);
         found.stream().limit(Math.max(0, MAX_DIFFERENCES - kept.size())).map(d -> cut(d.describe())).forEach(kept::add);
-        return new DataCheckRecord(mode, baseline, all, kept, differencesTotal + found.size(), remedy47806);
+        return new DataCheckRecord(mode, baseline, all, kept, differencesTotal + found.size(), remedy47806, canary, warnings, warningsTotal);
     }
 
     public DataCheckRecord withRemedy() {
-        return new DataCheckRecord(mode, baseline, stages, differences, differencesTotal, true);
+        return new DataCheckRecord(mode, baseline, stages, differences, differencesTotal, true, canary, warnings, warningsTotal);
     }
 
     private static String cut(String line) {

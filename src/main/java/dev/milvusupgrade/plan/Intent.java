@@ -34,11 +34,18 @@ import java.util.regex.Pattern;
  * @param milvusAuthSecret a Secret in the Milvus namespace with {@code token}, or {@code username} and
  *     {@code password}, and optionally {@code ca.crt}
  * @param backup the milvus-backup gate before the first 2.6 stage, when the intent asks for one
+ * @param clientsWrite clients write (and may delete) during the upgrade: a lower {@code count(*)} is then a
+ *     warning, not a loss
+ * @param acceptClusterAsIs go on although the checkpoint of an upgrade under way is lost or unreadable: the run takes
+ *     the cluster as it is now (a fresh data-check baseline) instead of refusing
+ * @param releaseCatalogue a ConfigMap in the intent's namespace whose key {@code releases} adds releases and
+ *     refusals to the bundled catalogue, in its format; empty when none
  */
 public record Intent(String milvus, Optional<String> milvusNamespace, Version targetVersion,
         Optional<String> imageRepository, Duration stageTimeout, Optional<Instant> notAfter,
         boolean paused, boolean dryRun, boolean allowUnorderedRollout, DataCheck.Mode dataCheck,
-        Optional<URI> milvusEndpoint, Optional<String> milvusAuthSecret, Optional<Backup> backup) {
+        Optional<URI> milvusEndpoint, Optional<String> milvusAuthSecret, Optional<Backup> backup, boolean clientsWrite, boolean acceptClusterAsIs,
+        Optional<String> releaseCatalogue) {
 
     /**
      * A backup by milvus-backup's REST server before the point of no return.
@@ -48,8 +55,10 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
      * @param collections the collections to back up ({@code c} or {@code db.c}); empty means all
      * @param timeout how long the backup may take
      * @param always also before a 2.6.x to 2.6.y upgrade, which has no point of no return
+     * @param maxAge how long ago the backup may have ended when the first 2.6 stage starts; empty means the stage timeout
      */
-    public record Backup(URI endpoint, boolean required, List<String> collections, Duration timeout, boolean always) {
+    public record Backup(URI endpoint, boolean required, List<String> collections, Duration timeout, boolean always,
+            Optional<Duration> maxAge) {
         public Backup {
             collections = List.copyOf(collections);
         }
@@ -72,12 +81,20 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
     public static final String BACKUP_COLLECTIONS = "backupCollections";
     public static final String BACKUP_TIMEOUT = "backupTimeout";
     public static final String BACKUP_ALWAYS = "backupAlways";
+    public static final String CLIENTS_WRITE = "clientsWrite";
+    public static final String MAX_BACKUP_AGE = "maxBackupAge";
+    public static final String ACCEPT_CLUSTER_AS_IS = "acceptClusterAsIs";
+    public static final String RELEASE_CATALOGUE = "releaseCatalogue";
+    /** The value of targetVersion that asks for the catalogue's newest safe target from the running version. */
+    public static final String RECOMMENDED = "recommended";
     public static final List<String> KEYS = List.of(MILVUS, MILVUS_NAMESPACE, TARGET_VERSION, IMAGE_REPOSITORY,
             STAGE_TIMEOUT, NOT_AFTER, PAUSED, DRY_RUN, ALLOW_UNORDERED_ROLLOUT, DATA_CHECK, MILVUS_ENDPOINT, MILVUS_AUTH_SECRET,
-            BACKUP_ENDPOINT, BACKUP_REQUIRED, BACKUP_COLLECTIONS, BACKUP_TIMEOUT, BACKUP_ALWAYS);
+            BACKUP_ENDPOINT, BACKUP_REQUIRED, BACKUP_COLLECTIONS, BACKUP_TIMEOUT, BACKUP_ALWAYS, MAX_BACKUP_AGE, CLIENTS_WRITE,
+            ACCEPT_CLUSTER_AS_IS, RELEASE_CATALOGUE);
     public static final Duration DEFAULT_BACKUP_TIMEOUT = Duration.ofHours(1);
     /** The keys that take "true" or "false", checked together. */
-    private static final List<String> FLAGS = List.of(PAUSED, DRY_RUN, ALLOW_UNORDERED_ROLLOUT, BACKUP_REQUIRED, BACKUP_ALWAYS);
+    private static final List<String> FLAGS = List.of(PAUSED, DRY_RUN, ALLOW_UNORDERED_ROLLOUT, BACKUP_REQUIRED, BACKUP_ALWAYS, CLIENTS_WRITE,
+            ACCEPT_CLUSTER_AS_IS);
     private static final Pattern COLLECTION = Pattern.compile("^([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*$");
     /** The port of Milvus's proxies: gRPC and, since 2.4, the RESTful API. */
     public static final int MILVUS_PORT = 19530;
@@ -86,6 +103,8 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
     static final Duration MIN_STAGE_TIMEOUT = Duration.ofSeconds(10);
     static final Duration MAX_STAGE_TIMEOUT = Duration.ofHours(24);
     static final int MAX_VALUE_LENGTH = 512;
+    /** The oldest a backup may be allowed to be: 30 days. */
+    static final Duration MAX_BACKUP_AGE_LIMIT = Duration.ofDays(30);
 
     private static final Pattern DNS_SUBDOMAIN = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
     private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
@@ -121,7 +140,7 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
         if (targetText.isEmpty()) {
             return Checked.refused("intent key 'targetVersion' is missing", "set targetVersion, e.g. v2.6.4");
         }
-        Optional<Version> target = Version.parse(targetText);
+        Optional<Version> target = RECOMMENDED.equalsIgnoreCase(targetText) ? Optional.of(Version.RECOMMENDED) : Version.parse(targetText);
         if (target.isEmpty()) {
             return Checked.refused("intent key 'targetVersion' is '" + targetText + "', not a version",
                     "write it as v2.6.4 (the v is optional)");
@@ -192,18 +211,23 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
             return Checked.refused("intent keys 'milvusEndpoint' and 'milvusAuthSecret' mean nothing with dataCheck: off",
                     "remove them, or set dataCheck to read or write");
         }
+        Optional<String> catalogue = Optional.of(trimmed(d.get(RELEASE_CATALOGUE))).filter(x -> !x.isEmpty());
+        if (catalogue.isPresent() && (catalogue.get().length() > 253 || !DNS_SUBDOMAIN.matcher(catalogue.get()).matches())) {
+            return Checked.refused("intent key 'releaseCatalogue' is '" + catalogue.get() + "', not a ConfigMap name",
+                    "name a ConfigMap in the intent's namespace (kubectl get configmap), or leave it out");
+        }
         Checked<Optional<Backup>> backup = backup(d);
         if (backup instanceof Checked.Refused<Optional<Backup>> r) {
             return new Checked.Refused<>(r.rejection());
         }
         return Checked.ok(new Intent(milvus, namespace, target.get(), repository, timeout, notAfter,
                 isTrue(d, PAUSED), isTrue(d, DRY_RUN), isTrue(d, ALLOW_UNORDERED_ROLLOUT), mode.get(), endpoint, secret,
-                ((Checked.Ok<Optional<Backup>>) backup).value()));
+                ((Checked.Ok<Optional<Backup>>) backup).value(), isTrue(d, CLIENTS_WRITE), isTrue(d, ACCEPT_CLUSTER_AS_IS), catalogue));
     }
 
     private static Checked<Optional<Backup>> backup(Map<String, String> d) {
         String endpointText = trimmed(d.get(BACKUP_ENDPOINT));
-        List<String> others = List.of(BACKUP_REQUIRED, BACKUP_COLLECTIONS, BACKUP_TIMEOUT, BACKUP_ALWAYS).stream()
+        List<String> others = List.of(BACKUP_REQUIRED, BACKUP_COLLECTIONS, BACKUP_TIMEOUT, BACKUP_ALWAYS, MAX_BACKUP_AGE).stream()
                 .filter(k -> !trimmed(d.get(k)).isEmpty()).toList();
         if (endpointText.isEmpty()) {
             return others.isEmpty() ? Checked.ok(Optional.empty())
@@ -232,8 +256,18 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
             }
             timeout = parsed.get();
         }
+        Optional<Duration> maxAge = Optional.empty();
+        String maxAgeText = trimmed(d.get(MAX_BACKUP_AGE));
+        if (!maxAgeText.isEmpty()) {
+            Optional<Duration> parsed = parseDuration(maxAgeText);
+            if (parsed.isEmpty() || parsed.get().compareTo(MIN_STAGE_TIMEOUT) < 0 || parsed.get().compareTo(MAX_BACKUP_AGE_LIMIT) > 0) {
+                return Checked.refused("intent key 'maxBackupAge' is '" + maxAgeText + "', not a duration within 10s..720h",
+                        "write it like 2h or 24h, or leave it out (the backup may then be as old as stageTimeout)");
+            }
+            maxAge = parsed;
+        }
         boolean required = trimmed(d.get(BACKUP_REQUIRED)).isEmpty() || isTrue(d, BACKUP_REQUIRED);
-        return Checked.ok(Optional.of(new Backup(endpoint.get(), required, collections, timeout, isTrue(d, BACKUP_ALWAYS))));
+        return Checked.ok(Optional.of(new Backup(endpoint.get(), required, collections, timeout, isTrue(d, BACKUP_ALWAYS), maxAge)));
     }
 
     /** The RESTful API address: {@code http(s)://host[:port]}, port 19530 when not given. */
@@ -253,6 +287,11 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
         } catch (URISyntaxException e) {
             return Optional.empty();
         }
+    }
+
+    /** Whether targetVersion is {@code recommended}, not yet resolved against the running version. */
+    public boolean recommendedTarget() {
+        return targetVersion.equals(Version.RECOMMENDED);
     }
 
     /** Where Milvus's RESTful API is: the intent's endpoint, else the Service the operator makes for the instance. */

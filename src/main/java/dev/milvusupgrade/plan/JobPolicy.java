@@ -83,8 +83,13 @@ public record JobPolicy(List<String> allowedRepositories, Optional<Duration> job
      * refusal, decided before anything is read or written beyond the snapshot.
      */
     public Decision plan(Intent intent, ClusterSnapshot s) {
+        return plan(intent, s, Catalogue.builtIn());
+    }
+
+    /** As {@link #plan(Intent, ClusterSnapshot)}, on the given catalogue (the bundled one plus a user catalogue). */
+    public Decision plan(Intent intent, ClusterSnapshot s, Catalogue catalogue) {
         Optional<Rejection> refused = check(intent, s);
-        return refused.isPresent() ? new Decision.Refuse(refused.get()) : Planner.plan(intent, s);
+        return refused.isPresent() ? new Decision.Refuse(refused.get()) : Planner.plan(intent, s, catalogue);
     }
 
     /** Why the intent asks for more than this Job may do, if it does. */

@@ -199,39 +199,6 @@ final class Preflight {
         return ImageRef.parse(s.status().currentImage()).flatMap(ImageRef::tagVersion).orElse(declared);
     }
 
-    static Optional<Rejection> path(Version running, Version target) {
-        Optional<String> unsupported = Catalogue.unsupportedSource(running);
-        if (unsupported.isPresent()) {
-            return Optional.of(new Rejection("the cluster runs " + unsupported.get()));
-        }
-        if (running.isPreRelease()) {
-            return Optional.of(Rejection.of("the cluster runs the pre-release " + running + ", which cannot be upgraded in place",
-                    "move to a release first, following the Milvus release notes"));
-        }
-        if (target.isPreRelease()) {
-            return Optional.of(Rejection.of("targetVersion " + target + " is a pre-release",
-                    "target a release such as " + Catalogue.targets().get(Catalogue.targets().size() - 1)));
-        }
-        if (running.release().isBefore(Catalogue.OLDEST_SOURCE)) {
-            return Optional.of(Rejection.of("the cluster runs " + running + ", older than " + Catalogue.OLDEST_SOURCE,
-                    "upgrade to the latest 2.5 release first (2.4 to 2.5 is a separate procedure)"));
-        }
-        if (target.release().isBefore(running.release())) {
-            return Optional.of(Rejection.of("targetVersion " + target + " is older than the running " + running + " and downgrades are not supported",
-                    "set targetVersion to " + running.release() + " or later"));
-        }
-        if (!Catalogue.knowsTarget(target)) {
-            List<Version> known = Catalogue.targets();
-            return Optional.of(Rejection.of("targetVersion " + target + " is not in the upgrade catalogue",
-                    "pick one of " + known.get(0) + ".." + known.get(known.size() - 1)));
-        }
-        if (Catalogue.route(running, target).isEmpty()) {
-            return Optional.of(Rejection.of("no known upgrade path from " + running + " to " + target,
-                    "from 2.5.x target v2.6.4 or later"));
-        }
-        return Optional.empty();
-    }
-
     /**
      * FACTS §8.14, milvus#46980: the 2.6 defaults create one streaming node, and an upgrade from 2.5
      * puts every WAL and delegator on it, which overloads a cluster with several query nodes.
@@ -253,8 +220,8 @@ final class Preflight {
     }
 
     /** The runbook's "skip step 2.2": 2.5.16 or later already runs, on mixCoord, cleaned up. */
-    static boolean mixCoordBridgeDone(ClusterSnapshot s, Version running) {
-        return running.release().isAtLeast(Catalogue.MIXCOORD_BRIDGE) && s.hasSpec(Component.MIXCOORD)
+    static boolean mixCoordBridgeDone(ClusterSnapshot s, Version running, Version bridge) {
+        return running.release().isAtLeast(bridge) && s.hasSpec(Component.MIXCOORD)
                 && !s.hasSeparateCoordinatorSpec()
                 && s.deploymentsOf(Component.SEPARATE_COORDINATORS).isEmpty();
     }

@@ -34,10 +34,17 @@ public record RunRecord(Phase phase, String milvus, String fromVersion, String t
      * @param collections how many collections it holds
      * @param firstCollections the first of them ({@code db.collection}), at most ten
      * @param seconds how long it took
+     * @param endedAt when it ended, as milvus-backup's get_backup said when it reached SUCCESS; empty when it did not say
+     *     (a record of an earlier version): such a backup counts as too old
      */
-    public record BackupRecord(String name, long size, int collections, List<String> firstCollections, long seconds) {
+    public record BackupRecord(String name, long size, int collections, List<String> firstCollections, long seconds,
+            Optional<Instant> endedAt) {
         public BackupRecord {
             firstCollections = List.copyOf(firstCollections);
+        }
+
+        public BackupRecord(String name, long size, int collections, List<String> firstCollections, long seconds) {
+            this(name, size, collections, firstCollections, seconds, Optional.empty());
         }
     }
 

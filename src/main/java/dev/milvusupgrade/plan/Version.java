@@ -17,6 +17,12 @@ public record Version(int major, int minor, int patch, String suffix) implements
     private static final Pattern SHAPE = Pattern.compile("^v?(\\d{1,4})\\.(\\d{1,4})\\.(\\d{1,4})(?:-([0-9A-Za-z.\\-]{1,64}))?$");
     private static final Pattern PRE_RELEASE = Pattern.compile("^(rc|alpha|beta|dev|pre|m)([.\\-]?\\d.*)?$", Pattern.CASE_INSENSITIVE);
 
+    /**
+     * Stands for {@code targetVersion: recommended} until the planner resolves it against the running
+     * version; printed as {@code recommended}, never written into an image.
+     */
+    public static final Version RECOMMENDED = new Version(0, 0, 0, "recommended");
+
     public Version {
         suffix = suffix == null ? "" : suffix;
     }
@@ -91,8 +97,15 @@ public record Version(int major, int minor, int patch, String suffix) implements
         return compareTo(o) >= 0;
     }
 
+    public boolean isAfter(Version o) {
+        return compareTo(o) > 0;
+    }
+
     @Override
     public String toString() {
+        if (this.equals(RECOMMENDED)) {
+            return "recommended";
+        }
         return "v" + major + "." + minor + "." + patch + (suffix.isEmpty() ? "" : "-" + suffix);
     }
 }

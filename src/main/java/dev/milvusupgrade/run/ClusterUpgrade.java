@@ -1,5 +1,6 @@
 package dev.milvusupgrade.run;
 
+import dev.milvusupgrade.k8s.CatalogueStore;
 import dev.milvusupgrade.k8s.ClusterGateway;
 import dev.milvusupgrade.k8s.EventRecorder;
 import dev.milvusupgrade.k8s.RunLock;
@@ -11,9 +12,11 @@ import dev.milvusupgrade.data.MilvusEndpoint;
 import dev.milvusupgrade.k8s.MilvusAccess;
 import dev.milvusupgrade.plan.BackupPoint;
 import dev.milvusupgrade.plan.Catalogue;
+import dev.milvusupgrade.plan.CheckpointGuard;
 import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.ClusterSnapshot;
 import dev.milvusupgrade.plan.Component;
+import dev.milvusupgrade.plan.Canary;
 import dev.milvusupgrade.plan.DataCheck;
 import dev.milvusupgrade.plan.DataCheckRecord;
 import dev.milvusupgrade.plan.Decision;
@@ -63,6 +66,11 @@ final class ClusterUpgrade {
         /** The record of an earlier run of this cluster, if any: what a rerun resumes from. */
         Optional<RunRecord> previous();
 
+        /** Why the record of an earlier run is there but cannot be read (bad JSON, another format), if so. */
+        default Optional<String> unreadable() {
+            return Optional.empty();
+        }
+
         void save(RunRecord r);
 
         /** The intent for this cluster as it is now; empty when the intent was deleted. */
@@ -103,6 +111,8 @@ final class ClusterUpgrade {
     private final Home home;
     private final Instant started;
     private final String runId;
+    /** The bundled release catalogue, with the intent's user catalogue on top once decide has read it. */
+    private Catalogue catalogue = Catalogue.builtIn();
 
     ClusterUpgrade(Runner.Tools tools, StageWaiter waiter, EventRecorder events, Home home, Instant started, String runId) {
         this.cluster = tools.cluster();
@@ -153,7 +163,20 @@ final class ClusterUpgrade {
         }
         ClusterSnapshot s = snapshot.get();
         Instant readAt = now();
-        Decision decision = settings.policy().plan(intent, s);
+        if (home.unreadable().isPresent() && !intent.acceptClusterAsIs()) {
+            // Never a silent restart: the record may hold the baseline an interrupted stage must be compared with.
+            Rejection why = CheckpointGuard.unreadable(milvusRef, home.unreadable().get());
+            log.accept("refused: " + why.message());
+            return finish(execute, rejected(Optional.empty(), milvusRef, "", intent.targetVersion().toString(), why, started, runId), Optional.empty());
+        }
+        Checked<Catalogue> releases = CatalogueStore.load(cluster.client(), home.namespace(), intent.releaseCatalogue());
+        if (releases instanceof Checked.Refused<Catalogue> bad) {
+            log.accept("refused: " + bad.rejection().message());
+            return finish(execute, rejected(home.previous(), milvusRef, ImageRef.parse(s.image()).flatMap(ImageRef::tagVersion)
+                    .map(Version::toString).orElse(""), intent.targetVersion().toString(), bad.rejection(), started, runId), Optional.empty());
+        }
+        catalogue = ((Checked.Ok<Catalogue>) releases).value();
+        Decision decision = settings.policy().plan(intent, s, catalogue);
         if (decision instanceof Decision.Refuse refuse) {
             log.accept("refused: " + refuse.rejection().message());
             String from = ImageRef.parse(s.image()).flatMap(ImageRef::tagVersion).map(Version::toString).orElse("");
@@ -195,12 +218,22 @@ final class ClusterUpgrade {
                         + "; " + CHECK_WRITES, r.startedAt(), Optional.of(end), runId, r.warnings(), r.dataCheck(), r.backup());
                 return finish(execute, r, Optional.empty());
             }
-            RunRecord r = new RunRecord(Phase.NoOp, milvusRef, noop.version().toString(), intent.targetVersion().toString(), List.of(),
+            RunRecord r = new RunRecord(Phase.NoOp, milvusRef, noop.version().toString(),
+                    (intent.recommendedTarget() ? noop.version() : intent.targetVersion()).toString(), List.of(),
                     "Milvus " + milvusRef + " already runs " + noop.version() + " and the operator finished rolling it; nothing to do",
                     started, Optional.of(now()), runId);
             return finish(execute, r, Optional.empty());
         }
         Plan plan = ((Decision.Staged) decision).plan();
+        Optional<Rejection> lost = CheckpointGuard.lost(intent, plan, s, resumable(home.previous(), milvusRef, plan.target().toString()).isPresent());
+        if (lost.isPresent()) {
+            log.accept("refused: " + lost.get().message());
+            return finish(execute, rejected(home.previous(), milvusRef, plan.from().toString(), plan.target().toString(), lost.get(), started, runId),
+                    Optional.empty());
+        }
+        List<String> warnings = new ArrayList<>(plan.warnings());
+        CheckpointGuard.accepted(intent, home.unreadable(), plan, s, resumable(home.previous(), milvusRef, plan.target().toString()).isPresent())
+                .ifPresent(warnings::add);
         plan.warnings().forEach(w -> log.accept("warning: " + w));
         log.accept("plan: " + plan.from() + " -> " + plan.target() + " in " + plan.stages().size() + " stage(s), message queue "
                 + plan.msgStreamType() + " kept");
@@ -220,7 +253,7 @@ final class ClusterUpgrade {
         }
         RunRecord record = new RunRecord(Phase.Running, milvusRef, plan.from().toString(), plan.target().toString(), stageRecords, "", started,
                 Optional.empty(), runId);
-        record = resumedFrom(record, home.previous(), s, readAt).withWarnings(plan.warnings());
+        record = resumedFrom(record, home.previous(), s, readAt).withWarnings(warnings);
         if (!execute) {
             return new Runner.Report(record.withPhase(Phase.Planned, planMessage(plan), Optional.of(now())), Optional.of(plan));
         }
@@ -260,7 +293,8 @@ final class ClusterUpgrade {
             gate = Optional.of(((Checked.Ok<Data>) access).value().gate());
         }
         Optional<BackupGate> backup = Optional.empty();
-        if (backupAt.isPresent() && record.stage(BackupPoint.STAGE).map(b -> b.phase() != StagePhase.Succeeded).orElse(false)) {
+        // Until the first 2.6 stage is started, a backup taken is verified again (fresh, of this cluster) before its patch.
+        if (backupAt.isPresent() && record.stage(plan.stages().get(backupAt.getAsInt()).name()).flatMap(StageRecord::startedAt).isEmpty()) {
             BackupGate b = new BackupGate(backups.apply(intent.backup().get().endpoint()), intent.backup().get(), clock, settings.progressEvery(), log);
             List<String> warnings = new ArrayList<>(record.warnings());
             Optional<Rejection> down = b.preflight(warnings);
@@ -309,7 +343,7 @@ final class ClusterUpgrade {
                 intent = latest; // stageTimeout, notAfter and allowUnorderedRollout as they are now
                 // The plan is re-derived before every stage: a spec reverted or changed since must not be built on. A stage
                 // whose own patch is in the spec and which a fresh read shows complete is ours and done, whoever saw it finish.
-                Decision again = settings.policy().plan(intent, s);
+                Decision again = settings.policy().plan(intent, s, catalogue);
                 boolean next = again instanceof Decision.Staged fresh && fresh.plan().stages().get(0).equals(stage);
                 if (!next && !(stage.isApplied(s) && Progress.evaluate(stage, s) instanceof Progress.Done)) {
                     String why = again instanceof Decision.Refuse r ? r.rejection().message()
@@ -330,7 +364,7 @@ final class ClusterUpgrade {
                     throw new RetryLater("this run lost Lease " + lock.leaseName() + " to another run before stage " + stage.name());
                 }
                 if (backup.isPresent() && i == backupAt.getAsInt() && !stage.isApplied(s)) {
-                    record = takeBackup(plan, stage, record, backup.get());
+                    record = takeBackup(plan, stage, record, backup.get(), intent, gate);
                     if (record.phase() == Phase.Failed) {
                         return record;
                     }
@@ -406,43 +440,70 @@ final class ClusterUpgrade {
                 .flatMap(latest -> retargeted(planned, latest)).map(why -> "; the intent changed during the run (" + why + "): rerun for it")
                 .orElse("");
         String data = record.dataCheck().map(d -> "; data check: nothing lost in " + d.baseline().collections() + " collection(s)"
+                + (d.warningsTotal() > 0 ? " (" + d.warningsTotal() + " warning(s): lower metadata counts, see dataCheck.warnings)" : "")
+                + (d.canary().isEmpty() ? "" : ", canary " + d.canary() + " proved after every stage")
                 + ("write".equals(d.mode()) ? ", writes verified by the probe" + (d.remedy47806() ? " after the milvus#47806 remedy" : "") : ""))
                 .orElse("");
         boolean writesVerified = record.dataCheck().filter(d -> "write".equals(d.mode())).isPresent();
+        if (gate.isPresent()) {
+            record = record.withDataCheck(gate.get().finish(record.dataCheck().orElseThrow())); // drops the canary
+        }
         return recordEnd(record.withPhase(Phase.Succeeded, "Milvus " + plan.milvus() + " upgraded from "
                 + plan.from() + " to " + plan.target() + " in " + plan.stages().size() + " stage(s); message queue " + plan.msgStreamType()
                 + " unchanged" + data + after + (writesVerified ? "" : "; " + CHECK_WRITES), Optional.of(now())));
     }
 
     /**
-     * The backup before {@code stage}: recorded as its own stage, so that a rerun after a crash finds it
-     * by name and waits for it or sees it taken, never asking for a second one. Returns the record,
-     * ended Failed when the backup could not be taken.
+     * The backup before {@code stage}: recorded as its own stage whose image is the name of the current attempt and
+     * whose start is when that attempt was asked for, so that a rerun after a crash finds it by name and waits for it
+     * or sees it taken, never asking for a second one while one is under way; a retry after a failure asks under a
+     * fresh name. A backup taken by an earlier run is verified again (fresh, of this cluster). Returns the record,
+     * ended Failed when no verified backup is there.
      */
-    private RunRecord takeBackup(Plan plan, Stage stage, RunRecord record, BackupGate gate) {
+    private RunRecord takeBackup(Plan plan, Stage stage, RunRecord record, BackupGate gate, Intent intent, Optional<DataGate> data) {
         StageRecord b = record.stage(BackupPoint.STAGE).orElseThrow();
-        Instant started = b.startedAt().orElse(now());
-        RunRecord r = record.withStage(new StageRecord(b.name(), b.image(), StagePhase.Running, Optional.of(started), Optional.empty()))
-                .withPhase(Phase.Running, "backup " + b.image() + " running", Optional.empty());
-        save(r, BackupPoint.STAGE);
-        events.emit(false, EventRecorder.BACKUP_STARTED, "backup " + b.image() + " asked of milvus-backup before stage " + stage.name(),
-                home.eventTargets(plan.milvus()));
-        BackupGate.Result result = gate.take(b.image(), started, () -> checkpoints.reached(Checkpoint.MID_WAIT, BackupPoint.STAGE));
+        String base = BackupPoint.name(plan.milvus(), record.startedAt());
+        boolean wasTaken = b.phase() == StagePhase.Succeeded && record.backup().filter(t -> t.name().equals(b.image())).isPresent();
+        Optional<BackupGate.Attempt> recorded = b.startedAt().map(t -> new BackupGate.Attempt(b.image(), t));
+        List<String> only = BackupGate.qualified(intent.backup().orElseThrow().collections());
+        List<String> baseline = data.map(DataGate::baselineCollections).orElse(List.of());
+        BackupGate.Coverage cover = !only.isEmpty() ? new BackupGate.Coverage(only, false, "backupCollections")
+                : !baseline.isEmpty() ? new BackupGate.Coverage(baseline, true, "Milvus " + plan.milvus() + " (the data check's baseline)")
+                : BackupGate.Coverage.NONE;
+        Duration maxAge = intent.backup().get().maxAge().orElse(intent.stageTimeout());
+        RunRecord[] r = {record};
+        BackupGate.Result result = gate.take(base, recorded, record.backup(), maxAge, cover, attempt -> {
+            r[0] = r[0].withStage(new StageRecord(b.name(), attempt.name(), StagePhase.Running, Optional.of(attempt.askedAt()), Optional.empty()))
+                    .withPhase(Phase.Running, "backup " + attempt.name() + " running", Optional.empty());
+            save(r[0], BackupPoint.STAGE);
+            events.emit(false, EventRecorder.BACKUP_STARTED, "backup " + attempt.name() + " asked of milvus-backup before stage " + stage.name(),
+                    home.eventTargets(plan.milvus()));
+        }, () -> checkpoints.reached(Checkpoint.MID_WAIT, BackupPoint.STAGE));
         Instant end = now();
+        StageRecord current = r[0].stage(BackupPoint.STAGE).orElseThrow();
         if (result instanceof BackupGate.Result.Failed f) {
-            r = r.withStage(new StageRecord(b.name(), b.image(), StagePhase.Failed, Optional.of(started), Optional.of(end)));
-            return recordEnd(r.withPhase(Phase.Failed, f.message(), Optional.of(end)));
+            r[0] = r[0].withStage(new StageRecord(b.name(), current.image(), StagePhase.Failed, current.startedAt(), Optional.of(end)));
+            return recordEnd(r[0].withPhase(Phase.Failed, f.message(), Optional.of(end)));
         }
-        MilvusBackup.Backup taken = ((BackupGate.Result.Taken) result).backup();
-        RunRecord.BackupRecord info = new RunRecord.BackupRecord(b.image(), taken.size(), taken.collections().size(),
-                taken.collections().stream().limit(10).toList(), Duration.between(started, end).toSeconds());
-        r = r.withStage(new StageRecord(b.name(), b.image(), StagePhase.Succeeded, Optional.of(started), Optional.of(end))).withBackup(info);
-        save(r, BackupPoint.STAGE);
+        BackupGate.Result.Taken ok = (BackupGate.Result.Taken) result;
+        MilvusBackup.Backup taken = ok.backup();
+        if (wasTaken && taken.name().equals(b.image())) {
+            log.accept("backup " + taken.name() + " verified: ended " + ok.endedAt() + ", within maxBackupAge " + Intent.format(maxAge)
+                    + (cover.collections().isEmpty() ? "" : ", covers " + cover.what()));
+            return r[0];
+        }
+        // What get_backup said when the backup reached SUCCESS: a rerun after a restart of milvus-backup trusts the list by it.
+        RunRecord.BackupRecord info = new RunRecord.BackupRecord(taken.name(), taken.size(), taken.collections().size(),
+                taken.collections().stream().limit(10).toList(), Math.max(0, Duration.between(ok.askedAt(), end).toSeconds()),
+                Optional.of(ok.endedAt()));
+        r[0] = r[0].withStage(new StageRecord(b.name(), taken.name(), StagePhase.Succeeded, Optional.of(current.startedAt().orElse(ok.askedAt())),
+                Optional.of(end))).withBackup(info);
+        save(r[0], BackupPoint.STAGE);
         String line = "backup " + info.name() + " taken: " + info.size() + " bytes, " + info.collections() + " collection(s), in "
-                + Intent.format(Duration.ofSeconds(info.seconds()));
+                + Intent.format(Duration.ofSeconds(info.seconds())) + (cover.collections().isEmpty() ? "" : "; covers " + cover.what());
         log.accept(line);
         events.emit(false, EventRecorder.BACKUP_SUCCEEDED, line, home.eventTargets(plan.milvus()));
-        return r;
+        return r[0];
     }
 
     /** The data plane of a run: where it is and the checks on it. */
@@ -452,7 +513,8 @@ final class ClusterUpgrade {
     /** The endpoint and credentials the intent names, and a gate on that data plane; refused if the Secret cannot be used. */
     private Checked<Data> dataGate(Intent intent, String milvusNs) {
         return MilvusAccess.endpoint(cluster.client(), intent.dataEndpoint(milvusNs), milvusNs, intent.milvusAuthSecret())
-                .map(e -> Checked.ok(new Data(e, new DataGate(dataPlane.apply(e), intent.dataCheck(), clock, settings.progressEvery(), log))));
+                .map(e -> Checked.ok(new Data(e, new DataGate(dataPlane.apply(e), intent.dataCheck(), clock, settings.progressEvery(), log,
+                        Canary.name(milvusNs + "/" + intent.milvus(), intent.targetVersion()), intent.clientsWrite()))));
     }
 
     /**
@@ -526,7 +588,7 @@ final class ClusterUpgrade {
                 if (stage.isApplied(s)) {
                     return s;
                 }
-                Decision again = settings.policy().plan(intent, s);
+                Decision again = settings.policy().plan(intent, s, catalogue);
                 if (!(again instanceof Decision.Staged st) || !st.plan().stages().get(0).equals(stage)) {
                     throw new RetryLater("Milvus " + s.qualifiedName() + " changed while stage " + stage.name()
                             + " was about to be applied; rerun to plan again");
@@ -563,7 +625,8 @@ final class ClusterUpgrade {
         List<StageRecord> stages = new ArrayList<>(finishUnobserved(old.stages(), o -> fresh.stage(o.name()).isEmpty() && o.startedAt().isPresent(),
                 s, readAt));
         for (StageRecord f : fresh.stages()) {
-            stages.add(old.stage(f.name()).filter(o -> o.image().equals(f.image()) && o.startedAt().isPresent())
+            stages.add(old.stage(f.name()).filter(o -> (o.image().equals(f.image()) || BackupPoint.STAGE.equals(o.name())
+                    && BackupPoint.attemptOf(o.image(), f.image()).isPresent()) && o.startedAt().isPresent())
                     // A backup taken is taken; a planned stage still in the plan is not done.
                     .map(o -> BackupPoint.STAGE.equals(o.name()) && o.phase() == StagePhase.Succeeded ? o
                             : new StageRecord(o.name(), o.image(), StagePhase.Pending, o.startedAt(), Optional.<Instant>empty()))

@@ -1,6 +1,7 @@
 package dev.milvusupgrade.run;
 
 import dev.milvusupgrade.data.MilvusData;
+import dev.milvusupgrade.plan.Canary;
 import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.DataCheck;
 import dev.milvusupgrade.plan.DataCheckRecord;
@@ -36,14 +37,26 @@ final class DataGate {
     private final Clock clock;
     private final Duration retryEvery;
     private final Consumer<String> log;
+    private final Optional<CanaryCheck> canary;
+    private final boolean clientsWrite;
     private DataSnapshot baseline;
 
     DataGate(MilvusData data, DataCheck.Mode mode, Clock clock, Duration retryEvery, Consumer<String> log) {
+        this(data, mode, clock, retryEvery, log, "", false);
+    }
+
+    /**
+     * @param canaryName the canary's name ({@link dev.milvusupgrade.plan.Canary#name}); used in write mode only
+     * @param clientsWrite whether clients write during the upgrade (a lower count(*) is then a warning)
+     */
+    DataGate(MilvusData data, DataCheck.Mode mode, Clock clock, Duration retryEvery, Consumer<String> log, String canaryName, boolean clientsWrite) {
         this.data = data;
         this.mode = mode;
         this.clock = clock;
         this.retryEvery = retryEvery;
         this.log = log;
+        this.canary = mode == DataCheck.Mode.WRITE && !canaryName.isEmpty() ? Optional.of(new CanaryCheck(data, canaryName)) : Optional.empty();
+        this.clientsWrite = clientsWrite;
     }
 
     /**
@@ -54,6 +67,8 @@ final class DataGate {
         while (baseline == null) {
             try {
                 baseline = data.snapshot();
+            } catch (MilvusData.Denied e) {
+                return refusedUnreachable(endpoint, e); // waiting does not grant a privilege
             } catch (MilvusData.Unreachable e) {
                 if (retryUntil.isPresent() && clock.instant().isBefore(retryUntil.get())) {
                     log.accept("data: Milvus not reachable yet (" + e.getMessage() + "); checking again");
@@ -73,18 +88,37 @@ final class DataGate {
             }
         }
         Checked<DataCheckRecord> fresh = probeFirst();
-        return previous.isPresent() && fresh instanceof Checked.Ok<DataCheckRecord> ? Checked.ok(previous.get()) : fresh;
+        if (previous.isPresent() && fresh instanceof Checked.Ok<DataCheckRecord> ok) {
+            return Checked.ok(ok.value().canary().isEmpty() ? previous.get() : previous.get().withCanary(ok.value().canary()));
+        }
+        return fresh;
     }
 
-    private static Optional<String> fewer(DataCheckRecord.Totals before, DataSnapshot now) {
-        if (now.collectionCount() >= before.collections() && now.rowCount() >= before.rows()) {
-            return Optional.empty();
+    /**
+     * The totals rule of a rerun, classified as the per-stage check is: fewer collections, or fewer rows by
+     * count(*) (over loaded collections without TTL, unless clients write), is a loss; fewer rows by
+     * get_stats alone is logged as a warning (compaction of deletes lowers it without loss).
+     */
+    private Optional<String> fewer(DataCheckRecord.Totals before, DataSnapshot now) {
+        if (now.collectionCount() < before.collections()) {
+            return Optional.of("the data check finds " + now.collectionCount() + " collection(s) and " + now.rowCount()
+                    + " row(s), fewer than the " + before.collections() + " and " + before.rows() + " before the upgrade");
         }
-        return Optional.of("the data check finds " + now.collectionCount() + " collection(s) and " + now.rowCount()
-                + " row(s), fewer than the " + before.collections() + " and " + before.rows() + " before the upgrade");
+        if (!clientsWrite && before.counted() > 0 && now.countedRows() < before.counted()) {
+            return Optional.of("the data check counts " + now.countedRows() + " row(s) by count(*), fewer than the " + before.counted()
+                    + " before the upgrade");
+        }
+        if (now.rowCount() < before.rows()) {
+            log.accept("data warning: get_stats totals " + now.rowCount() + " row(s), fewer than the " + before.rows() + " before the upgrade,"
+                    + " while count(*) is not lower: likely compaction applying deletes or upserts, TTL expiry or a failed import");
+        }
+        return Optional.empty();
     }
 
     private static Checked<DataCheckRecord> refusedUnreachable(String endpoint, MilvusData.Unreachable e) {
+        if (e instanceof MilvusData.Denied) {
+            return Checked.refused("Milvus's user may not do what the data check needs: " + e.getMessage(), PRIVILEGES);
+        }
         return Checked.refused("Milvus at " + endpoint + " cannot be reached for the data check (" + e.getMessage() + ")",
                 "allow egress from this Job to port 19530 (NetworkPolicy), set " + Intent.MILVUS_ENDPOINT + " (and "
                 + Intent.MILVUS_AUTH_SECRET + " if authentication is on), or set " + Intent.DATA_CHECK + ": off");
@@ -93,85 +127,232 @@ final class DataGate {
     private Checked<DataCheckRecord> probeFirst() {
         table("before", baseline);
         String probe = "";
+        DataCheckRecord start = DataCheckRecord.start(mode, DataCheckRecord.Totals.of(baseline, ""));
         if (mode == DataCheck.Mode.WRITE) {
-            MilvusData.Probe p = probe();
+            MilvusData.Probe p;
+            try {
+                p = data.probe();
+            } catch (MilvusData.Denied e) {
+                return Checked.refused("Milvus's user may not run the write probe: " + e.getMessage(), PRIVILEGES);
+            } catch (MilvusData.Unreachable e) {
+                p = new MilvusData.Probe.Failed("connect", e.getMessage(), false);
+            }
             if (p instanceof MilvusData.Probe.Failed f) {
                 return Checked.refused("the write probe failed before any change, at " + f.step() + ": " + f.detail(),
                         "check that this tool's Milvus user may create and drop collections in database default, or set "
                         + Intent.DATA_CHECK + ": read");
             }
-            probe = "passed";
             log.accept("data: write probe passed");
+            if (canary.isPresent()) {
+                CanaryCheck c = canary.get();
+                try {
+                    Optional<CanaryCheck.Foreign> foreign = c.owner();
+                    if (foreign.isPresent()) {
+                        return Checked.refused("the canary's name is taken: " + foreign.get().description(), "rename or drop that collection"
+                                + " (the tool never writes to a collection it did not create), or set " + Intent.DATA_CHECK + ": read");
+                    }
+                    long t0 = System.nanoTime();
+                    Optional<CanaryCheck.Failure> broken = c.ensure();
+                    if (broken.isPresent()) {
+                        return Checked.refused("the canary check failed before any change: " + broken.get().property(), "check that this tool's"
+                                + " Milvus user may create, write and drop collections in database default; drop the collection " + c.name()
+                                + " if an earlier run left it broken; or set " + Intent.DATA_CHECK + ": read");
+                    }
+                    log.accept("data: canary " + Canary.DATABASE + "." + c.name() + " ready: " + Canary.ROWS + " rows, search and writes checked in "
+                            + millisSince(t0) + " ms");
+                } catch (MilvusData.Denied e) {
+                    return Checked.refused("Milvus's user may not keep the canary: " + e.getMessage(), PRIVILEGES);
+                } catch (MilvusData.Unreachable e) {
+                    return Checked.refused("the canary check could not reach Milvus before any change: " + e.getMessage(),
+                            "check the proxies, then rerun, or set " + Intent.DATA_CHECK + ": read");
+                }
+                start = start.withCanary(c.name());
+            }
+            probe = "passed";
         }
-        return Checked.ok(DataCheckRecord.start(mode, DataCheckRecord.Totals.of(baseline, probe)));
+        return Checked.ok(new DataCheckRecord(start.mode(), DataCheckRecord.Totals.of(baseline, probe), start.stages(), start.differences(),
+                start.differencesTotal(), start.remedy47806(), start.canary(), start.warnings(), start.warningsTotal()));
+    }
+
+    /** What the Milvus user needs, for a refusal's fix (README "Minimal Milvus role"). */
+    static final String PRIVILEGES = "grant this tool's Milvus user the role in the README's \"Minimal Milvus role\": for " + Intent.DATA_CHECK
+            + ": read ListDatabases, ShowCollections, DescribeCollection, GetStatistics, GetLoadState, DescribeIndex and Query on every database;"
+            + " for write also CreateCollection, DropCollection, Load, Insert, Upsert, Delete and Search on database default; or set "
+            + Intent.DATA_CHECK + ": off";
+
+    private static long millisSince(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
     }
 
     /**
      * After {@code stage}: snapshots until nothing is lost or {@code deadline} passes (Milvus may be
-     * unreachable and collections still loading while proxies and query nodes roll), then the probe.
-     * {@code remedy} restarts mixcoord and the streaming nodes; it is tried once, when the probe fails
-     * with the milvus#47806 signature after a 2.6 stage, and returns why it could not finish, if so.
+     * unreachable and collections still loading while proxies and query nodes roll), then in write mode
+     * the probe and the canary. {@code remedy} restarts mixcoord and the streaming nodes; it is tried
+     * once, when after a 2.6 stage a write step (create, load, insert, upsert, delete, drop) or a query
+     * hangs until its timeout, the milvus#47806 signature, and returns why it could not finish, if so.
      */
     Verdict afterStage(String stage, boolean streamingEra, Instant deadline, DataCheckRecord record, Supplier<Optional<String>> remedy) {
+        long t0 = System.nanoTime();
+        DataCheckRecord r = record;
+        while (true) {
+            boolean mayRemedy = mode == DataCheck.Mode.WRITE && streamingEra && !r.remedy47806();
+            Settled s = settle(stage, deadline, mayRemedy);
+            if (s.now == null && s.denied) {
+                return new Verdict.Failed(r, "after stage " + stage + " Milvus's user may not do what the data check needs: " + s.unreachable
+                        + "; fix: " + PRIVILEGES.replace("; or set " + Intent.DATA_CHECK + ": off", "") + ", then rerun to check again");
+            }
+            if (s.now == null) {
+                return new Verdict.Failed(r, "after stage " + stage + " Milvus could not be reached for the data check until the stage"
+                        + " timeout (" + s.unreachable + "); fix: check the proxies ('kubectl get pods -l app.kubernetes.io/component=proxy'),"
+                        + " then rerun to check again");
+            }
+            List<DataCheck.Difference> losses = s.found.stream().filter(d -> !d.isWarning()).toList();
+            boolean hung = s.now.queryTimedOut();
+            if (!losses.isEmpty() && !(hung && mayRemedy)) {
+                table("after " + stage, s.now);
+                s.found.forEach(d -> log.accept("data " + (d.isWarning() ? "warning" : "difference") + " after " + stage + ": " + d.describe()));
+                DataCheckRecord f = r.withWarnings(warnings(s.found)).withStage(new DataCheckRecord.StageCheck(stage, "differences",
+                        DataCheckRecord.Totals.of(s.now, ""), millisSince(t0)), losses);
+                return new Verdict.Failed(f, "the data check after stage " + stage + " found " + losses.size() + " difference(s): " + names(losses)
+                        + "; the cluster is left as it is; fix: investigate these collections (the full table is in this Job's log), then"
+                        + " rerun to check again");
+            }
+            Optional<String> writeFailure = Optional.empty();
+            boolean writeHung = false;
+            String failedAt = "";
+            if (mode == DataCheck.Mode.WRITE) {
+                MilvusData.Probe probe = probe();
+                if (probe instanceof MilvusData.Probe.Failed f) {
+                    writeFailure = Optional.of("the write probe failed after stage " + stage + " at " + f.step() + ": " + f.detail());
+                    writeHung = f.writeTimedOut();
+                    failedAt = "the write probe timed out at " + f.step();
+                } else if (canary.isPresent()) {
+                    Optional<CanaryCheck.Failure> broken = canaryVerify();
+                    if (broken.isPresent()) {
+                        writeFailure = Optional.of("the canary check after stage " + stage + " failed: " + broken.get().property());
+                        writeHung = broken.get().timedOut();
+                        failedAt = "the canary check timed out (" + cut(broken.get().property()) + ")";
+                    }
+                }
+            }
+            if (mayRemedy && (writeHung || hung)) {
+                log.accept("data after " + stage + ": " + (writeHung ? failedAt : "count(*) queries timed out") + " (milvus#47806): restarting"
+                        + " mixcoord, then the streaming nodes");
+                r = r.withRemedy();
+                Optional<String> stuck = remedy.get();
+                if (stuck.isPresent()) {
+                    return new Verdict.Failed(r.withStage(new DataCheckRecord.StageCheck(stage, "probe failed", DataCheckRecord.Totals.of(s.now,
+                            "failed"), millisSince(t0)), List.of()), "the data plane hung after stage " + stage + " (milvus#47806) and the"
+                            + " remedy could not finish: " + stuck.get());
+                }
+                continue; // everything again, once
+            }
+            table("after " + stage, s.now);
+            List<DataCheck.Difference> warned = warnings(s.found);
+            warned.forEach(d -> log.accept("data warning after " + stage + ": " + d.describe()));
+            r = r.withWarnings(warned);
+            if (writeFailure.isPresent()) {
+                return new Verdict.Failed(r.withStage(new DataCheckRecord.StageCheck(stage, "probe failed", DataCheckRecord.Totals.of(s.now,
+                        "failed"), millisSince(t0)), List.of()), writeFailure.get()
+                        + (r.remedy47806() ? " (also after restarting mixcoord, then the streaming nodes, the milvus#47806 remedy)" : "")
+                        + "; the cluster is left as it is" + (canary.isPresent() ? " and so is the canary " + canary.get().name() : "")
+                        + "; fix: check the proxies' and mixcoord's logs, then rerun to check again");
+            }
+            long took = millisSince(t0);
+            log.accept("data after " + stage + ": " + summary(s.now) + (mode == DataCheck.Mode.WRITE ? "; write probe" + (canary.isPresent()
+                    ? " and canary (" + Canary.ROWS + " rows bit for bit, search, insert, upsert, delete)" : "") + " passed" : "")
+                    + (r.remedy47806() ? " after the milvus#47806 remedy" : "") + (warned.isEmpty() ? "" : "; " + warned.size() + " warning(s)")
+                    + "; checks took " + took + " ms");
+            return new Verdict.Passed(r.withStage(new DataCheckRecord.StageCheck(stage, "ok", DataCheckRecord.Totals.of(s.now,
+                    mode == DataCheck.Mode.WRITE ? "passed" : ""), took), List.of()));
+        }
+    }
+
+    /** The last snapshot and its differences, or why none could be taken. */
+    private record Settled(DataSnapshot now, List<DataCheck.Difference> found, String unreachable, boolean denied) {
+    }
+
+    /**
+     * Snapshots until no difference may still resolve, or {@code deadline}; with {@code stopOnHang}, also as soon as
+     * a count(*) times out (the caller tries the remedy).
+     */
+    private Settled settle(String stage, Instant deadline, boolean stopOnHang) {
         DataSnapshot now = null;
         List<DataCheck.Difference> found = List.of();
         String unreachable = "";
+        boolean denied = false;
         while (true) {
             try {
-                now = data.snapshot();
-                found = DataCheck.compare(baseline, now);
+                now = data.snapshot(baseline);
+                found = DataCheck.compare(baseline, now, clientsWrite);
                 unreachable = "";
-                if (found.stream().noneMatch(DataCheck.Difference::mayResolve)) {
+                if (found.stream().noneMatch(DataCheck.Difference::mayResolve) || stopOnHang && now.queryTimedOut()) {
                     break;
                 }
+            } catch (MilvusData.Denied e) {
+                now = null;
+                unreachable = e.getMessage();
+                denied = true;
+                break;
             } catch (MilvusData.Unreachable e) {
                 unreachable = e.getMessage();
             }
             if (!clock.instant().isBefore(deadline)) {
                 break;
             }
-            log.accept("data after " + stage + ": " + (unreachable.isEmpty() ? found.size() + " collection(s) not loaded again yet: "
-                    + names(found) : "Milvus not reachable yet (" + unreachable + ")") + "; checking again");
+            long pending = found.stream().filter(DataCheck.Difference::mayResolve).count();
+            log.accept("data after " + stage + ": " + (unreachable.isEmpty() ? pending + " collection(s) not loaded or counted again yet: "
+                    + names(found.stream().filter(DataCheck.Difference::mayResolve).toList()) : "Milvus not reachable yet (" + unreachable + ")")
+                    + "; checking again");
             pause(deadline);
         }
-        if (now == null) {
-            return new Verdict.Failed(record, "after stage " + stage + " Milvus could not be reached for the data check until the stage"
-                    + " timeout (" + unreachable + "); fix: check the proxies ('kubectl get pods -l app.kubernetes.io/component=proxy'),"
-                    + " then rerun to check again");
-        }
-        table("after " + stage, now);
-        found.forEach(d -> log.accept("data difference after " + stage + ": " + d.describe()));
-        if (!found.isEmpty()) {
-            DataCheckRecord r = record.withStage(new DataCheckRecord.StageCheck(stage, "differences", DataCheckRecord.Totals.of(now, "")), found);
-            return new Verdict.Failed(r, "the data check after stage " + stage + " found " + found.size() + " difference(s): " + names(found)
-                    + "; the cluster is left as it is; fix: investigate these collections (the full table is in this Job's log), then"
-                    + " rerun to check again");
-        }
-        if (mode != DataCheck.Mode.WRITE) {
-            return new Verdict.Passed(record.withStage(new DataCheckRecord.StageCheck(stage, "ok", DataCheckRecord.Totals.of(now, "")), found));
-        }
-        MilvusData.Probe probe = probe();
-        DataCheckRecord r = record;
-        if (probe instanceof MilvusData.Probe.Failed f && f.writeTimedOut() && streamingEra && !r.remedy47806()) {
-            log.accept("data after " + stage + ": the write probe timed out at " + f.step() + " (milvus#47806): restarting mixcoord, then"
-                    + " the streaming nodes");
-            r = r.withRemedy();
-            Optional<String> stuck = remedy.get();
-            if (stuck.isPresent()) {
-                return new Verdict.Failed(r.withStage(new DataCheckRecord.StageCheck(stage, "probe failed", DataCheckRecord.Totals.of(now,
-                        "failed")), List.of()), "the write probe timed out after stage " + stage + " (milvus#47806) and the remedy could not"
-                        + " finish: " + stuck.get());
+        return new Settled(unreachable.isEmpty() ? now : null, found, unreachable, denied);
+    }
+
+    private Optional<CanaryCheck.Failure> canaryVerify() {
+        try {
+            Optional<CanaryCheck.Foreign> foreign = canary.get().owner();
+            if (foreign.isPresent()) {
+                return Optional.of(new CanaryCheck.Failure("the canary is gone: " + foreign.get().description(), false));
             }
-            probe = probe();
+            return canary.get().verify();
+        } catch (MilvusData.StepFailed e) {
+            return Optional.of(new CanaryCheck.Failure(e.step() + " of the canary failed: " + e.getMessage(), e.timedOut()));
+        } catch (MilvusData.Unreachable e) {
+            return Optional.of(new CanaryCheck.Failure("Milvus could not be reached: " + e.getMessage(), false));
         }
-        if (probe instanceof MilvusData.Probe.Failed f) {
-            return new Verdict.Failed(r.withStage(new DataCheckRecord.StageCheck(stage, "probe failed", DataCheckRecord.Totals.of(now, "failed")),
-                    List.of()), "the write probe failed after stage " + stage + " at " + f.step() + ": " + f.detail()
-                    + (r.remedy47806() ? " (also after restarting mixcoord, then the streaming nodes, the milvus#47806 remedy)" : "")
-                    + "; the cluster is left as it is; fix: check the proxies' and mixcoord's logs, then rerun to check again");
+    }
+
+    private static List<DataCheck.Difference> warnings(List<DataCheck.Difference> found) {
+        return found.stream().filter(DataCheck.Difference::isWarning).toList();
+    }
+
+    private static String summary(DataSnapshot s) {
+        return s.collectionCount() + " collection(s), " + s.rowCount() + " row(s) by get_stats, " + s.countedRows() + " by count(*), "
+                + s.sampledKeys() + " sampled key(s) read back";
+    }
+
+    private static String cut(String text) {
+        return text.length() <= 160 ? text : text.substring(0, 159) + "…";
+    }
+
+    /**
+     * When the upgrade succeeded: drops the canary (kept on failure, for whoever investigates). A canary that
+     * cannot be dropped is a warning, not a failure of the upgrade.
+     */
+    DataCheckRecord finish(DataCheckRecord record) {
+        if (canary.isEmpty()) {
+            return record;
         }
-        log.accept("data after " + stage + ": write probe passed" + (r.remedy47806() ? " after the milvus#47806 remedy" : ""));
-        return new Verdict.Passed(r.withStage(new DataCheckRecord.StageCheck(stage, "ok", DataCheckRecord.Totals.of(now, "passed")), List.of()));
+        Optional<String> failed = canary.get().drop();
+        if (failed.isPresent()) {
+            log.accept("data: warning: the canary " + Canary.DATABASE + "." + canary.get().name() + " could not be dropped (" + failed.get()
+                    + "); drop it yourself (collections/drop)");
+            return record.withWarnings(List.of(new DataCheck.Difference(Canary.DATABASE, canary.get().name(), "not dropped: " + cut(failed.get()),
+                    DataCheck.Kind.WARNING)));
+        }
+        log.accept("data: canary " + Canary.DATABASE + "." + canary.get().name() + " dropped");
+        return record;
     }
 
     /**
@@ -198,9 +379,17 @@ final class DataGate {
                 return Checked.refused("the write probe repeated by this rerun failed at " + f.step() + ": " + f.detail(),
                         "check the proxies' and mixcoord's logs, then rerun");
             }
+            if (canary.isPresent()) {
+                Optional<CanaryCheck.Failure> broken = canaryVerify();
+                if (broken.isPresent()) {
+                    return Checked.refused("the canary check repeated by this rerun failed: " + broken.get().property(), "investigate, then drop the"
+                            + " canary " + Canary.DATABASE + "." + canary.get().name() + " and rerun, or set " + Intent.DATA_CHECK + ": read");
+                }
+            }
             probe = "passed";
         }
-        return Checked.ok(previous.withStage(new DataCheckRecord.StageCheck("rerun", "ok", DataCheckRecord.Totals.of(now, probe)), List.of()));
+        DataCheckRecord checked = previous.withStage(new DataCheckRecord.StageCheck("rerun", "ok", DataCheckRecord.Totals.of(now, probe)), List.of());
+        return Checked.ok(finish(checked));
     }
 
     /** The probe; Milvus unreachable while it runs is a failed probe, not an error of the run. */
@@ -217,7 +406,9 @@ final class DataGate {
         log.accept("data " + when + ": " + s.databases().size() + " database(s), " + s.collectionCount() + " collection(s), " + s.rowCount() + " row(s)");
         for (DataSnapshot.Database db : s.databases()) {
             for (DataSnapshot.Collection c : db.collections()) {
-                log.accept("  " + db.name() + "." + c.name() + " rows=" + c.rowCount() + " load=" + c.loadState().replace("LoadState", "")
+                log.accept("  " + db.name() + "." + c.name() + " rows=" + c.rowCount() + (c.counted() ? " count(*)=" + c.queryCount() + " sampled="
+                        + c.sample().size() : c.queryCount() == DataSnapshot.Collection.TIMED_OUT ? " count(*)=timed-out" : "")
+                        + (c.ttlSeconds() > 0 ? " ttl=" + c.ttlSeconds() + "s" : "") + " load=" + c.loadState().replace("LoadState", "")
                         + " indexes=" + c.indexes().stream().map(i -> i.name() + ":" + i.state()).collect(Collectors.joining(",")));
             }
         }
@@ -230,5 +421,11 @@ final class DataGate {
 
     private void pause(Instant deadline) {
         RetryLater.pause(clock, deadline, retryEvery);
+    }
+
+    /** Every collection of this run's baseline as {@code db.collection} (what the backup must cover); empty before {@link #baseline}. */
+    List<String> baselineCollections() {
+        return baseline == null ? List.of() : baseline.databases().stream()
+                .flatMap(d -> d.collections().stream().map(c -> d.name() + "." + c.name())).toList();
     }
 }

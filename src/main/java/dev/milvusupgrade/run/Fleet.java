@@ -1,13 +1,16 @@
 package dev.milvusupgrade.run;
 
+import dev.milvusupgrade.k8s.CatalogueStore;
 import dev.milvusupgrade.k8s.EventRecorder;
 import dev.milvusupgrade.k8s.FleetStore;
 import dev.milvusupgrade.k8s.FleetStore.Listed;
+import dev.milvusupgrade.k8s.RecordCodec;
 import dev.milvusupgrade.k8s.InstanceWatch;
 import dev.milvusupgrade.k8s.IntentStore;
 import dev.milvusupgrade.k8s.SharedInstanceWatch;
 import dev.milvusupgrade.k8s.RunLock;
 import dev.milvusupgrade.k8s.StageWaiter;
+import dev.milvusupgrade.plan.Catalogue;
 import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.ClusterSnapshot;
 import dev.milvusupgrade.plan.Decision;
@@ -19,6 +22,7 @@ import dev.milvusupgrade.plan.ImageRef;
 import dev.milvusupgrade.plan.Intent;
 import dev.milvusupgrade.plan.LeaseNames;
 import dev.milvusupgrade.plan.Phase;
+import dev.milvusupgrade.plan.Planner;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.plan.Version;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -64,8 +68,9 @@ public final class Fleet {
      *
      * @param planned what a dry run records for it: Planned (it needs an upgrade), NoOp or Rejected
      * @param decision the plan line for a person
+     * @param view running version, whether the catalogue lists it, the recommended target; empty when not read
      */
-    private record Member(Listed listed, String from, State planned, String decision) {
+    private record Member(Listed listed, String from, State planned, String decision, String view) {
         String ref() {
             return listed.ref();
         }
@@ -140,9 +145,11 @@ public final class Fleet {
         }
         // The operator is one for all clusters: read once, not once per cluster.
         ClusterSnapshot.OperatorVersion operator = tools.cluster().operatorVersion();
+        // The intent's user catalogue, read once; a bad one refuses every cluster, as each cluster's run would.
+        Checked<Catalogue> releases = CatalogueStore.load(tools.cluster().client(), namespace, fleet.sample().releaseCatalogue());
         List<Member> members = new ArrayList<>();
         for (Listed l : selected) {
-            members.add(member(fleet, l, operator, started));
+            members.add(member(fleet, l, operator, started, releases));
         }
         // The canaries: the first clusters in the fleet's order that still need an upgrade, so that a rerun's canary proves something.
         List<String> canaries = members.stream().filter(Member::needsUpgrade).limit(fleet.canary()).map(Member::ref).toList();
@@ -151,7 +158,8 @@ public final class Fleet {
         List<String> planLines = new ArrayList<>();
         for (int i = 0; i < members.size(); i++) {
             Member m = members.get(i);
-            planLines.add((i + 1) + ". " + m.ref() + (canaries.contains(m.ref()) ? " (canary)" : "") + ": " + m.decision());
+            planLines.add((i + 1) + ". " + m.ref() + (canaries.contains(m.ref()) ? " (canary)" : "") + ": " + m.decision()
+                    + (m.view().isEmpty() ? "" : " (" + m.view() + ")"));
         }
         FleetRecord record = new FleetRecord(Phase.Running, fleet.selector().text(), target, lines, "", started, Optional.empty(), runId);
         if (!execute || fleet.sample().dryRun()) {
@@ -185,22 +193,27 @@ public final class Fleet {
      * Plans one cluster from the list's copy of it and its Deployments, to order the fleet and pick the
      * canaries; the upgrade itself reads it again, fresh.
      */
-    private Member member(FleetIntent fleet, Listed l, ClusterSnapshot.OperatorVersion operator, Instant now) {
+    private Member member(FleetIntent fleet, Listed l, ClusterSnapshot.OperatorVersion operator, Instant now, Checked<Catalogue> releases) {
         Checked<Intent> intent = fleet.forCluster(l.namespace(), l.name(), now);
         if (intent instanceof Checked.Refused<Intent> r) {
-            return new Member(l, "", State.Rejected, "refused: " + r.rejection().message());
+            return new Member(l, "", State.Rejected, "refused: " + r.rejection().message(), "");
         }
+        if (releases instanceof Checked.Refused<Catalogue> r) {
+            return new Member(l, "", State.Rejected, "refused: " + r.rejection().message(), "");
+        }
+        Catalogue catalogue = ((Checked.Ok<Catalogue>) releases).value();
         ClusterSnapshot s = tools.cluster().snapshot(l.resource(), operator);
         String from = ImageRef.parse(s.image()).flatMap(ImageRef::tagVersion).map(Version::toString).orElse("");
-        Decision d = tools.settings().policy().plan(((Checked.Ok<Intent>) intent).value(), s);
+        Decision d = tools.settings().policy().plan(((Checked.Ok<Intent>) intent).value(), s, catalogue);
+        String view = Planner.catalogueView(s, catalogue);
         if (d instanceof Decision.Staged st) {
             return new Member(l, from, State.Planned, st.plan().from() + " -> " + st.plan().target() + " in " + st.plan().stages().size()
-                    + " stage(s): " + String.join(", ", st.plan().stages().stream().map(x -> x.name()).toList()));
+                    + " stage(s): " + String.join(", ", st.plan().stages().stream().map(x -> x.name()).toList()), view);
         }
         if (d instanceof Decision.NoOp n) {
-            return new Member(l, from, State.NoOp, "nothing to do, already " + n.version());
+            return new Member(l, from, State.NoOp, "nothing to do, already " + n.version(), view);
         }
-        return new Member(l, from, State.Rejected, "refused: " + ((Decision.Refuse) d).rejection().message());
+        return new Member(l, from, State.Rejected, "refused: " + ((Decision.Refuse) d).rejection().message(), view);
     }
 
     private Report end(boolean write, String namespace, String intentName, FleetRecord r, List<String> plan) {
@@ -354,7 +367,7 @@ public final class Fleet {
             }
             try {
                 Instant started = now();
-                Home home = new Home(l, store.clusterRecord(l.namespace(), l.name(), intentRef));
+                Home home = new Home(l, store.clusterRead(l.namespace(), l.name(), intentRef));
                 Runner.Tools t = tools.withLog(clusterLog).withCheckpoints((cp, st) -> listener.reached(m.ref(), cp, st));
                 StageWaiter waiter = new StageWaiter(t.cluster().client(), watch, t.clock(), t.settings().deadlockGrace(),
                         t.settings().progressEvery(), t.settings().settle(), clusterLog);
@@ -426,12 +439,12 @@ public final class Fleet {
         /** A cluster's home in a fleet: its record on its Lease, the intent the fleet's, the halt the fleet's. */
         private final class Home implements ClusterUpgrade.Home {
             private final Listed cluster;
-            private final Optional<RunRecord> previous;
+            private final RecordCodec.Read recorded;
             private volatile boolean stoppedByHalt;
 
-            Home(Listed cluster, Optional<RunRecord> previous) {
+            Home(Listed cluster, RecordCodec.Read recorded) {
                 this.cluster = cluster;
-                this.previous = previous;
+                this.recorded = recorded;
             }
 
             @Override
@@ -446,11 +459,19 @@ public final class Fleet {
 
             @Override
             public Optional<RunRecord> previous() {
-                return previous;
+                return recorded.record();
+            }
+
+            @Override
+            public Optional<String> unreadable() {
+                return recorded instanceof RecordCodec.Read.Unreadable u ? Optional.of(u.why()) : Optional.empty();
             }
 
             @Override
             public void save(RunRecord r) {
+                if (unreadable().isPresent() && r.phase() == Phase.Rejected) {
+                    return; // the unreadable record stays for a person to see; the fleet record says Rejected
+                }
                 store.saveClusterRecord(cluster.namespace(), cluster.name(), intentRef, r);
             }
 

@@ -2,8 +2,10 @@ package dev.milvusupgrade.run;
 
 import dev.milvusupgrade.k8s.ClusterGateway;
 import dev.milvusupgrade.k8s.EventRecorder;
+import dev.milvusupgrade.k8s.CheckpointStore;
 import dev.milvusupgrade.k8s.IntentStore;
 import dev.milvusupgrade.k8s.IntentStore.IntentRead;
+import dev.milvusupgrade.k8s.RecordCodec;
 import dev.milvusupgrade.k8s.RunLock;
 import dev.milvusupgrade.k8s.StageWaiter;
 import dev.milvusupgrade.data.MilvusBackup;
@@ -15,6 +17,7 @@ import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.FleetIntent;
 import dev.milvusupgrade.plan.Intent;
 import dev.milvusupgrade.plan.JobPolicy;
+import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.Plan;
 import dev.milvusupgrade.plan.Rejection;
 import dev.milvusupgrade.plan.RunRecord;
@@ -95,6 +98,7 @@ public final class Runner {
 
     private final ClusterGateway cluster;
     private final IntentStore intents;
+    private final CheckpointStore durable;
     private final Clock clock;
     private final Settings settings;
     private final Consumer<String> log;
@@ -145,6 +149,7 @@ public final class Runner {
         this.checkpoints = checkpoints;
         this.cluster = new ClusterGateway(client);
         this.intents = new IntentStore(client);
+        this.durable = new CheckpointStore(client);
         this.clock = clock;
         this.settings = settings;
         this.log = log;
@@ -203,7 +208,7 @@ public final class Runner {
             String rawNs = Optional.of(read.data().getOrDefault(Intent.MILVUS_NAMESPACE, "").strip()).filter(s -> !s.isEmpty()).orElse(namespace);
             String rawTarget = read.data().getOrDefault(Intent.TARGET_VERSION, "").strip();
             String target = Version.parse(rawTarget).map(Version::toString).orElse(rawTarget); // as records write it: v2.6.4
-            ClusterUpgrade upgrade = upgrade(events, new IntentHome(intents, namespace, intentName, read.previous(), clock), started, runId);
+            ClusterUpgrade upgrade = upgrade(events, new IntentHome(namespace, intentName, read.recorded(), Optional.empty()), started, runId);
             RunRecord refused = upgrade.rejected(read.previous(), rawNs + "/" + rawName, "", target, r.rejection(), started, runId);
             if (!execute) {
                 return new Report(refused, Optional.empty());
@@ -217,8 +222,13 @@ public final class Runner {
             }
         }
         Intent intent = ((Checked.Ok<Intent>) parsed).value();
-        ClusterUpgrade upgrade = upgrade(events, new IntentHome(intents, namespace, intentName, read.previous(), clock), started, runId);
         String milvusNs = intent.milvusNamespace().orElse(namespace);
+        // The checkpoint is the record on the Lease; the intent's annotation is a copy, used when the Lease has none (an
+        // upgrade begun by an earlier version of this tool).
+        RecordCodec.Read onLease = durable.read(milvusNs, intent.milvus(), namespace + "/" + intentName);
+        IntentHome home = new IntentHome(namespace, intentName, onLease instanceof RecordCodec.Read.None ? read.recorded() : onLease,
+                Optional.of(new LeaseRef(milvusNs, intent.milvus())));
+        ClusterUpgrade upgrade = upgrade(events, home, started, runId);
         log.accept("intent " + namespace + "/" + intentName + ": upgrade Milvus " + milvusNs + "/" + intent.milvus() + " to " + intent.targetVersion());
         if (!execute) {
             return upgrade.decide(intent, Optional.empty());
@@ -242,6 +252,7 @@ public final class Runner {
                     why, started, runId), Optional.empty());
         }
         try {
+            home.holdsLease = true;
             return upgrade.decide(intent, Optional.of(lock));
         } finally {
             lock.close();
@@ -279,11 +290,55 @@ public final class Runner {
         return new Tools(cluster, clock, settings, log, checkpoints, dataPlane, backups, shutdown);
     }
 
-    /** A single cluster's home: the intent ConfigMap holds its record. */
-    private record IntentHome(IntentStore intents, String namespace, String intentName, Optional<RunRecord> previous, Clock clock)
-            implements ClusterUpgrade.Home {
+    /** Where a single cluster's durable checkpoint lives: the Lease of Milvus {@code namespace/milvus}. */
+    private record LeaseRef(String namespace, String milvus) {
+    }
+
+    /**
+     * A single cluster's home: its record on its Lease (once this run holds it), the durable checkpoint, and a copy on
+     * the intent ConfigMap. A refusal because the checkpoint cannot be read is written on the intent only, so that the
+     * unreadable record stays on the Lease for a person to see and the next run refuses the same way.
+     */
+    private final class IntentHome implements ClusterUpgrade.Home {
+        private final String namespace;
+        private final String intentName;
+        private final RecordCodec.Read recorded;
+        private final Optional<LeaseRef> lease;
+        private volatile boolean holdsLease;
+
+        IntentHome(String namespace, String intentName, RecordCodec.Read recorded, Optional<LeaseRef> lease) {
+            this.namespace = namespace;
+            this.intentName = intentName;
+            this.recorded = recorded;
+            this.lease = lease;
+        }
+
+        @Override
+        public String namespace() {
+            return namespace;
+        }
+
+        @Override
+        public String intentName() {
+            return intentName;
+        }
+
+        @Override
+        public Optional<RunRecord> previous() {
+            return recorded.record();
+        }
+
+        @Override
+        public Optional<String> unreadable() {
+            return recorded instanceof RecordCodec.Read.Unreadable u ? Optional.of(u.why()) : Optional.empty();
+        }
+
         @Override
         public void save(RunRecord r) {
+            boolean keepUnreadable = unreadable().isPresent() && r.phase() == Phase.Rejected;
+            if (holdsLease && !keepUnreadable) {
+                durable.save(lease.get().namespace(), lease.get().milvus(), namespace + "/" + intentName, r);
+            }
             intents.record(namespace, intentName, r);
         }
 

@@ -13,16 +13,19 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -79,6 +82,25 @@ import java.util.logging.Logger;
  * same port, same task manager, as a network outage would; {@link #restart()} is a restart of the server process: the
  * task manager is lost, the backup storage (the successful backups) stays. {@link #close()} ends it.
  *
+ * <p><b>Leftovers of a failed backup</b> (FACTS "create", "Same name again after a FAIL that left objects"): a backup that
+ * fails after it started copying ({@link Behaviour#failAfterPolls}, {@link Behaviour#failAfter}) leaves objects under its
+ * directory in the backup bucket; a new create under that name is accepted and never starts (v0.5.10 and later: INITIAL,
+ * progress 1; {@link Generation#V0_5_9}: EXECUTING), as for a name in the backup storage. {@link #deleteDirectory} is the
+ * person deleting that prefix.
+ *
+ * <p><b>Generations</b> ({@link Generation}): {@link Generation#V0_5_10} (the default) is the server above, v0.5.10
+ * through v0.5.16 and HEAD. {@link Generation#V0_5_9} is every release before v0.5.10 (read at tag v0.5.9,
+ * core/backup_context.go GetBackup and core/backup_impl_create_backup.go; FACTS "milvus-backup versions"): get_backup of
+ * a name neither the task manager nor the backup storage knows is code 404 {@code not found} with {@code data: null}; a
+ * name only in the backup storage is answered from it (SUCCESS, with its collections); the async create answers
+ * {@code data} (the new task: id, state_code 0, start_time, name); there is no task-manager check, so a name held is
+ * accepted again (a new task under it); a name whose directory exists stays EXECUTING for ever; {@code start_time} and
+ * {@code end_time} are Unix milliseconds, and {@code end_time} is left out until the end. The progress v0.5.9 shows for
+ * a task is not known here: the simulator shows the same as v0.5.10.
+ *
+ * <p><b>Time</b> is the {@link Clock} given (the system clock by default): start and end times and the backup storage's
+ * times read it, so a test's clock can make a backup old; durations of {@link Behaviour#succeedAfter} are real time.
+ *
  * <p><b>Observation.</b> {@link #requests()}, {@link #requests(String)}, {@link #created()}, {@link #createBodies()}
  * and {@link #stored()}.
  */
@@ -91,6 +113,9 @@ public final class SimulatedMilvusBackup implements AutoCloseable {
     public static final String MILVUS_VERSION = "v2.5.16";
     /** Go's zero {@code time.Time} in Unix seconds. */
     public static final long GO_ZERO_TIME = -62_135_596_800L;
+
+    /** Which releases the server behaves like (see the class comment). */
+    public enum Generation { V0_5_9, V0_5_10 }
 
     private static final Logger LOG = Logger.getLogger(SimulatedMilvusBackup.class.getName());
     private static final String API = "/api/v1/";
@@ -165,14 +190,15 @@ public final class SimulatedMilvusBackup implements AutoCloseable {
         final String failure;
         final boolean stuck;
         final long createdNanos = System.nanoTime();
-        final long startSeconds = Instant.now().getEpochSecond();
+        final Instant start;
         int polls;
         int state;
         int progress = 1;
-        long endSeconds = GO_ZERO_TIME;
+        Instant end;
         String errorMessage = "";
 
-        Task(String id, String name, Behaviour behaviour, List<String> collections, String failure, boolean stuck) {
+        Task(String id, String name, Behaviour behaviour, List<String> collections, String failure, boolean stuck, Instant start) {
+            this.start = start;
             this.id = id;
             this.name = name;
             this.behaviour = behaviour;
@@ -187,7 +213,8 @@ public final class SimulatedMilvusBackup implements AutoCloseable {
     }
 
     /** A backup in the backup storage: its meta was written, so it succeeded. */
-    private record Stored(String id, String name, List<String> collections, List<Long> sizes, long timestamp, long physicalSeconds) {
+    private record Stored(String id, String name, List<String> collections, List<Long> sizes, long timestamp, long physicalSeconds,
+            Instant start, Instant end) {
         long size() {
             return sizes.stream().mapToLong(Long::longValue).sum();
         }
@@ -198,6 +225,10 @@ public final class SimulatedMilvusBackup implements AutoCloseable {
     private final Map<String, Task> tasksByName = new HashMap<>();
     private final Map<String, Task> tasksById = new HashMap<>();
     private final Map<String, Stored> storage = new TreeMap<>();
+    /** Names whose directory in the backup bucket holds objects: every stored backup, and failed ones that left some. */
+    private final Set<String> directories = new HashSet<>();
+    private final Clock clock;
+    private volatile Generation generation = Generation.V0_5_10;
     private final Map<String, Behaviour> behaviourByName = new HashMap<>();
     private final List<String> created = new ArrayList<>();
     private final List<JsonNode> createBodies = new ArrayList<>();
@@ -209,8 +240,14 @@ public final class SimulatedMilvusBackup implements AutoCloseable {
     private volatile List<String> milvusCollections = DEFAULT_COLLECTIONS;
     private HttpServer server;
 
-    /** Started on a free loopback port. */
+    /** Started on a free loopback port, on the system clock. */
     public SimulatedMilvusBackup() {
+        this(Clock.systemUTC());
+    }
+
+    /** Started on a free loopback port; times are read from {@code clock}. */
+    public SimulatedMilvusBackup(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
         int n = SERVERS.incrementAndGet();
         AtomicInteger threads = new AtomicInteger();
         workers = Executors.newFixedThreadPool(4, r -> {
@@ -251,6 +288,19 @@ public final class SimulatedMilvusBackup implements AutoCloseable {
     public void behave(String name, Behaviour b) {
         synchronized (lock) {
             behaviourByName.put(name, Objects.requireNonNull(b));
+        }
+    }
+
+    /** Behave like the releases of {@code g} from now on (the task manager and the backup storage stay). */
+    public void generation(Generation g) {
+        generation = Objects.requireNonNull(g);
+    }
+
+    /** A person deleting the backup's directory (its prefix) in the backup bucket: the name can be used again. */
+    public void deleteDirectory(String name) {
+        synchronized (lock) {
+            directories.remove(name);
+            storage.remove(name);
         }
     }
 
@@ -416,7 +466,7 @@ public final class SimulatedMilvusBackup implements AutoCloseable {
         }
         synchronized (lock) {
             Task held = tasksByName.get(name);
-            if (held != null) {
+            if (held != null && generation == Generation.V0_5_10) {
                 advance(held, false);
                 if (held.state != 3 && held.state != 4) {
                     return envelope(Optional.of(id), 3, "backup: add backup task to manager: " + name + " (existing task " + held.id + ")", null);
@@ -426,10 +476,22 @@ public final class SimulatedMilvusBackup implements AutoCloseable {
             String failure = collections.stream().filter(c -> !milvusCollections.contains(c)).findFirst()
                     .map(c -> "backup: list db and collection: backup: filter collection " + c + " not found in milvus").orElse("");
             Behaviour b = behaviourByName.getOrDefault(name, behaviour);
-            Task task = new Task(id, name, b, collections, failure, storage.containsKey(name));
+            Task task = new Task(id, name, b, collections, failure, directories.contains(name), clock.instant());
+            if (task.stuck && generation == Generation.V0_5_9) {
+                task.state = 1; // executeCreateBackup sets EXECUTING, then returns "already exist" without FAIL
+            }
             tasksByName.put(name, task);
             tasksById.put(id, task);
             created.add(name);
+            if (generation == Generation.V0_5_9) {
+                ObjectNode info = json.createObjectNode();
+                info.put("id", id);
+                info.put("state_code", 0);
+                info.put("start_time", task.start.toEpochMilli());
+                info.put("name", name);
+                info.put("milvus_version", MILVUS_VERSION);
+                return envelope(Optional.of(id), 0, "create backup is executing asynchronously", info);
+            }
         }
         return envelope(Optional.of(id), 0, "create backup is executing asynchronously", null);
     }
@@ -478,7 +540,17 @@ public final class SimulatedMilvusBackup implements AutoCloseable {
             if (task == null && !id.isEmpty()) {
                 return envelope(requestId, 3, "server: get backup by id server: get backup task task not found", null);
             }
-            if (task == null) {
+            if (task == null && generation == Generation.V0_5_9) {
+                Stored stored = storage.get(name);
+                if (stored == null) {
+                    return envelope(requestId, 404, "not found", null);
+                }
+                Task fromStorage = new Task(stored.id(), name, behaviour, stored.collections(), "", true, stored.start());
+                fromStorage.state = 2;
+                fromStorage.progress = 100;
+                fromStorage.end = stored.end();
+                data = brief(fromStorage);
+            } else if (task == null) {
                 data = json.createObjectNode();
                 data.put("state_code", 0);
                 data.put("progress", 0);
@@ -550,15 +622,18 @@ public final class SimulatedMilvusBackup implements AutoCloseable {
 
     private void end(Task task, int state, String errorMessage) {
         task.state = state;
-        task.endSeconds = Instant.now().getEpochSecond();
+        task.end = clock.instant();
+        if (state == 2 || task.failure.isEmpty()) {
+            directories.add(task.name); // a failure after the copy started leaves its objects (no cleanup, FACTS "create")
+        }
         if (state == 2) {
             task.progress = 100;
             List<Long> sizes = new ArrayList<>();
             for (int i = 0; i < task.collections.size(); i++) {
                 sizes.add(1_048_576L * (i + 1) + 4_096L * task.collections.get(i).length());
             }
-            long now = System.currentTimeMillis();
-            storage.put(task.name, new Stored(task.id, task.name, task.collections, sizes, now << 18, now / 1000));
+            long now = task.end.toEpochMilli();
+            storage.put(task.name, new Stored(task.id, task.name, task.collections, sizes, now << 18, now / 1000, task.start, task.end));
         } else {
             task.progress = 0;
             task.errorMessage = errorMessage;
@@ -573,11 +648,22 @@ public final class SimulatedMilvusBackup implements AutoCloseable {
         if (!task.errorMessage.isEmpty()) {
             data.put("errorMessage", task.errorMessage);
         }
-        data.put("start_time", task.startSeconds);
-        data.put("end_time", task.endSeconds);
+        if (generation == Generation.V0_5_9) {
+            // Unix milliseconds; EndTime is set only at the end, and a 0 is left out (omitempty).
+            data.put("start_time", task.start.toEpochMilli());
+            if (task.end != null) {
+                data.put("end_time", task.end.toEpochMilli());
+            }
+        } else {
+            data.put("start_time", task.start.getEpochSecond());
+            data.put("end_time", task.end == null ? GO_ZERO_TIME : task.end.getEpochSecond());
+        }
         data.put("progress", task.progress);
         data.put("name", task.name);
         Stored stored = task.state == 2 ? storage.get(task.name) : null;
+        if (stored != null && !stored.id().equals(task.id)) {
+            stored = null; // another task's backup under this name
+        }
         if (stored == null) {
             data.put("size", 0);
             data.put("meta_size", 0);

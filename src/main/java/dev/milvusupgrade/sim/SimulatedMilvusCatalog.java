@@ -20,11 +20,27 @@ import java.util.regex.Pattern;
  * answer's status code. Every method holds the catalog's lock: the content is small and requests are
  * short.
  *
- * <p>Simplifications: the rows a collection counts ({@code get_stats}) hold no data; only rows inserted
- * through {@code entities/insert} can be queried, and they stay "growing" (never flushed), so they show in
- * {@code count(*)} and not in {@code get_stats}, as in Milvus before a flush. Filters: {@code pk == N},
- * {@code pk in [..]} and none. A load takes one {@code get_load_state} answer of {@code LoadStateLoading}
- * (progress 50) and is {@code LoadStateLoaded} from the next one on. One partition, one shard.
+ * <p>Simplifications: the rows a collection counts ({@code get_stats}) hold no data but a primary key:
+ * Int64 keys 1..n (VarChar {@code "k1"}..), served by {@code entities/query} (the first keys, up to the
+ * limit) and {@code entities/get}; rows inserted through {@code entities/insert} or {@code entities/upsert}
+ * hold their fields (in a query's answer dynamic keys beside them and a JSON field as its text, as
+ * {@code buildQueryResp} in httpserver/utils.go writes them) and stay "growing" (never flushed), so they show in {@code count(*)} and not in {@code get_stats},
+ * as in Milvus before a flush. Filters: {@code pk == N}, {@code pk in [..]}, {@code pk >= a and pk <= b} and
+ * none. A load takes one {@code get_load_state} answer of {@code LoadStateLoading} (progress 50) and is
+ * {@code LoadStateLoaded} from the next one on. One partition, one shard.
+ *
+ * <p><b>Row counts</b> (milvus-rest FACTS "Row counts"): {@code get_stats} is the metadata count
+ * ({@code rowCount}); {@code count(*)} is what the query nodes serve: the metadata rows minus rows deleted
+ * and not yet compacted ({@link Collection#deleted}), minus rows the query path lost while the metadata kept
+ * them ({@link Collection#hidden}, as in milvus#43186, #48897, #51250), plus growing rows. The lost rows are
+ * the highest keys, so a sample of the first keys still comes back; {@link Collection#lostKeys} removes
+ * chosen keys. A compaction of deletes lowers {@code rowCount} by {@code deleted} (sort_compaction.go).
+ *
+ * <p><b>Search</b> ({@code entities/search}, hv2 search): exact L2 over the growing rows' vectors; the answer
+ * is {@code [{"id":pk,"distance":d},...]}, nearest first, as buildQueryResp writes ids and scores.
+ * <b>Upsert</b> answers {@code upsertCount}/{@code upsertIds}, <b>delete</b> {@code deleteCount} (hv2 upsert,
+ * delete at c1c38337). Search and the write endpoints were read in the 2.5-era handler only; 2.6 was not
+ * compared.
  */
 final class SimulatedMilvusCatalog {
 
@@ -87,6 +103,16 @@ final class SimulatedMilvusCatalog {
         int loadingAnswers = -1;
         /** Does not load again after the query nodes restart. */
         boolean keepUnloaded;
+        /** Rows deleted and not yet compacted: counted by get_stats, not served by queries. */
+        long deleted;
+        /** Rows the query path lost while the metadata kept them (the highest keys). */
+        long hidden;
+        /** Keys the query path lost one by one. */
+        final java.util.Set<String> lostKeys = new java.util.HashSet<>();
+        /** The collection.ttl.seconds property; 0 for none. */
+        long ttlSeconds;
+        /** Created while the proxies ran below 2.6 (milvus#48930 follows such dynamic-field collections). */
+        boolean createdBelow26 = true;
 
         Collection(String name, long id, List<Field> fields, boolean dynamic) {
             this.name = name;
@@ -103,6 +129,40 @@ final class SimulatedMilvusCatalog {
             loadState = LOADING;
             loadingAnswers = 1;
         }
+
+        /** The metadata rows the query path still serves: keys 1..served() but the lost ones. */
+        long served() {
+            return Math.max(0, rowCount - deleted - hidden);
+        }
+
+        long queryCount() {
+            long lost = lostKeys.stream().filter(k -> syntheticKey(k) >= 1 && syntheticKey(k) <= served()).count();
+            return served() - lost + growing.size();
+        }
+
+        /** The number of a synthetic key ({@code 17} or {@code "k17"}), or -1. */
+        long syntheticKey(String key) {
+            try {
+                return Long.parseLong(key.startsWith("k") ? key.substring(1) : key);
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+
+        boolean textKeys() {
+            return "VarChar".equals(pk().type());
+        }
+
+        /** A synthetic row (the primary key only) that queries still serve. */
+        boolean serves(String key) {
+            long n = syntheticKey(key);
+            boolean form = textKeys() ? key.startsWith("k") : !key.startsWith("k");
+            return form && n >= 1 && n <= served() && !lostKeys.contains(key) && !growing.containsKey(key);
+        }
+
+        Object keyValue(long n) {
+            return textKeys() ? "k" + n : (Object) n;
+        }
     }
 
     /** merr.TimeoutCode with HTTP 408 (timeout_middleware.go, milvus-rest FACTS.md "Timeout"). */
@@ -110,6 +170,7 @@ final class SimulatedMilvusCatalog {
 
     private static final Pattern EQUALS = Pattern.compile("\\s*(\\w+)\\s*==\\s*(-?\\d+|\"[^\"]*\")\\s*");
     private static final Pattern IN = Pattern.compile("\\s*(\\w+)\\s+in\\s+\\[([^\\]]*)\\]\\s*");
+    private static final Pattern RANGE = Pattern.compile("\\s*(\\w+)\\s*>=\\s*(-?\\d+)\\s+and\\s+(\\w+)\\s*<=\\s*(-?\\d+)\\s*");
 
     private final Map<String, Map<String, Collection>> databases = new LinkedHashMap<>();
     private final AtomicLong ids = new AtomicLong(449_000_000_000_000_000L);
@@ -187,8 +248,11 @@ final class SimulatedMilvusCatalog {
             case "collections/list" -> "DatabaseReq";
             case "collections/create" -> "CollectionReq";
             case "indexes/describe" -> "IndexReq";
-            case "entities/insert" -> "CollectionDataReq";
+            case "entities/insert", "entities/upsert" -> "CollectionDataReq";
             case "entities/query" -> "QueryReqV2";
+            case "entities/get" -> "CollectionIDReq";
+            case "entities/delete" -> "CollectionFilterReq";
+            case "entities/search" -> "SearchReqV2";
             default -> "CollectionNameReq";
         };
     }
@@ -196,12 +260,18 @@ final class SimulatedMilvusCatalog {
     static boolean known(String path) {
         return List.of("databases/list", "collections/list", "collections/has", "collections/describe", "collections/get_stats",
                 "collections/get_load_state", "collections/create", "collections/drop", "collections/load", "collections/release",
-                "indexes/list", "indexes/describe", "entities/insert", "entities/query").contains(path);
+                "indexes/list", "indexes/describe", "entities/insert", "entities/query", "entities/get", "entities/upsert", "entities/delete",
+                "entities/search").contains(path);
     }
 
-    /** Whether the endpoint goes through the streaming path that milvus#47806 blocks (milvus-rest FACTS.md). */
+    /**
+     * Whether milvus#47806 blocks the endpoint: on 2.6 every call that changes a collection appends to the WAL
+     * (create, load, drop, insert, upsert, delete; milvus-rest FACTS "milvus#47806", root_coord.go:911, 967,
+     * ddl_callbacks_alter_load_info_load_collection.go:34); queries and searches per the issue's report.
+     */
     static boolean throughWal(String path) {
-        return path.equals("entities/insert") || path.equals("entities/query");
+        return List.of("collections/create", "collections/load", "collections/drop", "entities/insert", "entities/upsert", "entities/delete",
+                "entities/query", "entities/get", "entities/search").contains(path);
     }
 
     /** The string fields of the endpoint's struct that the simulator reads (a wrong type there is 1801; unknown keys are ignored). */
@@ -220,7 +290,8 @@ final class SimulatedMilvusCatalog {
         return switch (path) {
             case "databases/list", "collections/list" -> List.of();
             case "indexes/describe" -> List.of("collectionName", "indexName");
-            case "entities/insert" -> List.of("collectionName", "data");
+            case "entities/insert", "entities/upsert" -> List.of("collectionName", "data");
+            case "entities/search" -> List.of("collectionName", "data");
             default -> List.of("collectionName");
         };
     }
@@ -232,6 +303,24 @@ final class SimulatedMilvusCatalog {
      * answers HTTP 408, code 10001, and changes nothing; the caller delays that answer.
      */
     synchronized Answer handle(String path, JsonNode body, String dbHeader, boolean walBlocked) {
+        return handle(path, body, dbHeader, new Era(walBlocked, false, false));
+    }
+
+    /**
+     * What the cluster's state does to the data plane.
+     *
+     * @param walBlocked milvus#47806: every call that appends to the WAL on 2.6 (create, load, drop, insert, upsert,
+     *     delete; milvus-rest FACTS "milvus#47806") and, per the issue's report, queries and searches hang
+     * @param below26 the proxies run below 2.6: a collection created now is a 2.5 collection
+     * @param bug48930 the proxies run 2.6.12, 2.6.13 or 2.6.14: an insert without dynamic keys and every upsert into a
+     *     2.5-created dynamic-field collection fail (operator FACTS §9.8, milvus#48930). The error text is inferred from
+     *     the issue's root cause (CheckValidData on {@code $meta}), not read from a server
+     */
+    record Era(boolean walBlocked, boolean below26, boolean bug48930) {
+    }
+
+    synchronized Answer handle(String path, JsonNode body, String dbHeader, Era era) {
+        boolean walBlocked = era.walBlocked();
         String struct = struct(path);
         for (String key : stringFields(path)) {
             JsonNode v = field(body, key);
@@ -241,7 +330,7 @@ final class SimulatedMilvusCatalog {
             }
         }
         JsonNode data = field(body, "data");
-        if (path.equals("entities/insert") && data != null && !data.isNull() && !data.isArray()) {
+        if ((path.equals("entities/insert") || path.equals("entities/upsert")) && data != null && !data.isNull() && !data.isArray()) {
             return error(1801, "can only accept json format request, error: json: cannot unmarshal " + goType(data) + " into Go struct field "
                     + struct + ".data of type []map[string]interface {}");
         }
@@ -274,8 +363,18 @@ final class SimulatedMilvusCatalog {
             case "collections/has":
                 return ok(Map.of("has", c != null));
             case "collections/create":
-                return create(collections, name, c, body);
+                if (walBlocked) {
+                    return TIMEOUT;
+                }
+                Answer created = create(collections, name, c, body);
+                if (c == null && collections.get(name) != null) {
+                    collections.get(name).createdBelow26 = era.below26();
+                }
+                return created;
             case "collections/drop":
+                if (walBlocked) {
+                    return TIMEOUT;
+                }
                 collections.remove(name);
                 return ok(Map.of());
             case "collections/get_load_state":
@@ -289,7 +388,7 @@ final class SimulatedMilvusCatalog {
         return switch (path) {
             case "collections/describe" -> describe(db, c);
             case "collections/get_stats" -> ok(Map.of("rowCount", c.rowCount));
-            case "collections/load" -> load(c);
+            case "collections/load" -> walBlocked ? TIMEOUT : load(c);
             case "collections/release" -> {
                 c.loadState = NOT_LOAD;
                 c.loadingAnswers = -1;
@@ -297,9 +396,12 @@ final class SimulatedMilvusCatalog {
             }
             case "indexes/list" -> ok(c.indexes.stream().map(i -> i.name).toList());
             case "indexes/describe" -> describeIndex(c, text(body, "indexName"));
-            case "entities/insert" -> walBlocked ? TIMEOUT : insert(c, data);
-            case "entities/query" -> !LOADED.equals(c.loadState) ? error(101, "collection not loaded[collection=" + c.name + "]")
-                    : walBlocked ? TIMEOUT : query(c, body);
+            case "entities/insert" -> walBlocked ? TIMEOUT : insert(c, data, false, era.bug48930());
+            case "entities/upsert" -> walBlocked ? TIMEOUT : insert(c, data, true, era.bug48930());
+            case "entities/delete" -> walBlocked ? TIMEOUT : delete(c, body);
+            case "entities/query", "entities/get", "entities/search" -> !LOADED.equals(c.loadState)
+                    ? error(101, "collection not loaded[collection=" + c.name + "]")
+                    : walBlocked ? TIMEOUT : path.equals("entities/query") ? query(c, body) : path.equals("entities/get") ? get(c, body) : search(c, body);
             default -> throw new IllegalArgumentException(path);
         };
     }
@@ -342,7 +444,7 @@ final class SimulatedMilvusCatalog {
         data.put("indexes", indexes);
         data.put("load", c.loadState);
         data.put("partitionsNum", 1);
-        data.put("properties", List.of());
+        data.put("properties", c.ttlSeconds > 0 ? List.of(Map.of("key", "collection.ttl.seconds", "value", String.valueOf(c.ttlSeconds))) : List.of());
         data.put("shardsNum", 1);
         Map<String, Object> out = new TreeMap<>();
         out.put("code", 0);
@@ -459,7 +561,8 @@ final class SimulatedMilvusCatalog {
         return ok(Map.of());
     }
 
-    private Answer insert(Collection c, JsonNode data) {
+    /** entities/insert, or with {@code upsert} entities/upsert (a row with a known key replaces it). */
+    private Answer insert(Collection c, JsonNode data, boolean upsert, boolean bug48930) {
         if (data.isEmpty()) {
             return error(1804, "fail to deal the insert data, error: no data");
         }
@@ -493,11 +596,73 @@ final class SimulatedMilvusCatalog {
                 }
                 stored.put(f.name(), v);
             }
+            boolean dynamicKeys = false;
+            if (c.dynamic) {
+                for (Iterator<String> names = row.fieldNames(); names.hasNext();) {
+                    String k = names.next();
+                    if (c.fields.stream().noneMatch(f -> f.name().equals(k))) {
+                        stored.put(k, row.get(k));
+                        dynamicKeys = true;
+                    }
+                }
+            }
+            if (bug48930 && c.dynamic && c.createdBelow26 && (upsert || !dynamicKeys)) {
+                return error(1100, "the length of valid_data of field($meta) is wrong: invalid parameter[expected=0][actual=" + data.size() + "]");
+            }
             rows.add(stored);
             ids.add(stored.get(pk.name()));
         }
         rows.forEach(r -> c.growing.put(key(r.get(pk.name())), r));
-        return new Answer(200, new TreeMap<>(Map.of("code", 0, "cost", 0, "data", Map.of("insertCount", rows.size(), "insertIds", ids))));
+        String kind = upsert ? "upsert" : "insert";
+        return new Answer(200, new TreeMap<>(Map.of("code", 0, "cost", 0, "data", Map.of(kind + "Count", rows.size(), kind + "Ids", ids))));
+    }
+
+    /** The keys a filter selects ({@code null}: every row), or an error answer's message. */
+    private record Keys(List<String> wanted, long from, long to, String error) {
+        boolean matches(String key, Collection c) {
+            if (wanted != null) {
+                return wanted.contains(key);
+            }
+            if (from > Long.MIN_VALUE || to < Long.MAX_VALUE) {
+                long n = c.syntheticKey(key);
+                return n >= from && n <= to;
+            }
+            return true;
+        }
+    }
+
+    private static Keys keys(Collection c, String filter) {
+        String pk = c.pk().name();
+        Matcher eq = EQUALS.matcher(filter);
+        Matcher in = IN.matcher(filter);
+        Matcher range = RANGE.matcher(filter);
+        if (filter.isBlank()) {
+            return new Keys(null, Long.MIN_VALUE, Long.MAX_VALUE, "");
+        } else if (eq.matches() && eq.group(1).equals(pk)) {
+            return new Keys(List.of(eq.group(2).replace("\"", "")), 0, 0, "");
+        } else if (in.matches() && in.group(1).equals(pk)) {
+            List<String> wanted = new ArrayList<>();
+            for (String v : in.group(2).split(",")) {
+                if (!v.isBlank()) {
+                    wanted.add(v.trim().replace("\"", ""));
+                }
+            }
+            return new Keys(wanted, 0, 0, "");
+        } else if (range.matches() && range.group(1).equals(pk) && range.group(3).equals(pk)) {
+            return new Keys(null, Long.parseLong(range.group(2)), Long.parseLong(range.group(4)), "");
+        }
+        return new Keys(null, 0, 0, "failed to create query plan: cannot parse expression: " + filter + ", error: the simulator knows only `"
+                + pk + " == N`, `" + pk + " in [..]` and `" + pk + " >= a and " + pk + " <= b`: invalid parameter");
+    }
+
+    private Answer delete(Collection c, JsonNode body) {
+        Keys k = keys(c, text(body, "filter"));
+        if (!k.error().isEmpty() || text(body, "filter").isBlank()) {
+            return error(1100, k.error().isEmpty() ? "empty expression: invalid parameter" : k.error());
+        }
+        int before = c.growing.size();
+        c.growing.keySet().removeIf(key -> k.matches(key, c));
+        return ok(Map.of("deleteCount", before - c.growing.size()));
     }
 
     private Answer query(Collection c, JsonNode body) {
@@ -507,41 +672,97 @@ final class SimulatedMilvusCatalog {
         List<String> output = new ArrayList<>();
         iterable(field(body, "outputFields")).forEach(n -> output.add(n.asText()));
         String filter = text(body, "filter");
-        if (output.equals(List.of("count(*)")) && filter.isEmpty()) {
-            return new Answer(200, new TreeMap<>(Map.of("code", 0, "cost", 0, "data", List.of(Map.of("count(*)", c.rowCount + c.growing.size())))));
+        if (output.size() == 1 && output.get(0).trim().equalsIgnoreCase("count(*)") && filter.isEmpty()) {
+            return new Answer(200, new TreeMap<>(Map.of("code", 0, "cost", 0, "data", List.of(Map.of("count(*)", c.queryCount())))));
         }
-        String pk = c.pk().name();
-        List<String> wanted;
-        Matcher eq = EQUALS.matcher(filter);
-        Matcher in = IN.matcher(filter);
-        if (filter.isBlank()) {
-            wanted = null;
-        } else if (eq.matches() && eq.group(1).equals(pk)) {
-            wanted = List.of(eq.group(2).replace("\"", ""));
-        } else if (in.matches() && in.group(1).equals(pk)) {
-            wanted = new ArrayList<>();
-            for (String v : in.group(2).split(",")) {
-                wanted.add(v.trim().replace("\"", ""));
-            }
-        } else {
-            return error(1100, "failed to create query plan: cannot parse expression: " + filter + ", error: the simulator knows only `"
-                    + pk + " == N` and `" + pk + " in [..]`: invalid parameter");
+        Keys k = keys(c, filter);
+        if (!k.error().isEmpty()) {
+            return error(1100, k.error());
         }
         JsonNode limitNode = field(body, "limit");
         long limit = limitNode == null || limitNode.asLong() <= 0 ? 100 : limitNode.asLong();
+        return new Answer(200, new TreeMap<>(Map.of("code", 0, "cost", 0, "data", rows(c, k, output, limit))));
+    }
+
+    /** hv2 get: the {@code id} key (a scalar or an array) becomes the filter {@code pk in [ids]}. */
+    private Answer get(Collection c, JsonNode body) {
+        JsonNode id = field(body, "id");
+        if (id == null || id.isNull() || id.isArray() && id.isEmpty()) {
+            return error(1802, "missing required parameters, error: Key: 'CollectionIDReq.ID' Error:Field validation for 'ID' failed on the 'required' tag");
+        }
+        List<String> wanted = new ArrayList<>();
+        (id.isArray() ? id : List.of(id)).forEach(v -> wanted.add(v.asText()));
+        List<String> output = new ArrayList<>();
+        iterable(field(body, "outputFields")).forEach(n -> output.add(n.asText()));
+        return new Answer(200, new TreeMap<>(Map.of("code", 0, "cost", 0, "data", rows(c, new Keys(wanted, 0, 0, ""), output, Long.MAX_VALUE))));
+    }
+
+    /** The rows a query serves: the synthetic ones (primary key only) first, then the growing ones. */
+    private static List<Map<String, Object>> rows(Collection c, Keys k, List<String> output, long limit) {
+        String pk = c.pk().name();
         List<Map<String, Object>> rows = new ArrayList<>();
+        if (k.wanted() != null) {
+            for (String key : k.wanted()) {
+                if (rows.size() < limit && c.serves(key)) {
+                    rows.add(new TreeMap<>(Map.of(pk, c.keyValue(c.syntheticKey(key)))));
+                }
+            }
+        } else {
+            long from = Math.max(1, k.from());
+            long to = Math.min(c.served(), k.to());
+            for (long n = from; n <= to && rows.size() < limit; n++) {
+                if (c.serves(String.valueOf(c.keyValue(n)))) {
+                    rows.add(new TreeMap<>(Map.of(pk, c.keyValue(n))));
+                }
+            }
+        }
         for (Map<String, Object> row : c.growing.values()) {
-            if ((wanted == null || wanted.contains(key(row.get(pk)))) && rows.size() < limit) {
+            if (k.matches(key(row.get(pk)), c) && rows.size() < limit) {
                 Map<String, Object> out = new TreeMap<>();
-                row.forEach((k, v) -> {
-                    if (k.equals(pk) || output.isEmpty() || output.contains("*") || output.contains(k)) {
-                        out.put(k, v);
+                row.forEach((name, v) -> {
+                    if (name.equals(pk) || output.isEmpty() || output.contains("*") || output.contains(name)) {
+                        // buildQueryResp (httpserver/utils.go): a JSON field goes out as its text, dynamic keys beside the fields.
+                        boolean jsonField = c.fields.stream().anyMatch(f -> f.name().equals(name) && f.type().equals("JSON"));
+                        out.put(name, jsonField && v instanceof JsonNode n ? n.toString() : v);
                     }
                 });
                 rows.add(out);
             }
         }
-        return new Answer(200, new TreeMap<>(Map.of("code", 0, "cost", 0, "data", rows)));
+        return rows;
+    }
+
+    /** Exact L2 over the growing rows of the {@code annsField} (or the first vector field). */
+    private Answer search(Collection c, JsonNode body) {
+        String field = text(body, "annsField");
+        if (field.isEmpty()) {
+            field = c.fields.stream().filter(Field::isVector).map(Field::name).findFirst().orElse("");
+        }
+        JsonNode data = field(body, "data");
+        if (data == null || !data.isArray() || data.isEmpty() || !data.get(0).isArray()) {
+            return error(1801, "can only accept json format request, error: cannot find a vector in data");
+        }
+        JsonNode query = data.get(0);
+        JsonNode limitNode = field(body, "limit");
+        long limit = limitNode == null || limitNode.asLong() <= 0 ? 100 : limitNode.asLong();
+        String pk = c.pk().name();
+        String f = field;
+        List<Map<String, Object>> hits = new ArrayList<>();
+        for (Map<String, Object> row : c.growing.values()) {
+            if (row.get(f) instanceof JsonNode v && v.isArray() && v.size() == query.size()) {
+                double d = 0;
+                for (int i = 0; i < v.size(); i++) {
+                    double x = (float) v.get(i).asDouble() - (float) query.get(i).asDouble();
+                    d += x * x;
+                }
+                Map<String, Object> hit = new TreeMap<>();
+                hit.put(pk, row.get(pk));
+                hit.put("distance", d);
+                hits.add(hit);
+            }
+        }
+        hits.sort(java.util.Comparator.comparingDouble(h -> (Double) h.get("distance")));
+        return new Answer(200, new TreeMap<>(Map.of("code", 0, "cost", 0, "data", hits.subList(0, (int) Math.min(limit, hits.size())))));
     }
 
     // ---- envelopes and binding

@@ -10,6 +10,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.milvusupgrade.data.MilvusEndpoint;
 import dev.milvusupgrade.k8s.MilvusApi;
+import dev.milvusupgrade.plan.Version;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -70,17 +71,27 @@ import javax.net.ssl.SSLContext;
  * error with no HTTP answer, as it would from a reset. Built without a cluster it is always available.
  *
  * <p><b>milvus#47806 ({@link #reproduce47806()}).</b> Once the proxies of an instance that ran below 2.6
- * run a 2.6 image (every proxy Deployment with replicas on a {@code v2.6.x} image and rolled out),
- * {@code entities/insert} and {@code entities/query} on an existing collection hang until the request
- * timeout and answer HTTP 408 {@code {"code":10001,"message":"request timeout"}}, as milvus-rest FACTS.md
- * describes. The hang is compressed: the answer comes after min({@code Request-Timeout}, {@link #HANG}).
- * DDL, describe, stats and load states keep working. It lasts until mixcoord has been restarted and then
+ * run a 2.6 image (every proxy Deployment with replicas on a {@code v2.6.x} image and rolled out), every
+ * call that appends to the WAL on 2.6 ({@code collections/create}, {@code load}, {@code drop},
+ * {@code entities/insert}, {@code upsert}, {@code delete}: milvus-rest FACTS "milvus#47806", corrected
+ * 2026-12: DDL goes through the WAL too) and, per the issue's report, queries, gets and searches hang until
+ * the request timeout and answer HTTP 408 {@code {"code":10001,"message":"request timeout"}}, changing
+ * nothing. The hang is compressed: the answer comes after min({@code Request-Timeout}, {@link #HANG}).
+ * Describe, stats, lists and load states keep working. It lasts until mixcoord has been restarted and then
  * the streaming node: a restart is a new pod template (as a {@code spec.components.<c>.podAnnotations}
  * change makes the operator render, operator FACTS §8.11) rolled out on all of the component's
  * Deployments with replicas. Mixcoord's restart counts from its template when the proxies were first seen
  * on 2.6; the streaming node's from its template when mixcoord's restart had completed, so restarting both
  * at once, or the streaming node first, does not clear it. An instance without a streaming node is cleared
  * by mixcoord's restart. An instance seeded on 2.6 never shows it.
+ *
+ * <p><b>milvus#48930.</b> While the proxies run 2.6.12, 2.6.13 or 2.6.14 (the lowest image among the
+ * serving proxy Deployments), an insert without dynamic keys and every upsert into a dynamic-field collection
+ * created while they ran below 2.6 (every seeded collection counts as such) answer code 1100 (operator FACTS
+ * §9.8); fixed in 2.6.15. <b>403:</b> {@link #denyEndpoint} answers as RBAC does (milvus-rest FACTS
+ * "Authorization (RBAC)"). <b>Query path:</b> {@link #loseQueryRows}, {@link #loseKey}, {@link #deleteRows},
+ * {@link #compact}, {@link #expireRows} and {@link #setTtl} change count(*) and get_stats apart, as
+ * {@link SimulatedMilvusCatalog} describes.
  *
  * <p><b>Query node restarts.</b> A collection marked {@link #keepUnloaded} goes to {@code LoadStateNotLoad}
  * the next time the query nodes get a new pod template, and stays there (with no cluster: at once).
@@ -131,6 +142,9 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
     private SharedIndexInformer<Deployment> informer;
     private volatile boolean available;
     private volatile boolean reproduce47806;
+    /** The lowest release the serving proxies run (from their images); empty without a cluster or before the first sight. */
+    private volatile Optional<Version> proxyRelease = Optional.empty();
+    private final Set<String> denied = ConcurrentHashMap.newKeySet();
     private volatile boolean proxyOn26;
     private volatile boolean mixcoordRestarted;
     private volatile boolean remedied;
@@ -321,6 +335,65 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
 
     public void clearFailures() {
         failures.clear();
+        denied.clear();
+    }
+
+    /** Every request to {@code endpoint} answers HTTP 403 with code 1401, as a user without the privilege gets. */
+    public void denyEndpoint(String endpoint) {
+        denied.add(endpoint);
+    }
+
+    // ---- the query path and compaction (milvus-rest FACTS "Row counts")
+
+    /** The query path loses {@code rows} rows (the highest keys) while get_stats keeps counting them (milvus#43186, #48897, #51250). */
+    public void loseQueryRows(String db, String name, long rows) {
+        catalog.edit(db, name, c -> c.hidden += rows);
+    }
+
+    /** The query path loses one primary key ({@code 17}, or {@code k17} for a VarChar key) while get_stats keeps counting it. */
+    public void loseKey(String db, String name, String key) {
+        catalog.edit(db, name, c -> c.lostKeys.add(key));
+    }
+
+    /** {@code rows} rows deleted: queries stop serving them at once, get_stats counts them until {@link #compact}. */
+    public void deleteRows(String db, String name, long rows) {
+        catalog.edit(db, name, c -> c.deleted += rows);
+    }
+
+    /** A compaction applies the deletes: get_stats drops by the deleted rows (sort_compaction.go). */
+    public void compact(String db, String name) {
+        catalog.edit(db, name, c -> {
+            c.rowCount -= c.deleted;
+            c.deleted = 0;
+        });
+    }
+
+    /** Sets the collection's {@code collection.ttl.seconds} property. */
+    public void setTtl(String db, String name, long seconds) {
+        catalog.edit(db, name, c -> c.ttlSeconds = seconds);
+    }
+
+    /** {@code rows} rows expire and compaction drops them: both get_stats and count(*) lower (the highest keys go). */
+    public void expireRows(String db, String name, long rows) {
+        catalog.edit(db, name, c -> c.rowCount -= rows);
+    }
+
+    /** Changes one component of the stored vector of the inserted row with primary key {@code key} (a corruption). */
+    public void corruptVector(String db, String name, String key, String field) {
+        catalog.edit(db, name, c -> {
+            Map<String, Object> row = c.growing.get(key);
+            if (row == null || !(row.get(field) instanceof com.fasterxml.jackson.databind.node.ArrayNode v)) {
+                throw new IllegalArgumentException("no inserted row " + key + " with a vector " + field + " in " + db + "/" + name);
+            }
+            com.fasterxml.jackson.databind.node.ArrayNode copy = v.deepCopy();
+            copy.set(0, copy.numberNode(copy.get(0).floatValue() + 0.5f));
+            row.put(field, copy);
+        });
+    }
+
+    /** The inserted rows of a collection (the canary's), keyed by primary key. */
+    public int insertedRows(String db, String name) {
+        return catalog.read(db, name, c -> c.growing.size());
     }
 
     // ---- milvus#47806 and the cluster
@@ -332,6 +405,17 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
         }
         reproduce47806 = true;
         return this;
+    }
+
+    /**
+     * Without a cluster: the release the proxies run from now on (e.g. {@code 2.6.13}), for milvus#48930 and for
+     * whether a collection created now counts as a 2.5 collection. With a cluster it follows the proxy images.
+     */
+    public void proxiesRun(String release) {
+        if (client != null) {
+            throw new IllegalStateException("with a cluster the proxies' release follows their images");
+        }
+        proxyRelease = Optional.of(Version.parse(release).orElseThrow(() -> new IllegalArgumentException("not a release: " + release)).release());
     }
 
     /** Whether inserts and queries hang now (milvus#47806). */
@@ -438,9 +522,15 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
             return json(200, SimulatedMilvusCatalog.error(1801, "can only accept json format request, error: json: cannot unmarshal "
                     + SimulatedMilvusCatalog.goType(request) + " into Go value of type httpserver." + SimulatedMilvusCatalog.struct(path)).body());
         }
+        if (denied.contains(path)) {
+            // checkAuthorizationV2: HTTP 403 with the privilege error's merr code (milvus-rest FACTS "Authorization (RBAC)").
+            return json(403, Map.of("code", 1401, "message", "PrivilegeNotPermitted: permission deny to upgrader in the `default` database"));
+        }
         SimulatedMilvusCatalog.Answer answer = failures.get(path);
         if (answer == null) {
-            answer = catalog.handle(path, request, headers.getFirst("DB-Name"), writesHang());
+            answer = catalog.handle(path, request, headers.getFirst("DB-Name"), new SimulatedMilvusCatalog.Era(
+                    writesHang() && SimulatedMilvusCatalog.throughWal(path), proxyRelease.map(v -> !v.isAtLeast(Version.of(2, 6, 0))).orElse(true),
+                    proxyRelease.map(v -> v.isAtLeast(Version.of(2, 6, 12)) && !v.isAtLeast(Version.of(2, 6, 15))).orElse(false)));
         }
         if (answer.status() == 408) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.min(HANG.toMillis(), requestTimeoutMillis(exchange))));
@@ -533,6 +623,8 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
     private void recompute() {
         List<Deployment> proxies = serving("proxy");
         available = proxies.stream().mapToInt(d -> Optional.ofNullable(d.getStatus()).map(s -> s.getReadyReplicas()).orElse(0)).sum() > 0;
+        proxyRelease = proxies.stream().map(d -> imageRelease(SimulatedMilvusOperator.imageOf(d))).flatMap(Optional::stream)
+                .min(java.util.Comparator.naturalOrder()).or(() -> proxyRelease);
         if (proxies.stream().anyMatch(d -> !SimulatedMilvusOperator.isImageGE26(SimulatedMilvusOperator.imageOf(d)))) {
             proxySeenBelow26 = true;
         }
@@ -553,6 +645,11 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
             catalog.queryNodesRestarted();
         }
         queryNodeTemplates = queryNodes;
+    }
+
+    private static Optional<Version> imageRelease(String image) {
+        int colon = image.lastIndexOf(':');
+        return colon > image.lastIndexOf('/') ? Version.parse(image.substring(colon + 1)).map(Version::release) : Optional.empty();
     }
 
     /** The component's Deployments that have replicas (a two-Deployment component's idle group has none). */

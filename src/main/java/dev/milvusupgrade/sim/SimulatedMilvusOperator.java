@@ -109,7 +109,9 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
             Map.entry(Version.of(1, 2, 4), "v2.5.7"), Map.entry(Version.of(1, 2, 5), "v2.5.10"), Map.entry(Version.of(1, 2, 7), "v2.5.13"),
             Map.entry(Version.of(1, 2, 8), "v2.5.14"), Map.entry(Version.of(1, 3, 0), "v2.6.0"), Map.entry(Version.of(1, 3, 2), "v2.6.3"),
             Map.entry(Version.of(1, 3, 3), "v2.6.5"), Map.entry(Version.of(1, 3, 4), "v2.6.6"), Map.entry(Version.of(1, 3, 5), "v2.6.7"),
-            Map.entry(Version.of(1, 3, 6), "v2.6.11")));
+            Map.entry(Version.of(1, 3, 6), "v2.6.11"),
+            // FACTS §9.1: v1.3.9 keeps v2.6.11; main after #535 and v1.3.10 default to v2.6.24 (pkg/config/config.go @6fe54d79).
+            Map.entry(Version.of(1, 3, 10), "v2.6.24")));
 
     private final KubernetesClient client;
     private final SimulatorOptions options;
@@ -435,6 +437,11 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
                 continue;
             }
             Deployment old = idle.get(comp);
+            if (old != null && replicasOf(old) != 0 && hpaManaged(p.components(), comp) && userHpaHangs()) {
+                // FACTS §9.4: up to v1.3.5 (deploy_ctrl_util.go :385-391) the rollout waits for the old group to scale down,
+                // which a user's HPA never does: the component stays rolling (milvus-operator#469; #458 fixed it in v1.3.6).
+                continue;
+            }
             if (old != null && replicasOf(old) != 0) {
                 old.getSpec().setReplicas(0);
                 idle.put(comp, syncDeploymentStatus(client.apps().deployments().inNamespace(p.ns()).resource(old).update(), p.now()));
@@ -461,10 +468,11 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
             if (!paused && p.manual()) {
                 d = manualMode(p, comp, d, deployments);
             } else if (!paused && !p.rolling(comp)) {
-                Template want = desiredTemplate(p, comp, d, deployments, replicas(p.components(), comp) == 0);
+                boolean stopped = hpaManaged(p.components(), comp) ? replicasOf(d) == 0 : replicas(p.components(), comp) == 0;
+                Template want = desiredTemplate(p, comp, d, deployments, stopped);
                 Deployment other = idle.get(comp);
                 if (!want.equals(Template.of(d)) && other != null) {
-                    switchGroups(p, comp, other, want);
+                    switchGroups(p, comp, other, want, replicasOf(d));
                     return true;
                 }
                 if (!want.equals(Template.of(d))) {
@@ -485,9 +493,10 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
      * Roll by switching groups (deploy_ctrl.go HandleRolling, deploy_ctrl_util.go PrepareNewRollout): the idle group
      * gets the new pod template and the replicas, becomes current, and the CR is labelled as rolling until it is up.
      */
-    private void switchGroups(Pass p, String comp, Deployment other, Template want) {
+    private void switchGroups(Pass p, String comp, Deployment other, Template want, int currentReplicas) {
         want.applyTo(other);
-        other.getSpec().setReplicas(replicas(p.components(), comp));
+        // FACTS §9.4, planScaleForHPA: under a user's HPA the new group takes the old group's count, not the spec's -1.
+        other.getSpec().setReplicas(hpaManaged(p.components(), comp) ? Math.max(1, currentReplicas) : replicas(p.components(), comp));
         startRollout(other, comp, false, p.now());
         syncDeploymentStatus(client.apps().deployments().inNamespace(p.ns()).resource(other).update(), p.now());
         GenericKubernetesResource cr = p.cr();
@@ -524,7 +533,8 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
      * Deployment is paused (FACTS §8.4) and resumes when it is unpaused.
      */
     private Deployment reconcileOneDeployment(Pass p, String comp, Deployment d, boolean paused, Map<String, Deployment> deployments) {
-        int replicas = p.manual() ? replicasOf(d) : replicas(p.components(), comp);
+        // deployment_updater.go updateDeploymentReplicas: under a user's HPA (replicas -1) the count is the HPA's, raised to 1 from 0.
+        int replicas = p.manual() ? replicasOf(d) : hpaManaged(p.components(), comp) ? Math.max(1, replicasOf(d)) : replicas(p.components(), comp);
         Template want = desiredTemplate(p, comp, d, deployments, replicas == 0);
         boolean templateChanged = !want.equals(Template.of(d));
         boolean wasPaused = Boolean.TRUE.equals(d.getSpec().getPaused());
@@ -601,7 +611,9 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
      */
     private Deployment create(Pass p, String comp, boolean paused, Map<String, Deployment> deployments) {
         Template t = desiredTemplate(p, comp, null, deployments, true);
-        int replicas = replicas(p.components(), comp);
+        // FACTS §9.4, deploy_ctrl_util.go planScaleForHPA and deployment_updater.go updateDeploymentReplicas: with replicas -1
+        // (a user's HPA) the operator starts a component at 1 replica, since an HPA cannot scale from 0.
+        int replicas = hpaManaged(p.components(), comp) ? 1 : replicas(p.components(), comp);
         if (p.twoDeployments(comp)) {
             String dummy = str(p.components().getOrDefault("dummyImage", "dummy"));
             create(p, comp, "1", new Template(dummy.isEmpty() ? "dummy" : dummy, t.podAnnotations()), 0, paused);
@@ -1009,6 +1021,16 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
             case "streamingnode" -> "streamingNode";
             default -> comp;
         };
+    }
+
+    /** FACTS §2, §9.4: {@code replicas: -1} means a user's HPA manages the component (milvusDeploymentUpdater.IsHPAEnabled). */
+    static boolean hpaManaged(Map<String, Object> components, String comp) {
+        return map(components.get(specKey(comp))).get("replicas") instanceof Number n && n.intValue() < 0;
+    }
+
+    /** Operators before v1.3.6 never finish a two-Deployment rollout under a user's HPA (FACTS §9.4, #458). */
+    private boolean userHpaHangs() {
+        return Version.parse(options.operatorVersion()).map(v -> v.release().isBefore(Version.of(1, 3, 6))).orElse(false);
     }
 
     private static int replicas(Map<String, Object> components, String comp) {

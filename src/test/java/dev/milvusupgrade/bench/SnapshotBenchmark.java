@@ -2,6 +2,7 @@ package dev.milvusupgrade.bench;
 
 import dev.milvusupgrade.data.MilvusData;
 import dev.milvusupgrade.data.MilvusRestClient;
+import dev.milvusupgrade.plan.DataCheck;
 import dev.milvusupgrade.plan.DataSnapshot;
 import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
 import java.io.IOException;
@@ -34,7 +35,8 @@ public final class SnapshotBenchmark {
     static final int SEEDED = 3;
     static final String DB = "default";
 
-    record Size(int collections, int runs, List<Long> nanos, List<Long> requests, List<String> failures, int maxInFlight, long snapshotBytes, long peakRssKib) {
+    record Size(int collections, int runs, List<Long> nanos, List<Long> requests, List<String> failures, int maxInFlight, long snapshotBytes, long peakRssKib,
+            List<Long> stageNanos, List<Long> stageRequests, int loaded) {
     }
 
     private SnapshotBenchmark() {
@@ -77,6 +79,14 @@ public final class SnapshotBenchmark {
                     .append(s.snapshotBytes() / 1024).append(" KiB").append(" | ")
                     .append(s.peakRssKib() < 0 ? "n/a" : s.peakRssKib() / 1024 + " MiB").append(" | ").append(s.failures().size()).append(" |\n");
         }
+        md.append("\nThe check after a stage (issue 20): `snapshot(baseline)` reads back the baseline's sampled keys with entities/get,"
+                + " then `DataCheck.compare`; a baseline `snapshot()` samples them (both include count(*) per loaded collection).\n\n");
+        md.append("| collections | loaded (count(*) + sample each) | check after a stage: wall time (median / max) | requests |\n|---|---|---|---|\n");
+        for (Size s : results) {
+            List<Double> ms = s.stageNanos().stream().map(n -> n / 1e6).toList();
+            md.append("| ").append(s.collections()).append(" | ").append(s.loaded()).append(" | ").append(millis(UpgradeBenchmark.median(ms)))
+                    .append(" / ").append(millis(Collections.max(ms))).append(" | ").append(Collections.max(s.stageRequests())).append(" |\n");
+        }
         results.stream().flatMap(s -> s.failures().stream().map(f -> s.collections() + " collections: " + f))
                 .forEach(f -> md.append("\n- ").append(f));
         System.out.println();
@@ -90,11 +100,17 @@ public final class SnapshotBenchmark {
      * and another is taken in its place (at most {@code 2 * runs + 1} snapshots in all, the warm-up included).
      */
     static Size measure(int total, int runs) {
-        if (total < SEEDED) {
-            throw new IllegalArgumentException("the simulator always holds its " + SEEDED + " seeded collections; " + total + " is too few");
+        if (total < 1) {
+            throw new IllegalArgumentException("at least one collection");
         }
         try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
-            milvus.addCollections(DB, total - SEEDED);
+            if (total < SEEDED) {
+                milvus.loseCollection("analytics", "events");
+                if (total < 2) {
+                    milvus.loseCollection(DB, "archive");
+                }
+            }
+            milvus.addCollections(DB, Math.max(0, total - SEEDED));
             MilvusRestClient client = new MilvusRestClient(milvus.endpoint(), PARALLELISM, REQUEST_TIMEOUT);
             List<String> failures = new ArrayList<>();
             List<Long> nanos = new ArrayList<>();
@@ -132,10 +148,26 @@ public final class SnapshotBenchmark {
                 throw new IllegalStateException("no snapshot of " + total + " collections succeeded: " + failures);
             }
             System.err.println("snapshot benchmark, " + total + " collections: " + nanos.size() + " measured, " + failures.size() + " failed");
+            DataSnapshot baseline = held.get(0);
+            List<Long> stageNanos = new ArrayList<>();
+            List<Long> stageRequests = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                long before = milvus.requests();
+                long start = System.nanoTime();
+                DataSnapshot after = client.snapshot(baseline);
+                List<DataCheck.Difference> found = DataCheck.compare(baseline, after);
+                stageNanos.add(System.nanoTime() - start);
+                stageRequests.add(milvus.requests() - before);
+                if (!found.isEmpty()) {
+                    throw new IllegalStateException("the check after a stage found differences in an unchanged simulator: " + found.get(0).describe());
+                }
+            }
+            int loaded = (int) baseline.databases().stream().flatMap(d -> d.collections().stream()).filter(DataSnapshot.Collection::counted).count();
             long holding = heapAfterGc();
             held.clear();
             long snapshotBytes = holding - heapAfterGc();
-            return new Size(total, nanos.size(), nanos, requests, failures, milvus.maxConcurrentRequests(), snapshotBytes, peakRssKib());
+            return new Size(total, nanos.size(), nanos, requests, failures, milvus.maxConcurrentRequests(), snapshotBytes, peakRssKib(),
+                    stageNanos, stageRequests, loaded);
         }
     }
 

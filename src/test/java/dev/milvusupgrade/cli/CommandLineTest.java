@@ -123,6 +123,29 @@ class CommandLineTest {
     }
 
     @Test
+    void plan_recommends_the_newest_safe_target_and_refuses_a_known_bad_one(QuarkusMainLauncher launcher) {
+        KubernetesClient client = seed("cli-recommend", "milvusdb/milvus:v2.5.4", Map.of("milvus", "my-release", "targetVersion", "recommended"));
+        String before = rv(client, "cli-recommend");
+
+        LaunchResult plan = launcher.launch("plan", "--namespace", "cli-recommend");
+
+        assertThat(plan.exitCode()).as(plan.getOutput()).isZero();
+        assertThat(plan.getOutput()).contains("v2.5.4 -> v2.6.25").contains("1. mixcoord-2.5.16").contains("2. 2.6.25")
+                .contains("targetVersion recommended resolved: recommended target from v2.5.4: v2.6.25");
+
+        client.configMaps().inNamespace("cli-recommend").withName("milvus-upgrade").edit(cm -> {
+            cm.getData().put("targetVersion", "v2.6.13");
+            return cm;
+        });
+        LaunchResult bad = launcher.launch("plan", "--namespace", "cli-recommend");
+
+        assertThat(bad.exitCode()).as(bad.getOutput()).isEqualTo(2);
+        assertThat(bad.getOutput()).contains("Rejected: targetVersion v2.6.13 is refused from 2.5 (milvus-io/milvus#48930)")
+                .contains("fix: target v2.6.15 or later");
+        assertThat(rv(client, "cli-recommend")).isEqualTo(before);
+    }
+
+    @Test
     void run_with_a_typo_in_the_intent_exits_2_with_a_hint(QuarkusMainLauncher launcher) throws Exception {
         KubernetesClient client = seed("cli-typo", "milvusdb/milvus:v2.5.8", Map.of("milvus", "my-release", "targetVersion", "v2.6.4",
                 "stagetimeout", "10m"));

@@ -8,8 +8,8 @@ import io.quarkus.test.junit.main.QuarkusMainIntegrationTest;
 import org.junit.jupiter.api.Test;
 
 /**
- * The packaged application, as a user starts it: the runnable jar in {@code verify}, and the native
- * binary under {@code -Pnative} (where a GraalVM/Mandrel toolchain exists, e.g. Dockerfile.native).
+ * The packaged application, as a user starts it: the runnable jar in {@code verify}. The native binary has no
+ * {@code demo} and the native profile compiles no tests (README "Build the native binary").
  */
 @QuarkusMainIntegrationTest
 class PackagedDemoIT {

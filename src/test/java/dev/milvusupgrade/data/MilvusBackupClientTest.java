@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
 import dev.milvusupgrade.data.MilvusBackup.Backup;
 import dev.milvusupgrade.data.MilvusBackup.Created;
 import dev.milvusupgrade.data.MilvusBackup.State;
@@ -13,9 +14,12 @@ import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
 import dev.milvusupgrade.testing.Await;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -142,6 +146,78 @@ class MilvusBackupClientTest {
             accepted(client.create("retry", List.of()));
 
             assertThat(server.created()).containsExactly("retry", "retry");
+        }
+    }
+
+    @Test
+    void a_name_whose_failed_backup_left_objects_never_starts_again_until_its_directory_is_deleted() {
+        try (SimulatedMilvusBackup server = new SimulatedMilvusBackup()) {
+            server.behave("retry", Behaviour.failAfterPolls(0, "backup: run collection task: boom"));
+            MilvusBackupClient client = client(server);
+            accepted(client.create("retry", List.of()));
+            assertThat(client.get("retry").state()).isEqualTo(State.FAIL);
+            server.behave("retry", Behaviour.succeedAfterPolls(0));
+
+            accepted(client.create("retry", List.of()));
+            for (int i = 0; i < 3; i++) {
+                Backup b = client.get("retry");
+                assertThat(b.state()).as("FACTS create: prepare fails before the task is marked failed").isEqualTo(State.INITIAL);
+                assertThat(b.progress()).isEqualTo(1);
+            }
+            assertThat(client.find("retry")).isEmpty();
+        }
+    }
+
+    @Test
+    void the_generation_is_told_by_how_a_name_no_backup_has_is_answered() {
+        try (SimulatedMilvusBackup server = new SimulatedMilvusBackup()) {
+            assertThat(client(server).generation()).isEqualTo(MilvusBackup.Generation.FROM_0_5_10);
+            server.generation(SimulatedMilvusBackup.Generation.V0_5_9);
+            assertThat(client(server).generation()).isEqualTo(MilvusBackup.Generation.BEFORE_0_5_10);
+        }
+    }
+
+    @Test
+    void a_pre_0_5_10_server_is_served_unknown_names_answered_404_times_in_milliseconds_a_name_accepted_twice() {
+        try (SimulatedMilvusBackup server = new SimulatedMilvusBackup()) {
+            server.generation(SimulatedMilvusBackup.Generation.V0_5_9);
+            MilvusBackupClient client = client(server);
+            Instant before = Instant.now().minusSeconds(1);
+
+            assertThat(client.get("never_created"))
+                    .isEqualTo(new Backup("never_created", State.UNKNOWN, 0, 0, List.of(), "", Optional.empty(), Optional.empty()));
+            accepted(client.create("old", List.of()));
+            Backup first = client.get("old");
+            assertThat(first.state()).isEqualTo(State.INITIAL);
+            assertThat(first.endTime()).isEmpty();
+            assertThat(first.startTime().orElseThrow()).isBetween(before, Instant.now().plusSeconds(1));
+            assertThat(client.create("old", List.of())).as("no task-manager check before v0.5.10").isInstanceOf(Created.Accepted.class);
+            Await.until(Duration.ofSeconds(10), "the backup to succeed", () -> client.get("old").state() == State.SUCCESS);
+            Backup done = client.get("old");
+            assertThat(done.endTime().orElseThrow()).isBetween(before, Instant.now().plusSeconds(1));
+            assertThat(done.collections()).hasSize(3);
+            assertThat(server.createBodies().get(0).get("async").asBoolean()).isTrue();
+        }
+    }
+
+    @Test
+    void a_server_answering_an_unknown_name_neither_way_is_not_milvus_backup_as_known() throws IOException {
+        HttpServer other = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+        other.createContext("/", exchange -> {
+            byte[] body = exchange.getRequestURI().getPath().endsWith("hello") ? MilvusBackupClient.HELLO.getBytes(StandardCharsets.UTF_8)
+                    : "{\"code\":0,\"data\":{\"name\":\"milvus_upgrade_probe_no_such_backup\",\"state_code\":2}}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        other.start();
+        try {
+            MilvusBackupClient client = new MilvusBackupClient(URI.create("http://127.0.0.1:" + other.getAddress().getPort()), TIMEOUT);
+            client.ping();
+            assertThatThrownBy(client::generation).isInstanceOf(MilvusBackup.Unreachable.class)
+                    .hasMessageContaining("neither code 404 (v0.5.9 and older) nor a brief without a name (v0.5.10 and later)");
+        } finally {
+            other.stop(0);
         }
     }
 

@@ -67,10 +67,15 @@ class MilvusRestClientTest {
             // Different schemas, different fingerprints; a SHA-256 in hex.
             assertThat(List.of(books.schemaFingerprint(), archive.schemaFingerprint(), events.schemaFingerprint())).doesNotHaveDuplicates()
                     .allMatch(f -> f.matches("[0-9a-f]{64}"));
-            // databases/list, 2 x collections/list, 3 x (describe, get_load_state, get_stats, indexes/list), 4 x indexes/describe.
-            assertThat(milvus.requests()).isEqualTo(1 + 2 + 3 * 4 + 4);
+            // databases/list, 2 x collections/list, 3 x (describe, get_load_state, get_stats, indexes/list), 4 x indexes/describe,
+            // and for the 2 loaded collections count(*) and a sample of primary keys.
+            assertThat(milvus.requests()).isEqualTo(1 + 2 + 3 * 4 + 4 + 2 * 2);
             assertThat(milvus.requests("collections/get_stats")).isEqualTo(3);
-            assertThat(milvus.requests("entities/query")).as("the row count is get_stats', never count(*)").isZero();
+            assertThat(milvus.requests("entities/query")).as("count(*) and the sample, on loaded collections only").isEqualTo(4);
+            assertThat(books.queryCount()).isEqualTo(12_000);
+            assertThat(books.sample()).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10");
+            assertThat(archive.counted()).isFalse();
+            assertThat(events.sample()).startsWith("k1", "k2");
             assertThat(milvus.lastHeader("Request-Timeout")).contains("5");
             assertThat(MilvusRestClient.ROW_COUNT_SOURCE).isEqualTo("collections/get_stats");
         }
@@ -260,8 +265,8 @@ class MilvusRestClientTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {10, 1_000, 10_000})
-    void a_snapshot_of_many_collections_completes_with_five_requests_per_collection(int n) {
+    @ValueSource(ints = {10, 1_000}) // 10 000: BENCHMARKS.md, not the unit suite
+    void a_snapshot_of_many_collections_completes_with_five_requests_per_collection_and_two_per_loaded_one(int n) {
         try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
             milvus.addCollections("scale", n);
             MilvusRestClient client = new MilvusRestClient(milvus.endpoint(), 8, TIMEOUT);
@@ -275,8 +280,9 @@ class MilvusRestClientTest {
             assertThat(scale.get(n - 1).name()).isEqualTo(String.format("c%05d", n - 1));
             assertThat(scale.get(n - 1).rowCount()).isEqualTo(10L * (n - 1));
             assertThat(scale.get(1).loadState()).isEqualTo("LoadStateNotLoad");
-            // 1 databases/list, 3 collections/list, 5 per collection (events has a second index).
-            assertThat(milvus.requests()).isEqualTo(1 + 3 + 5L * (n + 3) + 1);
+            // 1 databases/list, 3 collections/list, 5 per collection (events has a second index), and count(*) and a sample for
+            // each loaded collection (books, events, and every other one of scale).
+            assertThat(milvus.requests()).isEqualTo(1 + 3 + 5L * (n + 3) + 1 + 2L * (2 + (n + 1) / 2));
             // Reported, not asserted: how long it took.
             System.out.printf("snapshot of %d collections: %d ms, %d requests%n", n + 3, millis, milvus.requests());
         }
@@ -289,5 +295,52 @@ class MilvusRestClientTest {
         assertThat(MilvusRestClient.retriable("entities/insert", noAnswer)).isFalse();
         assertThat(MilvusRestClient.retriable("collections/describe", new ConnectException("Connection refused"))).isFalse();
         assertThat(MilvusRestClient.retriable("collections/describe", new HttpTimeoutException("timed out"))).isFalse();
+    }
+
+    @Test
+    void a_403_is_denied_not_unreachable_and_names_the_path() {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            milvus.denyEndpoint("collections/get_stats");
+            assertThatThrownBy(() -> client(milvus.endpoint()).snapshot()).isInstanceOf(MilvusData.Denied.class)
+                    .hasMessageContaining("refused collections/get_stats for lack of privileges (HTTP 403, code 1401");
+        }
+    }
+
+    @Test
+    void the_after_stage_snapshot_reads_back_the_sampled_keys_and_a_timed_out_count_is_marked_so() {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            MilvusRestClient c = client(milvus.endpoint());
+            DataSnapshot baseline = c.snapshot();
+            milvus.loseKey("default", "books", "4");
+            DataSnapshot after = c.snapshot(baseline);
+            assertThat(byName(after, "default").get("books").sample()).containsExactly("1", "2", "3", "5", "6", "7", "8", "9", "10");
+            assertThat(milvus.requests("entities/get")).isEqualTo(2);
+
+            milvus.failEndpoint("entities/query", 10001, "request timeout");
+            DataSnapshot hung = c.snapshot(baseline);
+            assertThat(byName(hung, "default").get("books").queryCount()).isEqualTo(DataSnapshot.Collection.TIMED_OUT);
+            assertThat(hung.queryTimedOut()).isTrue();
+        }
+    }
+
+    @Test
+    void the_canarys_steps_round_trip_rows_with_dynamic_keys_json_and_exact_vectors() {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            MilvusRestClient c = client(milvus.endpoint());
+            String name = dev.milvusupgrade.plan.Canary.PREFIX + "test";
+            assertThat(c.shape("default", name)).isEmpty();
+            c.create(dev.milvusupgrade.plan.Canary.createBody(name));
+            assertThat(c.shape("default", name)).contains(new MilvusData.Shape(List.of("id:Int64", "vector:FloatVector", "title:VarChar",
+                    "meta:JSON"), true));
+            c.insert("default", name, dev.milvusupgrade.plan.Canary.rows());
+            List<Map<String, Object>> read = c.query("default", name, dev.milvusupgrade.plan.Canary.allRowsFilter(), 300,
+                    dev.milvusupgrade.plan.Canary.JSON_FIELDS);
+            assertThat(dev.milvusupgrade.plan.Canary.compare(dev.milvusupgrade.plan.Canary.rows(), read)).isEmpty();
+            assertThat(c.search("default", name, "vector", dev.milvusupgrade.plan.Canary.vector(97), 3)).startsWith(97L);
+            assertThat(client(milvus.endpoint()).snapshot().databases().get(0).collections()).extracting(DataSnapshot.Collection::name)
+                    .doesNotContain(name);
+            c.drop("default", name);
+            assertThat(milvus.collections("default")).doesNotContain(name);
+        }
     }
 }

@@ -53,16 +53,25 @@ class IntentTest {
         assertThat(i.paused()).isTrue();
     }
 
+    @Test
+    void recommended_is_a_target_resolved_later_and_a_user_catalogue_is_named() {
+        Intent i = ((Checked.Ok<Intent>) parse("targetVersion", "Recommended", "releaseCatalogue", "my-releases")).value();
+        assertThat(i.recommendedTarget()).isTrue();
+        assertThat(i.targetVersion()).hasToString("recommended");
+        assertThat(i.releaseCatalogue()).contains("my-releases");
+        assertThat(((Checked.Ok<Intent>) parse()).value().releaseCatalogue()).isEmpty();
+    }
+
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', value = {
         "milvus|<none>|intent key 'milvus' is missing; fix: set milvus to the name of the Milvus resource",
         "targetVersion|<none>|intent key 'targetVersion' is missing; fix: set targetVersion, e.g. v2.6.4",
         "targetVersion|latest|intent key 'targetVersion' is 'latest', not a version; fix: write it as v2.6.4 (the v is optional)",
-        "targetversion|v2.6.4|unknown intent key 'targetversion' (did you mean 'targetVersion'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret, backupEndpoint, backupRequired, backupCollections, backupTimeout, backupAlways",
-        "dryrun|true|unknown intent key 'dryrun' (did you mean 'dryRun'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret, backupEndpoint, backupRequired, backupCollections, backupTimeout, backupAlways",
-        "version|v2.6.4|unknown intent key 'version' (did you mean 'targetVersion'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret, backupEndpoint, backupRequired, backupCollections, backupTimeout, backupAlways",
-        "timeout|1h|unknown intent key 'timeout' (did you mean 'stageTimeout'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret, backupEndpoint, backupRequired, backupCollections, backupTimeout, backupAlways",
-        "msgStreamType|kafka|unknown intent key 'msgStreamType'; fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret, backupEndpoint, backupRequired, backupCollections, backupTimeout, backupAlways",
+        "targetversion|v2.6.4|unknown intent key 'targetversion' (did you mean 'targetVersion'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret, backupEndpoint, backupRequired, backupCollections, backupTimeout, backupAlways, maxBackupAge, clientsWrite, acceptClusterAsIs, releaseCatalogue",
+        "dryrun|true|unknown intent key 'dryrun' (did you mean 'dryRun'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret, backupEndpoint, backupRequired, backupCollections, backupTimeout, backupAlways, maxBackupAge, clientsWrite, acceptClusterAsIs, releaseCatalogue",
+        "version|v2.6.4|unknown intent key 'version' (did you mean 'targetVersion'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret, backupEndpoint, backupRequired, backupCollections, backupTimeout, backupAlways, maxBackupAge, clientsWrite, acceptClusterAsIs, releaseCatalogue",
+        "timeout|1h|unknown intent key 'timeout' (did you mean 'stageTimeout'?); fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret, backupEndpoint, backupRequired, backupCollections, backupTimeout, backupAlways, maxBackupAge, clientsWrite, acceptClusterAsIs, releaseCatalogue",
+        "msgStreamType|kafka|unknown intent key 'msgStreamType'; fix: remove it or use one of milvus, milvusNamespace, targetVersion, imageRepository, stageTimeout, notAfter, paused, dryRun, allowUnorderedRollout, dataCheck, milvusEndpoint, milvusAuthSecret, backupEndpoint, backupRequired, backupCollections, backupTimeout, backupAlways, maxBackupAge, clientsWrite, acceptClusterAsIs, releaseCatalogue",
         "milvus|My_Release|intent key 'milvus' is 'My_Release', not a Kubernetes resource name; fix: use the lowercase name shown by 'kubectl get milvus'",
         "stageTimeout|5|intent key 'stageTimeout' is '5', not a duration; fix: write it like 90s, 45m, 2h or 1h30m",
         "stageTimeout|25h|intent key 'stageTimeout' is 25h, outside 10s..24h; fix: pick a stage timeout between 10s and 24h (30m is the default)",
@@ -73,7 +82,8 @@ class IntentTest {
         "dataCheck|full|intent key 'dataCheck' is 'full', not off, read or write; fix: write dataCheck: read (the default), write (read plus a write probe) or off",
         "milvusEndpoint|grpc://milvus:19530|intent key 'milvusEndpoint' is 'grpc://milvus:19530', not an http or https address with a host; fix: write it like https://milvus.example.com:19530 or leave it out to use the Milvus Service",
         "milvusEndpoint|http://milvus:19530/v2/vectordb|intent key 'milvusEndpoint' is 'http://milvus:19530/v2/vectordb', not an http or https address with a host; fix: write it like https://milvus.example.com:19530 or leave it out to use the Milvus Service",
-        "milvusAuthSecret|Milvus_Auth|intent key 'milvusAuthSecret' is 'Milvus_Auth', not a Secret name; fix: use the name shown by 'kubectl get secret' in the Milvus namespace"})
+        "milvusAuthSecret|Milvus_Auth|intent key 'milvusAuthSecret' is 'Milvus_Auth', not a Secret name; fix: use the name shown by 'kubectl get secret' in the Milvus namespace",
+        "releaseCatalogue|My Releases|intent key 'releaseCatalogue' is 'My Releases', not a ConfigMap name; fix: name a ConfigMap in the intent's namespace (kubectl get configmap), or leave it out"})
     void refuses_with_one_exact_line(String key, String value, String message) {
         Checked<Intent> c = parse(key, "<none>".equals(value) ? null : value);
         assertThat(c).isInstanceOf(Checked.Refused.class);
@@ -107,5 +117,26 @@ class IntentTest {
     void parses_durations(String text, long seconds) {
         assertThat(Intent.parseDuration(text)).isEqualTo(Optional.of(Duration.ofSeconds(seconds)));
         assertThat(Intent.parseDuration(Intent.format(Duration.ofSeconds(seconds)))).contains(Duration.ofSeconds(seconds));
+    }
+
+    @Test
+    void max_backup_age_and_accept_cluster_as_is_are_read_and_checked() {
+        Intent plain = ((Checked.Ok<Intent>) parse("backupEndpoint", "http://milvus-backup:8080")).value();
+        assertThat(plain.backup().orElseThrow().maxAge()).isEmpty();
+        assertThat(plain.acceptClusterAsIs()).isFalse();
+
+        Intent set = ((Checked.Ok<Intent>) parse("backupEndpoint", "http://milvus-backup:8080", "maxBackupAge", "6h",
+                "acceptClusterAsIs", "true")).value();
+        assertThat(set.backup().orElseThrow().maxAge()).contains(Duration.ofHours(6));
+        assertThat(set.acceptClusterAsIs()).isTrue();
+
+        assertThat(((Checked.Refused<Intent>) parse("backupEndpoint", "http://milvus-backup:8080", "maxBackupAge", "31d")).rejection().message())
+                .isEqualTo("intent key 'maxBackupAge' is '31d', not a duration within 10s..720h; fix: write it like 2h or 24h, or leave it out"
+                        + " (the backup may then be as old as stageTimeout)");
+        assertThat(((Checked.Refused<Intent>) parse("backupEndpoint", "http://milvus-backup:8080", "maxBackupAge", "721h")).rejection().message())
+                .contains("not a duration within 10s..720h");
+        assertThat(((Checked.Refused<Intent>) parse("maxBackupAge", "6h")).rejection().message())
+                .startsWith("intent key(s) maxBackupAge mean nothing without backupEndpoint");
+        assertThat(((Checked.Refused<Intent>) parse("acceptClusterAsIs", "yes")).rejection().message()).contains("acceptClusterAsIs");
     }
 }

@@ -118,7 +118,7 @@ class OperatorTrapsRulesTest {
     @Test
     void an_unordered_rollout_goes_ahead_when_the_intent_accepts_it_and_says_so() {
         ClusterSnapshot s = settings(2, Optional.of(true), "all", false, Set.of(), false, Map.of());
-        Plan plan = ((Decision.Staged) Planner.plan(intent("v2.6.4", "allowUnorderedRollout", "true"), s)).plan();
+        Plan plan = ((Decision.Staged) Planner.plan(intent("v2.6.16", "allowUnorderedRollout", "true"), s)).plan();
         assertThat(plan.warnings()).containsExactly("allowUnorderedRollout: spec.components.imageUpdateMode is all, so components roll"
                 + " without order (accepted by the intent)");
     }

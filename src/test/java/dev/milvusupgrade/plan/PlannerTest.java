@@ -181,7 +181,7 @@ class PlannerTest {
     @Test
     void an_unreadable_operator_version_is_a_warning_not_a_refusal() {
         ClusterSnapshot ok = healthy("milvusdb/milvus:v2.5.16", MIXCOORD_25);
-        Plan plan = staged(Planner.plan(intent("v2.6.4"), Snapshots.with(ok, "cluster", Optional.empty(), false,
+        Plan plan = staged(Planner.plan(intent("v2.6.16"), Snapshots.with(ok, "cluster", Optional.empty(), false,
                 new OperatorVersion.Unknown("reading Deployment milvus-operator/milvus-operator is forbidden"))));
         assertThat(plan.warnings()).singleElement().asString().contains("is forbidden").contains("must be v1.3.0 or later");
     }

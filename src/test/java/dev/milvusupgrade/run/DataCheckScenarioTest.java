@@ -178,7 +178,7 @@ class DataCheckScenarioTest {
             }).run(ScenarioCluster.NS, ScenarioCluster.INTENT);
 
             assertThat(report.exitCode()).isEqualTo(1);
-            assertThat(report.record().message()).contains("default.books: 12000 rows before, 11990 now");
+            assertThat(report.record().message()).contains("default.books: count(*) 12000 before, 11990 now (get_stats 12000 before, 11990 now)");
         }
     }
 
@@ -193,7 +193,7 @@ class DataCheckScenarioTest {
 
             assertThat(report.exitCode()).isEqualTo(1);
             assertThat(report.record().message()).contains("default.books: loaded before, LoadStateNotLoad now");
-            assertThat(c.log).anyMatch(l -> l.contains("not loaded again yet"));
+            assertThat(c.log).anyMatch(l -> l.contains("not loaded or counted again yet"));
         }
     }
 
@@ -278,16 +278,17 @@ class DataCheckScenarioTest {
         }
     }
 
+    /** The bound, not the scale: 10 000 collections are the benchmark's (BENCHMARKS.md), 600 are enough to overflow the differences kept. */
     @Test
-    void ten_thousand_collections_keep_the_result_annotation_small() {
+    void many_lost_collections_keep_the_result_annotation_small() {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
-            c.data.addCollections("big", 10_000);
+            c.data.addCollections("big", 600);
             c.intent(intent("stageTimeout", "2m"));
 
             Runner.Report report = c.runner((cp, stage) -> {
                 if (cp == Checkpoint.MID_WAIT) {
-                    for (int i = 0; i < 10_000; i += 2) {
+                    for (int i = 0; i < 600; i += 2) {
                         c.data.loseCollection("big", String.format("c%05d", i));
                     }
                 }
@@ -295,11 +296,11 @@ class DataCheckScenarioTest {
 
             assertThat(report.exitCode()).isEqualTo(1);
             DataCheckRecord d = c.result().dataCheck().orElseThrow();
-            assertThat(d.baseline().collections()).isGreaterThanOrEqualTo(10_000);
-            assertThat(d.differencesTotal()).isEqualTo(5_000);
+            assertThat(d.baseline().collections()).isGreaterThanOrEqualTo(600);
+            assertThat(d.differencesTotal()).isEqualTo(300);
             assertThat(d.differences()).hasSize(DataCheckRecord.MAX_DIFFERENCES);
             assertThat(c.annotations().get(MilvusApi.ANNOTATION_RESULT).length()).isLessThan(8_000);
-            assertThat(report.record().message()).hasSizeLessThan(1_500).contains("and 4995 more");
+            assertThat(report.record().message()).hasSizeLessThan(1_500).contains("and " + (300 - 5) + " more");
         }
     }
 }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.milvusupgrade.k8s.ClusterGateway;
 import dev.milvusupgrade.k8s.FleetStore;
 import dev.milvusupgrade.k8s.MilvusApi;
+import dev.milvusupgrade.k8s.RunLock;
 import dev.milvusupgrade.plan.FleetIntent;
 import dev.milvusupgrade.plan.FleetRecord;
 import dev.milvusupgrade.plan.FleetRecord.Line;
@@ -189,6 +190,31 @@ class FleetScenarioTest {
             most = Math.max(most, n);
         }
         return most;
+    }
+
+    @Test
+    void a_cluster_whose_record_on_its_lease_cannot_be_read_is_rejected_and_left_as_it_is() {
+        try (ScenarioCluster c = fleetCluster()) {
+            List<String> order = seedFleet(c, 1, null);
+            String first = order.get(0);
+            String[] ref = first.split("/");
+            String garbage = "{\"recordVersion\":3,\"phase\":\"Running\"}";
+            c.client.leases().inNamespace(ref[0]).resource(new LeaseBuilder().withNewMetadata()
+                    .withName(RunLock.leaseName(ref[1])).withNamespace(ref[0]).withAnnotations(Map.of(FleetStore.ANNOTATION_INTENT, NS + "/" + INTENT,
+                            MilvusApi.ANNOTATION_RESULT, garbage)).endMetadata().withNewSpec().endSpec().build()).create();
+            Map<String, String> before = resourceVersions(c, order);
+            c.intent(fleetIntent());
+
+            Fleet.Report report = c.runner().runFleet(NS, INTENT);
+
+            assertThat(states(fleetRecord(c))).as(String.join("\n", c.log)).containsEntry(first, State.Rejected);
+            assertThat(report.exitCode()).isNotZero();
+            assertThat(milvus(c, first).getMetadata().getResourceVersion()).isEqualTo(before.get(first));
+            assertThat(patchesOf(c, first)).isZero();
+            assertThat(c.client.leases().inNamespace(ref[0]).withName(RunLock.leaseName(ref[1])).get().getMetadata().getAnnotations())
+                    .containsEntry(MilvusApi.ANNOTATION_RESULT, garbage);
+            assertThat(c.log).anyMatch(l -> l.contains("cannot be read (recordVersion '3'"));
+        }
     }
 
     @Test
@@ -597,9 +623,9 @@ class FleetScenarioTest {
             Fleet.Report plan = c.runner().planFleet(NS, INTENT);
 
             assertThat(plan.plan()).containsExactly(
-                    "1. team-b/m1 (canary): v2.5.4 -> v2.6.4 in 2 stage(s): mixcoord-2.5.16, 2.6.4",
-                    "2. team-a/m1: v2.5.4 -> v2.6.4 in 2 stage(s): mixcoord-2.5.16, 2.6.4",
-                    "3. team-c/m1: v2.5.4 -> v2.6.4 in 2 stage(s): mixcoord-2.5.16, 2.6.4");
+                    "1. team-b/m1 (canary): v2.5.4 -> v2.6.4 in 2 stage(s): mixcoord-2.5.16, 2.6.4 (running v2.5.4, in the catalogue; recommended v2.6.25)",
+                    "2. team-a/m1: v2.5.4 -> v2.6.4 in 2 stage(s): mixcoord-2.5.16, 2.6.4 (running v2.5.4, in the catalogue; recommended v2.6.25)",
+                    "3. team-c/m1: v2.5.4 -> v2.6.4 in 2 stage(s): mixcoord-2.5.16, 2.6.4 (running v2.5.4, in the catalogue; recommended v2.6.25)");
             assertThat(plan.record().phase()).isEqualTo(Phase.Planned);
             assertThat(c.annotations()).doesNotContainKey(FleetStore.ANNOTATION_FLEET);
             assertThat(resourceVersions(c, order)).isEqualTo(before);

@@ -51,6 +51,8 @@ public final class ScenarioCluster implements AutoCloseable {
     public final SimulatedMilvusDataPlane data;
     /** The tool's log lines; synchronized, as a test may read it while a run writes it. */
     public final List<String> log = Collections.synchronizedList(new ArrayList<>());
+    /** The tool's clock: the system clock unless a test moves it (an {@code OffsetClock} for "an hour later"). */
+    public Clock clock = Clock.systemUTC();
     public Runner.Settings settings = new Runner.Settings(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(5),
             Duration.ofMillis(200));
 
@@ -87,7 +89,7 @@ public final class ScenarioCluster implements AutoCloseable {
 
     /** A runner that reports its checkpoints, to interrupt or disturb a run at one of them. */
     public Runner runner(Checkpoint.Listener checkpoints) {
-        return new Runner(toolClient, Clock.systemUTC(), settings, log::add, checkpoints, this::dataPlane);
+        return new Runner(toolClient, clock, settings, log::add, checkpoints, this::dataPlane);
     }
 
     /**

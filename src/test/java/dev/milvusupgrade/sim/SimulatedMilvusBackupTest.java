@@ -261,4 +261,54 @@ class SimulatedMilvusBackupTest {
             assertThat(server.created()).isEmpty();
         }
     }
+
+    @Test
+    void before_v0_5_10_an_unknown_name_is_code_404_the_async_create_answers_its_task_and_times_are_milliseconds() throws Exception {
+        try (SimulatedMilvusBackup server = new SimulatedMilvusBackup()) {
+            server.generation(SimulatedMilvusBackup.Generation.V0_5_9);
+            long before = System.currentTimeMillis() - 1_000;
+
+            Reply unknown = get(server, "nope");
+            assertThat(unknown.status()).isEqualTo(200);
+            assertThat(unknown.json().get("code").asInt()).isEqualTo(404);
+            assertThat(unknown.json().get("msg").asText()).isEqualTo("not found");
+            assertThat(unknown.json().get("data").isNull()).isTrue();
+
+            Reply created = create(server, "{\"backup_name\":\"old\",\"async\":true}");
+            assertThat(created.json().get("msg").asText()).isEqualTo("create backup is executing asynchronously");
+            assertThat(keysOf(created.json().get("data"))).containsExactly("id", "state_code", "start_time", "name", "milvus_version");
+            assertThat(created.json().get("data").get("start_time").asLong()).isGreaterThan(before);
+            Reply again = create(server, "{\"backup_name\":\"old\",\"async\":true}");
+            assertThat(again.json().has("code")).as("no task-manager check").isFalse();
+
+            JsonNode first = get(server, "old").json().get("data");
+            assertThat(first.has("end_time")).as("EndTime is set only at the end").isFalse();
+            JsonNode done = get(server, "old").json().get("data");
+            for (int i = 0; i < 5 && done.get("state_code").asInt() != 2; i++) {
+                done = get(server, "old").json().get("data");
+            }
+            assertThat(done.get("state_code").asInt()).isEqualTo(2);
+            assertThat(done.get("end_time").asLong()).isGreaterThan(before);
+        }
+    }
+
+    @Test
+    void after_a_failure_that_left_objects_a_new_create_under_that_name_never_starts_until_the_directory_is_deleted() throws Exception {
+        try (SimulatedMilvusBackup server = new SimulatedMilvusBackup()) {
+            server.behave("b", Behaviour.failAfterPolls(0, "copy: boom"));
+            create(server, "{\"backup_name\":\"b\",\"async\":true}");
+            assertThat(get(server, "b").json().get("data").get("state_code").asInt()).isEqualTo(3);
+            server.behave("b", Behaviour.succeedAfterPolls(0));
+
+            create(server, "{\"backup_name\":\"b\",\"async\":true}");
+            JsonNode wedged = get(server, "b").json().get("data");
+            assertThat(wedged.get("state_code").asInt()).isZero();
+            assertThat(wedged.get("progress").asInt()).isEqualTo(1);
+
+            server.deleteDirectory("b");
+            server.restart();
+            create(server, "{\"backup_name\":\"b\",\"async\":true}");
+            assertThat(get(server, "b").json().get("data").get("state_code").asInt()).isEqualTo(2);
+        }
+    }
 }

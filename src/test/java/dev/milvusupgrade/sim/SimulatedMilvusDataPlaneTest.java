@@ -236,10 +236,14 @@ class SimulatedMilvusDataPlaneTest {
             assertThat(hung.status()).isEqualTo(408);
             assertThat(hung.body()).isEqualTo("{\"code\":10001,\"message\":\"request timeout\"}");
             assertThat(post(milvus, "entities/query", "{\"collectionName\":\"probe\",\"filter\":\"id == 1\"}").status()).isEqualTo(408);
-            // DDL, describe and stats keep working; a missing collection is still 100, not a timeout.
+            // On 2.6 DDL goes through the WAL too (milvus-rest FACTS "milvus#47806"): create, load and drop hang and change nothing.
+            assertThat(post(milvus, "collections/create", "{\"collectionName\":\"other\",\"dimension\":4}").status()).isEqualTo(408);
+            assertThat(post(milvus, "collections/drop", "{\"collectionName\":\"probe\"}").status()).isEqualTo(408);
+            assertThat(post(milvus, "collections/load", "{\"collectionName\":\"probe\"}").status()).isEqualTo(408);
+            assertThat(milvus.collections("default")).contains("probe").doesNotContain("other");
+            // Describe and stats keep working; a missing collection is still 100, not a timeout.
             assertThat(post(milvus, "collections/describe", "{\"collectionName\":\"books\"}").code()).isZero();
             assertThat(post(milvus, "collections/get_stats", "{\"collectionName\":\"books\"}").code()).isZero();
-            assertThat(post(milvus, "collections/create", "{\"collectionName\":\"other\",\"dimension\":4}").code()).isZero();
             assertThat(post(milvus, "entities/insert", "{\"collectionName\":\"gone\",\"data\":[{\"id\":1}]}").code()).isEqualTo(100);
 
             c.patch("{\"spec\":{\"components\":{\"mixCoord\":{\"podAnnotations\":{\"milvus-upgrade.dev/restart\":\"1\"}}}}}");
@@ -315,6 +319,91 @@ class SimulatedMilvusDataPlaneTest {
                     .isEqualTo("{\"code\":0,\"data\":{\"loadState\":\"LoadStateNotLoad\"}}");
             assertThat(milvus.requests()).isEqualTo(1);
             assertThat(milvus.requests("collections/get_load_state")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void count_star_is_what_queries_serve_and_get_stats_the_metadata_they_part_on_loss_deletes_and_compaction() throws Exception {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            String count = "{\"collectionName\":\"books\",\"outputFields\":[\"count(*)\"],\"consistencyLevel\":\"Strong\"}";
+            assertThat(post(milvus, "entities/query", count).body()).isEqualTo("{\"code\":0,\"cost\":0,\"data\":[{\"count(*)\":12000}]}");
+            assertThat(post(milvus, "entities/query", "{\"collectionName\":\"books\",\"outputFields\":[\"id\"],\"limit\":3}").json()
+                    .path("data").toString()).isEqualTo("[{\"id\":1},{\"id\":2},{\"id\":3}]");
+
+            milvus.loseQueryRows("default", "books", 100); // the query path loses rows, the metadata keeps them
+            milvus.loseKey("default", "books", "2");
+            assertThat(post(milvus, "entities/query", count).json().path("data").get(0).path("count(*)").asLong()).isEqualTo(11_899);
+            assertThat(post(milvus, "collections/get_stats", "{\"collectionName\":\"books\"}").json().path("data").path("rowCount").asLong())
+                    .isEqualTo(12_000);
+            // entities/get: the id key, a scalar or an array, becomes `pk in [...]`.
+            assertThat(post(milvus, "entities/get", "{\"collectionName\":\"books\",\"id\":[1,2,3],\"outputFields\":[\"id\"]}").json()
+                    .path("data").toString()).isEqualTo("[{\"id\":1},{\"id\":3}]");
+            assertThat(post(milvus, "entities/get", "{\"collectionName\":\"books\",\"id\":11950}").json().path("data")).isEmpty();
+            assertThat(post(milvus, "entities/get", "{\"collectionName\":\"archive\",\"id\":1}").code()).isEqualTo(101);
+
+            milvus.deleteRows("default", "archive", 10);
+            milvus.compact("default", "archive");
+            assertThat(milvus.rowCount("default", "archive")).isEqualTo(49_990);
+            milvus.setTtl("default", "books", 60);
+            assertThat(post(milvus, "collections/describe", "{\"collectionName\":\"books\"}").json().path("data").path("properties").toString())
+                    .isEqualTo("[{\"key\":\"collection.ttl.seconds\",\"value\":\"60\"}]");
+        }
+    }
+
+    @Test
+    void upsert_delete_and_search_answer_as_the_2_5_handler_does() throws Exception {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            post(milvus, "collections/create", "{\"collectionName\":\"probe\",\"dimension\":2}");
+            Await.until(SimHarness.WAIT, "probe loaded", () -> loaded(milvus, "probe"));
+            post(milvus, "entities/insert", "{\"collectionName\":\"probe\",\"data\":[{\"id\":1,\"vector\":[0.1,0.2]},{\"id\":2,"
+                    + "\"vector\":[0.9,0.9],\"extra\":\"dyn\"}]}");
+            assertThat(post(milvus, "entities/upsert", "{\"collectionName\":\"probe\",\"data\":[{\"id\":1,\"vector\":[0.5,0.5]}]}").body())
+                    .isEqualTo("{\"code\":0,\"cost\":0,\"data\":{\"upsertCount\":1,\"upsertIds\":[1]}}");
+            Reply search = post(milvus, "entities/search", "{\"collectionName\":\"probe\",\"data\":[[0.9,0.9]],\"annsField\":\"vector\","
+                    + "\"limit\":2}");
+            assertThat(search.json().path("data").get(0).path("id").asInt()).isEqualTo(2);
+            assertThat(search.json().path("data").get(0).path("distance").asDouble()).isZero();
+            assertThat(post(milvus, "entities/query", "{\"collectionName\":\"probe\",\"filter\":\"id == 2\"}").json().path("data").get(0)
+                    .path("extra").asText()).as("a dynamic key beside the fields").isEqualTo("dyn");
+            assertThat(post(milvus, "entities/delete", "{\"collectionName\":\"probe\",\"filter\":\"id in [1]\"}").body())
+                    .isEqualTo("{\"code\":0,\"data\":{\"deleteCount\":1}}");
+            assertThat(post(milvus, "entities/query", "{\"collectionName\":\"probe\",\"filter\":\"id >= 1 and id <= 5\"}").json().path("data"))
+                    .hasSize(1);
+        }
+    }
+
+    @Test
+    void milvus_48930_on_2_6_13_breaks_inserts_without_dynamic_keys_and_upserts_on_2_5_collections_only() throws Exception {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            milvus.proxiesRun("2.5.16");
+            post(milvus, "collections/create", "{\"collectionName\":\"old\",\"dimension\":2}");
+            milvus.proxiesRun("2.6.13");
+            post(milvus, "collections/create", "{\"collectionName\":\"fresh\",\"dimension\":2}");
+            Await.until(SimHarness.WAIT, "both loaded", () -> loaded(milvus, "old") && loaded(milvus, "fresh"));
+
+            Reply insert = post(milvus, "entities/insert", "{\"collectionName\":\"old\",\"data\":[{\"id\":1,\"vector\":[0.1,0.2]}]}");
+            assertThat(insert.code()).isEqualTo(1100);
+            assertThat(insert.message()).startsWith("the length of valid_data of field($meta) is wrong");
+            assertThat(post(milvus, "entities/insert", "{\"collectionName\":\"old\",\"data\":[{\"id\":1,\"vector\":[0.1,0.2],\"x\":1}]}")
+                    .code()).as("an insert that supplies dynamic keys works").isZero();
+            assertThat(post(milvus, "entities/upsert", "{\"collectionName\":\"old\",\"data\":[{\"id\":1,\"vector\":[0.1,0.2],\"x\":1}]}")
+                    .code()).isEqualTo(1100);
+            assertThat(post(milvus, "entities/insert", "{\"collectionName\":\"fresh\",\"data\":[{\"id\":1,\"vector\":[0.1,0.2]}]}").code())
+                    .as("2.6-created collections work").isZero();
+
+            milvus.proxiesRun("2.6.15");
+            assertThat(post(milvus, "entities/upsert", "{\"collectionName\":\"old\",\"data\":[{\"id\":1,\"vector\":[0.1,0.2]}]}").code())
+                    .as("fixed in 2.6.15").isZero();
+        }
+    }
+
+    @Test
+    void a_denied_endpoint_answers_403_with_the_privilege_code() throws Exception {
+        try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
+            milvus.denyEndpoint("entities/query");
+            Reply r = post(milvus, "entities/query", "{\"collectionName\":\"books\",\"outputFields\":[\"count(*)\"]}");
+            assertThat(r.status()).isEqualTo(403);
+            assertThat(r.code()).isEqualTo(1401);
         }
     }
 }
