@@ -482,6 +482,11 @@ public final class MilvusRestClient implements MilvusData {
     public void create(Map<String, Object> body) {
         step("create", "collections/create", body);
         Map<String, Object> target = target(String.valueOf(body.get("dbName")), String.valueOf(body.get("collectionName")));
+        awaitLoadedStep(target);
+    }
+
+    /** Waits until the collection is loaded; StepFailed at "load" when it is not, or when Milvus times out (milvus#47806). */
+    private void awaitLoadedStep(Map<String, Object> target) {
         Optional<String> notLoaded;
         try {
             notLoaded = awaitLoaded(target);
@@ -499,17 +504,7 @@ public final class MilvusRestClient implements MilvusData {
     public void load(String db, String name) {
         Map<String, Object> target = target(db, name);
         step("load", "collections/load", target);
-        Optional<String> notLoaded;
-        try {
-            notLoaded = awaitLoaded(target);
-        } catch (MilvusError e) {
-            throw new StepFailed("load", e.getMessage(), false);
-        } catch (TimedOut e) {
-            throw new StepFailed("load", e.getMessage(), true);
-        }
-        if (notLoaded.isPresent()) {
-            throw new StepFailed("load", notLoaded.get(), false);
-        }
+        awaitLoadedStep(target);
     }
 
     @Override
