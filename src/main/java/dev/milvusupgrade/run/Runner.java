@@ -2,6 +2,7 @@ package dev.milvusupgrade.run;
 
 import dev.milvusupgrade.k8s.ClusterGateway;
 import dev.milvusupgrade.k8s.EventRecorder;
+import dev.milvusupgrade.k8s.BaselineStore;
 import dev.milvusupgrade.k8s.CheckpointStore;
 import dev.milvusupgrade.k8s.IntentStore;
 import dev.milvusupgrade.k8s.IntentStore.IntentRead;
@@ -47,7 +48,12 @@ public final class Runner {
      * @param settle how long a complete stage must stay complete on a fresh read before it is recorded
      *     Succeeded: 60s by default, one resync of a healthy instance by the operator (FACTS §8.10)
      */
-    public record Settings(Duration deadlockGrace, Duration progressEvery, Duration leaseDuration, Duration settle) {
+    public record Settings(Duration deadlockGrace, Duration progressEvery, Duration leaseDuration, Duration settle, int baselineLeaseBudget) {
+        /** With the data check's baseline kept on the Lease up to {@link BaselineStore#LEASE_BUDGET} (tests lower it to reach the ConfigMap). */
+        public Settings(Duration deadlockGrace, Duration progressEvery, Duration leaseDuration, Duration settle) {
+            this(deadlockGrace, progressEvery, leaseDuration, settle, BaselineStore.LEASE_BUDGET);
+        }
+
         public static Settings defaults() {
             return new Settings(Duration.ofMinutes(15), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60));
         }
