@@ -21,8 +21,9 @@ import java.util.zip.GZIPOutputStream;
  * The data check's full baseline (issue 21) as bytes: every database and collection with its get_stats row count,
  * count(*), load state, TTL, schema fingerprint, indexes and sampled primary keys, plus the canary's name. Compact,
  * versioned and bounded: the magic {@code MUB}, a format byte ({@value #VERSION}), then a gzip stream of
- * length-prefixed fields (unsigned LEB128 varints; signed values zig-zag; a SHA-256 hex fingerprint as its 32 bytes;
- * Int64 keys as zig-zag deltas). Reading is hostile-input safe: every count and length is bounded, the
+ * length-prefixed fields (unsigned LEB128 varints; signed values zig-zag; a SHA-256 hex fingerprint as the 8 bytes
+ * of its first {@value #FINGERPRINT_HEX} hex digits; Int64 keys as zig-zag deltas, canonical UUID keys as 16 bytes).
+ * Reading is hostile-input safe: every count and length is bounded, the
  * inflated size is capped at {@link #MAX_INFLATED}, and anything that does not parse is an {@link IOException}.
  */
 public final class BaselineCodec {
@@ -34,6 +35,12 @@ public final class BaselineCodec {
     private static final byte[] MAGIC = {'M', 'U', 'B'};
     private static final int MAX_TEXT = 1024 * 1024;
     private static final int MAX_ITEMS = 10_000_000;
+    /**
+     * How much of a SHA-256 schema fingerprint is kept: 64 bits (16 hex digits), which {@code DataCheck} compares as a
+     * prefix of the fresh one; a changed schema passes for the same with a chance of 2^-64, and 10 000 collections save
+     * 240 kB.
+     */
+    public static final int FINGERPRINT_HEX = 16;
     private static final String[] LOAD_STATES = {"LoadStateNotLoad", "LoadStateLoaded", "LoadStateLoading"};
 
     /** A baseline as kept: the snapshot and the canary's name (empty without one). */
@@ -74,9 +81,9 @@ public final class BaselineCodec {
         }
         sint(out, c.ttlSeconds());
         String f = c.schemaFingerprint();
-        if (f.length() == 64 && f.chars().allMatch(ch -> ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f')) {
+        if (f.length() >= FINGERPRINT_HEX && f.chars().allMatch(ch -> ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f')) {
             uint(out, 0);
-            out.write(HexFormat.of().parseHex(f));
+            out.write(HexFormat.of().parseHex(f.substring(0, FINGERPRINT_HEX)));
         } else {
             uint(out, 1);
             text(out, f);
@@ -87,7 +94,8 @@ public final class BaselineCodec {
             text(out, i.state());
         }
         boolean numeric = c.sample().stream().allMatch(BaselineCodec::isLong);
-        uint(out, numeric ? 0 : 1);
+        boolean uuids = !numeric && c.sample().stream().allMatch(BaselineCodec::isUuid);
+        uint(out, numeric ? 0 : uuids ? 2 : 1);
         uint(out, c.sample().size());
         long last = 0;
         for (String k : c.sample()) {
@@ -95,6 +103,8 @@ public final class BaselineCodec {
                 long v = Long.parseLong(k);
                 sint(out, v - last);
                 last = v;
+            } else if (uuids) {
+                out.write(HexFormat.of().parseHex(k.replace("-", "")));
             } else {
                 text(out, k);
             }
@@ -142,7 +152,7 @@ public final class BaselineCodec {
         String load = state < LOAD_STATES.length ? LOAD_STATES[state] : text(in);
         long ttl = sint(in);
         String fingerprint = switch (count(in)) {
-            case 0 -> HexFormat.of().formatHex(exactly(in, 32));
+            case 0 -> HexFormat.of().formatHex(exactly(in, FINGERPRINT_HEX / 2));
             case 1 -> text(in);
             default -> throw new IOException("unknown fingerprint form");
         };
@@ -152,7 +162,7 @@ public final class BaselineCodec {
             indexes.add(new DataSnapshot.Index(text(in), text(in)));
         }
         int form = count(in);
-        if (form > 1) {
+        if (form > 2) {
             throw new IOException("unknown key form");
         }
         int nk = count(in);
@@ -162,6 +172,9 @@ public final class BaselineCodec {
             if (form == 0) {
                 last += sint(in);
                 keys.add(Long.toString(last));
+            } else if (form == 2) {
+                String h = HexFormat.of().formatHex(exactly(in, 16));
+                keys.add(h.substring(0, 8) + "-" + h.substring(8, 12) + "-" + h.substring(12, 16) + "-" + h.substring(16, 20) + "-" + h.substring(20));
             } else {
                 keys.add(text(in));
             }
@@ -176,6 +189,21 @@ public final class BaselineCodec {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("no SHA-256", e);
         }
+    }
+
+    /** A canonical lower-case UUID, which comes back from its 16 bytes exactly. */
+    private static boolean isUuid(String k) {
+        if (k.length() != 36) {
+            return false;
+        }
+        for (int i = 0; i < 36; i++) {
+            char ch = k.charAt(i);
+            boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
+            if (dash ? ch != '-' : !(ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isLong(String k) {
