@@ -472,7 +472,9 @@ final class ClusterUpgrade {
         boolean writesVerified = record.dataCheck().filter(d -> "write".equals(d.mode())).isPresent();
         if (gate.isPresent()) {
             record = record.withDataCheck(gate.get().finish(record.dataCheck().orElseThrow())); // drops the canary
-            dropBaseline(plan.milvus());
+        }
+        if (record.dataCheck().filter(d -> !d.kept().isEmpty()).isPresent()) {
+            dropBaseline(plan.milvus()); // also when this run had dataCheck: off
         }
         return recordEnd(record.withPhase(Phase.Succeeded, "Milvus " + plan.milvus() + " upgraded from "
                 + plan.from() + " to " + plan.target() + " in " + plan.stages().size() + " stage(s); message queue " + plan.msgStreamType()
