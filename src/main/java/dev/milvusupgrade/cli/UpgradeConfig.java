@@ -57,7 +57,7 @@ public interface UpgradeConfig {
     Optional<List<String>> allowedNamespaces();
 
     default Runner.Settings settings() {
-        return new Runner.Settings(deadlockGrace(), progressInterval(), leaseDuration(), settle(),
-                new JobPolicy(allowedRepositories().orElse(List.of()), jobDeadline(), allowedNamespaces().orElse(List.of())));
+        return new Runner.Settings(deadlockGrace(), progressInterval(), leaseDuration(), settle())
+                .withPolicy(new JobPolicy(allowedRepositories().orElse(List.of()), jobDeadline(), allowedNamespaces().orElse(List.of())));
     }
 }

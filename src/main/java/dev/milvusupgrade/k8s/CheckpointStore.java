@@ -13,8 +13,9 @@ import java.util.Optional;
 
 /**
  * The durable checkpoint of a single-cluster upgrade: its whole record (stages, backup, the data-check
- * baseline as {@code DataCheckRecord}) as annotations on the tool's own Lease {@code milvus-upgrade-<milvus>} in the
- * Milvus namespace, as a fleet member's record already is ({@link FleetStore}). No GitOps sync recreates that Lease
+ * baseline's totals as {@code DataCheckRecord}, and where {@link BaselineStore} keeps the full per-collection
+ * baseline) as annotations on the tool's own Lease {@code milvus-upgrade-<milvus>} in the Milvus namespace, as a
+ * fleet member's record already is ({@link FleetStore}). No GitOps sync recreates that Lease
  * (the Argo CD hook overlay recreates the intent ConfigMap on every sync, and its annotations with it), and it is not
  * the Milvus resource, which a refusing run leaves byte-for-byte unchanged. The intent's result annotation is a copy.
  *
@@ -26,7 +27,7 @@ import java.util.Optional;
  */
 public final class CheckpointStore {
 
-    /** Left of the Lease's 256 KiB of annotations for anything else on it. */
+    /** Left of the Lease's 256 KiB of annotations for anything else on it: {@link BaselineStore#LEASE_BUDGET} for a small baseline. */
     static final int MAX_RECORD_BYTES = 200 * 1024;
 
     private final KubernetesClient client;

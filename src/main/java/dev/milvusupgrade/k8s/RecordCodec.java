@@ -116,6 +116,9 @@ public final class RecordCodec {
             m.put("warnings", d.warnings());
             m.put("warningsTotal", d.warningsTotal());
         }
+        if (!d.kept().isEmpty()) {
+            m.put("baselineKept", d.kept());
+        }
         return m;
     }
 
@@ -149,7 +152,7 @@ public final class RecordCodec {
         List<String> warnings = m.get("warnings") instanceof List<?> w ? w.stream().map(Object::toString).toList() : List.of();
         return new DataCheckRecord(str(m, "mode"), totals(SnapshotMapper.map(m.get("baseline"))), stages, differences,
                 (int) SnapshotMapper.num(m.get("differencesTotal")), Boolean.TRUE.equals(m.get("remedy47806")), str(m, "canary"), warnings,
-                (int) SnapshotMapper.num(m.get("warningsTotal")));
+                (int) SnapshotMapper.num(m.get("warningsTotal")), str(m, "baselineKept"));
     }
 
     private static RunRecord.BackupRecord decodeBackup(Map<String, Object> m) {

@@ -49,6 +49,23 @@ public final class CheckpointGuard {
                 + " the intent to accept the cluster as it is, rerun, and remove the key"));
     }
 
+    /**
+     * The refusal when the record says the data check's full baseline was kept but it is not there, cannot be read, or is
+     * another one ({@code why}): the same "checkpoint lost" as a lost record, never a fresh baseline silently.
+     */
+    public static Rejection baselineLost(String milvusRef, String why) {
+        return Rejection.of("checkpoint lost: the data check's baseline of the upgrade of Milvus " + milvusRef + " is gone (" + why
+                + "); a fresh baseline now would hide whatever an interrupted stage lost", "find out what happened to it (and check the data"
+                + " yourself), then set " + Intent.ACCEPT_CLUSTER_AS_IS + ": \"true\" in the intent to accept the cluster as it is, rerun, and"
+                + " remove the key");
+    }
+
+    /** The warning a run records when it takes a fresh baseline because the kept one is gone and the intent accepts the cluster as it is. */
+    public static String baselineAccepted(String why) {
+        return "the data check's baseline was lost (" + why + "); the cluster was accepted as it is (" + Intent.ACCEPT_CLUSTER_AS_IS
+                + "), with a fresh data-check baseline: remove the key";
+    }
+
     /** The warning a run records when it goes on because the intent accepts the cluster as it is; empty when there was nothing to accept. */
     public static Optional<String> accepted(Intent intent, Optional<String> unreadable, Plan plan, ClusterSnapshot s, boolean checkpointed) {
         if (!intent.acceptClusterAsIs()) {

@@ -17,9 +17,11 @@ import java.util.List;
  * @param canary the canary collection of {@code write} mode ({@code default.milvus_upgrade_canary_<hash>}), empty without one
  * @param warnings the first warnings (lower metadata counts with an innocent likely cause), each {@code db.collection: what}
  * @param warningsTotal how many warnings there were in all
+ * @param kept where the full per-collection baseline is kept and its digest ({@code Lease <name> sha256:<16 hex>} or
+ *     {@code ConfigMap <name> sha256:<16 hex>}); empty when none was kept (read mode off, or a record from before issue 21)
  */
 public record DataCheckRecord(String mode, Totals baseline, List<StageCheck> stages, List<String> differences, int differencesTotal,
-        boolean remedy47806, String canary, List<String> warnings, int warningsTotal) {
+        boolean remedy47806, String canary, List<String> warnings, int warningsTotal, String kept) {
 
     /** At most this many differences are kept in the record; the log has them all. */
     public static final int MAX_DIFFERENCES = 20;
@@ -30,6 +32,12 @@ public record DataCheckRecord(String mode, Totals baseline, List<StageCheck> sta
         stages = List.copyOf(stages);
         differences = List.copyOf(differences);
         warnings = List.copyOf(warnings);
+    }
+
+    /** Without a kept baseline. */
+    public DataCheckRecord(String mode, Totals baseline, List<StageCheck> stages, List<String> differences, int differencesTotal,
+            boolean remedy47806, String canary, List<String> warnings, int warningsTotal) {
+        this(mode, baseline, stages, differences, differencesTotal, remedy47806, canary, warnings, warningsTotal, "");
     }
 
     /** Without a canary or warnings (records written before issue 20). */
@@ -64,14 +72,14 @@ public record DataCheckRecord(String mode, Totals baseline, List<StageCheck> sta
     }
 
     public DataCheckRecord withCanary(String name) {
-        return new DataCheckRecord(mode, baseline, stages, differences, differencesTotal, remedy47806, name, warnings, warningsTotal);
+        return new DataCheckRecord(mode, baseline, stages, differences, differencesTotal, remedy47806, name, warnings, warningsTotal, kept);
     }
 
     /** Adds warnings (kept up to {@link #MAX_DIFFERENCES}, counted all). */
     public DataCheckRecord withWarnings(List<DataCheck.Difference> found) {
         List<String> kept = new ArrayList<>(warnings);
         found.stream().limit(Math.max(0, MAX_DIFFERENCES - kept.size())).map(d -> cut(d.describe())).forEach(kept::add);
-        return new DataCheckRecord(mode, baseline, stages, differences, differencesTotal, remedy47806, canary, kept, warningsTotal + found.size());
+        return new DataCheckRecord(mode, baseline, stages, differences, differencesTotal, remedy47806, canary, kept, warningsTotal + found.size(), this.kept);
     }
 
     public DataCheckRecord withStage(StageCheck check, List<DataCheck.Difference> found) {
@@ -80,11 +88,16 @@ public record DataCheckRecord(String mode, Totals baseline, List<StageCheck> sta
         all.add(check);
         List<String> kept = new ArrayList<>(differences);
         found.stream().limit(Math.max(0, MAX_DIFFERENCES - kept.size())).map(d -> cut(d.describe())).forEach(kept::add);
-        return new DataCheckRecord(mode, baseline, all, kept, differencesTotal + found.size(), remedy47806, canary, warnings, warningsTotal);
+        return new DataCheckRecord(mode, baseline, all, kept, differencesTotal + found.size(), remedy47806, canary, warnings, warningsTotal, this.kept);
+    }
+
+    /** The record with where its full baseline is kept (see {@link #kept}). */
+    public DataCheckRecord withKept(String where) {
+        return new DataCheckRecord(mode, baseline, stages, differences, differencesTotal, remedy47806, canary, warnings, warningsTotal, where);
     }
 
     public DataCheckRecord withRemedy() {
-        return new DataCheckRecord(mode, baseline, stages, differences, differencesTotal, true, canary, warnings, warningsTotal);
+        return new DataCheckRecord(mode, baseline, stages, differences, differencesTotal, true, canary, warnings, warningsTotal, kept);
     }
 
     private static String cut(String line) {

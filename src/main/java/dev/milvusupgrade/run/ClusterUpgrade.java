@@ -1,5 +1,7 @@
 package dev.milvusupgrade.run;
 
+import dev.milvusupgrade.k8s.BaselineCodec;
+import dev.milvusupgrade.k8s.BaselineStore;
 import dev.milvusupgrade.k8s.CatalogueStore;
 import dev.milvusupgrade.k8s.ClusterGateway;
 import dev.milvusupgrade.k8s.EventRecorder;
@@ -19,6 +21,7 @@ import dev.milvusupgrade.plan.Component;
 import dev.milvusupgrade.plan.Canary;
 import dev.milvusupgrade.plan.DataCheck;
 import dev.milvusupgrade.plan.DataCheckRecord;
+import dev.milvusupgrade.plan.DataSnapshot;
 import dev.milvusupgrade.plan.Decision;
 import dev.milvusupgrade.plan.ImageRef;
 import dev.milvusupgrade.plan.Intent;
@@ -201,7 +204,14 @@ final class ClusterUpgrade {
                         data = "; the data check that failed was not repeated (dataCheck: off)";
                     } else {
                         DataCheckRecord failed = r.dataCheck().get();
-                        Checked<DataCheckRecord> again = dataGate(intent, milvusNs).map(g -> g.gate().recheck(g.endpoint().toString(), failed));
+                        Checked<Kept> kept = keptBaseline(r, milvusRef, intent);
+                        if (kept instanceof Checked.Refused<Kept> lost) {
+                            log.accept("refused: " + lost.rejection().message());
+                            return finish(true, r.withPhase(Phase.Rejected, lost.rejection().message(), Optional.of(now())).withRunId(runId),
+                                    Optional.empty());
+                        }
+                        Optional<DataSnapshot> first = ((Checked.Ok<Kept>) kept).value().snapshot();
+                        Checked<DataCheckRecord> again = dataGate(intent, milvusNs).map(g -> g.gate().recheck(g.endpoint().toString(), failed, first));
                         if (again instanceof Checked.Refused<DataCheckRecord> no) {
                             log.accept("refused: " + no.rejection().message());
                             return finish(true, r.withPhase(Phase.Failed, no.rejection().message(), Optional.of(now()))
@@ -216,6 +226,9 @@ final class ClusterUpgrade {
                 r = new RunRecord(Phase.Succeeded, r.milvus(), r.fromVersion(), r.targetVersion(), stages, "Milvus " + milvusRef
                         + " upgraded from " + r.fromVersion() + " to " + r.targetVersion() + " (completion confirmed by a rerun)" + data
                         + "; " + CHECK_WRITES, r.startedAt(), Optional.of(end), runId, r.warnings(), r.dataCheck(), r.backup());
+                if (execute && r.dataCheck().filter(d -> !d.kept().isEmpty()).isPresent()) {
+                    dropBaseline(milvusRef);
+                }
                 return finish(execute, r, Optional.empty());
             }
             RunRecord r = new RunRecord(Phase.NoOp, milvusRef, noop.version().toString(),
@@ -283,14 +296,51 @@ final class ClusterUpgrade {
             Checked<Data> access = dataGate(intent, ref[0]);
             Optional<Instant> retryUntil = resumed ? Optional.of(now().plus(intent.stageTimeout())) : Optional.empty();
             Optional<DataCheckRecord> before = record.dataCheck();
-            Checked<DataCheckRecord> baseline = access.map(a -> a.gate().baseline(a.endpoint().toString(), retryUntil, before));
+            // The baseline the first run kept (issue 21): compared with, never replaced by a fresh one silently.
+            Checked<Kept> kept = keptBaseline(record, plan.milvus(), intent);
+            if (kept instanceof Checked.Refused<Kept> lost) {
+                log.accept("refused: " + lost.rejection().message());
+                return recordEnd(record.withPhase(Phase.Rejected, lost.rejection().message(), Optional.of(now())));
+            }
+            Optional<DataSnapshot> first = ((Checked.Ok<Kept>) kept).value().snapshot();
+            Optional<String> accepted = ((Checked.Ok<Kept>) kept).value().accepted();
+            if (accepted.isPresent()) {
+                log.accept("warning: " + accepted.get());
+                List<String> warnings = new ArrayList<>(record.warnings());
+                warnings.add(accepted.get());
+                record = record.withWarnings(warnings);
+                before = Optional.empty();
+            }
+            Optional<DataCheckRecord> previous = before;
+            Checked<DataCheckRecord> baseline = access.map(a -> a.gate().baseline(a.endpoint().toString(), retryUntil, previous, first,
+                    snap -> BaselineStore.tooLarge(BaselineCodec.encode(new BaselineCodec.Baseline(snap, "")).length)
+                            .map(big -> Rejection.of(big + ", so a rerun could not compare with it", "set " + Intent.DATA_CHECK + ": off and check"
+                                    + " the data yourself (README \"Checkpoint\" gives the sizes)"))));
             if (baseline instanceof Checked.Refused<DataCheckRecord> refused) {
                 log.accept("refused: " + refused.rejection().message());
                 return recordEnd(record.withPhase(resumed ? Phase.Failed : Phase.Rejected, refused.rejection().message(),
                         Optional.of(now())));
             }
-            record = record.withDataCheck(((Checked.Ok<DataCheckRecord>) baseline).value());
+            DataCheckRecord checked = ((Checked.Ok<DataCheckRecord>) baseline).value();
             gate = Optional.of(((Checked.Ok<Data>) access).value().gate());
+            if (first.isEmpty()) {
+                byte[] bytes = BaselineCodec.encode(new BaselineCodec.Baseline(gate.get().baselineSnapshot().orElseThrow(), checked.canary()));
+                try {
+                    String where = baselines().save(ref[0], ref[1], home.namespace() + "/" + home.intentName(), bytes);
+                    log.accept("data: baseline kept on " + where.substring(0, where.indexOf(" sha256:")) + " (" + bytes.length + " bytes)");
+                    checked = checked.withKept(where);
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != 403) {
+                        throw e;
+                    }
+                    String no = "this tool may not keep the data check's baseline in ConfigMap " + ref[0] + "/" + BaselineStore.configMapName(ref[1])
+                            + " (403 Forbidden); fix: grant get, create, patch and delete on it (the base Role names it, rename it for your"
+                            + " Milvus), or set " + Intent.DATA_CHECK + ": off";
+                    log.accept("refused: " + no);
+                    return recordEnd(record.withPhase(resumed ? Phase.Failed : Phase.Rejected, no, Optional.of(now())));
+                }
+            }
+            record = record.withDataCheck(checked);
         }
         Optional<BackupGate> backup = Optional.empty();
         // Until the first 2.6 stage is started, a backup taken is verified again (fresh, of this cluster) before its patch.
@@ -448,6 +498,9 @@ final class ClusterUpgrade {
         if (gate.isPresent()) {
             record = record.withDataCheck(gate.get().finish(record.dataCheck().orElseThrow())); // drops the canary
         }
+        if (record.dataCheck().filter(d -> !d.kept().isEmpty()).isPresent()) {
+            dropBaseline(plan.milvus()); // also when this run had dataCheck: off
+        }
         return recordEnd(record.withPhase(Phase.Succeeded, "Milvus " + plan.milvus() + " upgraded from "
                 + plan.from() + " to " + plan.target() + " in " + plan.stages().size() + " stage(s); message queue " + plan.msgStreamType()
                 + " unchanged" + data + after + (writesVerified ? "" : "; " + CHECK_WRITES), Optional.of(now())));
@@ -504,6 +557,44 @@ final class ClusterUpgrade {
         log.accept(line);
         events.emit(false, EventRecorder.BACKUP_SUCCEEDED, line, home.eventTargets(plan.milvus()));
         return r[0];
+    }
+
+    /** The baseline a rerun compares with, and the warning when the intent accepted losing it. */
+    private record Kept(Optional<DataSnapshot> snapshot, Optional<String> accepted) {
+    }
+
+    private BaselineStore baselines() {
+        return new BaselineStore(cluster.client(), settings.baselineLeaseBudget());
+    }
+
+    /**
+     * The baseline the record says was kept: none when it says none (a record from before issue 21); refused as
+     * "checkpoint lost" when it is not there or not readable, unless the intent accepts the cluster as it is.
+     */
+    private Checked<Kept> keptBaseline(RunRecord record, String milvusRef, Intent intent) {
+        Optional<DataCheckRecord> d = record.dataCheck().filter(x -> !x.kept().isEmpty());
+        if (d.isEmpty()) {
+            return Checked.ok(new Kept(Optional.empty(), Optional.empty()));
+        }
+        String[] ref = milvusRef.split("/", 2);
+        BaselineStore.Read got = baselines().load(ref[0], ref[1], d.get().kept());
+        if (got instanceof BaselineStore.Read.Ok ok) {
+            return Checked.ok(new Kept(Optional.of(ok.baseline().snapshot()), Optional.empty()));
+        }
+        String why = ((BaselineStore.Read.Lost) got).why();
+        if (!intent.acceptClusterAsIs()) {
+            return new Checked.Refused<>(CheckpointGuard.baselineLost(milvusRef, why));
+        }
+        return Checked.ok(new Kept(Optional.empty(), Optional.of(CheckpointGuard.baselineAccepted(why))));
+    }
+
+    /** After a success: the kept baseline goes (kept on failure, for whoever investigates); a failure to remove it is logged. */
+    private void dropBaseline(String milvusRef) {
+        String[] ref = milvusRef.split("/", 2);
+        baselines().delete(ref[0], ref[1]).ifPresentOrElse(
+                why -> log.accept("warning: the data check's baseline of " + milvusRef + " could not be removed (" + why + "); delete ConfigMap "
+                        + BaselineStore.configMapName(ref[1]) + " and the Lease annotation " + BaselineStore.ANNOTATION + " yourself"),
+                () -> log.accept("data: kept baseline removed"));
     }
 
     /** The data plane of a run: where it is and the checks on it. */

@@ -7,12 +7,14 @@ import dev.milvusupgrade.plan.DataCheck;
 import dev.milvusupgrade.plan.DataCheckRecord;
 import dev.milvusupgrade.plan.DataSnapshot;
 import dev.milvusupgrade.plan.Intent;
+import dev.milvusupgrade.plan.Rejection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -64,9 +66,20 @@ final class DataGate {
      * itself works. Milvus unreachable, or a failing probe, is a refusal with the fix.
      */
     Checked<DataCheckRecord> baseline(String endpoint, Optional<Instant> retryUntil, Optional<DataCheckRecord> previous) {
-        while (baseline == null) {
+        return baseline(endpoint, retryUntil, previous, Optional.empty(), b -> Optional.empty());
+    }
+
+    /**
+     * As {@link #baseline(String, Optional, Optional)}; with {@code kept} (the baseline the first run took, issue 21) a
+     * rerun compares the cluster with it, collection by collection under the same rules as after a stage, and goes on
+     * comparing with it; without, a fresh baseline is taken and {@code admit} may refuse it (too large to keep).
+     */
+    Checked<DataCheckRecord> baseline(String endpoint, Optional<Instant> retryUntil, Optional<DataCheckRecord> previous, Optional<DataSnapshot> kept,
+            Function<DataSnapshot, Optional<Rejection>> admit) {
+        DataSnapshot now = null;
+        while (now == null) {
             try {
-                baseline = data.snapshot();
+                now = kept.isPresent() ? data.snapshot(kept.get()) : data.snapshot();
             } catch (MilvusData.Denied e) {
                 return refusedUnreachable(endpoint, e); // waiting does not grant a privilege
             } catch (MilvusData.Unreachable e) {
@@ -78,20 +91,58 @@ final class DataGate {
                 return refusedUnreachable(endpoint, e);
             }
         }
-        if (previous.isPresent()) {
-            // A resumed upgrade: the first run's per-collection snapshot is gone, its totals are not.
-            Optional<String> fewer = fewer(previous.get().baseline(), baseline);
-            if (fewer.isPresent()) {
-                table("at the rerun", baseline);
-                return Checked.refused(fewer.get(), "restore the missing data (milvus-backup), or set " + Intent.DATA_CHECK
+        List<DataCheck.Difference> warned = List.of();
+        if (kept.isPresent()) {
+            baseline = kept.get();
+            List<DataCheck.Difference> found = DataCheck.compare(baseline, now, clientsWrite);
+            Optional<String> lost = lostSinceBaseline(found, now);
+            if (lost.isPresent()) {
+                return Checked.refused(lost.get(), "restore the missing data (milvus-backup), or set " + Intent.DATA_CHECK
                         + ": off to accept the cluster as it is, then rerun");
+            }
+            warned = warnings(found);
+            warned.forEach(d -> log.accept("data warning at the rerun: " + d.describe()));
+            log.accept("data at the rerun: compared with the baseline kept since before the first stage (" + baseline.collectionCount()
+                    + " collection(s), " + baseline.sampledKeys() + " sampled key(s)): nothing lost");
+        } else {
+            baseline = now;
+            Optional<Rejection> no = admit.apply(baseline);
+            if (no.isPresent()) {
+                return new Checked.Refused<>(no.get());
+            }
+            if (previous.isPresent()) {
+                // A record from before the baseline was kept: only its totals are left.
+                Optional<String> fewer = fewer(previous.get().baseline(), baseline);
+                if (fewer.isPresent()) {
+                    table("at the rerun", baseline);
+                    return Checked.refused(fewer.get(), "restore the missing data (milvus-backup), or set " + Intent.DATA_CHECK
+                            + ": off to accept the cluster as it is, then rerun");
+                }
             }
         }
         Checked<DataCheckRecord> fresh = probeFirst();
         if (previous.isPresent() && fresh instanceof Checked.Ok<DataCheckRecord> ok) {
-            return Checked.ok(ok.value().canary().isEmpty() ? previous.get() : previous.get().withCanary(ok.value().canary()));
+            DataCheckRecord p = previous.get().withWarnings(warned);
+            return Checked.ok(ok.value().canary().isEmpty() ? p : p.withCanary(ok.value().canary()));
         }
         return fresh;
+    }
+
+    /** The losses (not pending, not warnings) a rerun finds against the kept baseline, as one line, if any. */
+    private Optional<String> lostSinceBaseline(List<DataCheck.Difference> found, DataSnapshot now) {
+        List<DataCheck.Difference> losses = found.stream().filter(d -> !d.isWarning() && !d.mayResolve()).toList();
+        if (losses.isEmpty()) {
+            return Optional.empty();
+        }
+        table("at the rerun", now);
+        losses.forEach(d -> log.accept("data difference at the rerun: " + d.describe()));
+        return Optional.of("the data check at the rerun, against the baseline taken before the first stage, found " + losses.size()
+                + " difference(s): " + names(losses));
+    }
+
+    /** The baseline every stage is compared with; empty before {@link #baseline}. */
+    Optional<DataSnapshot> baselineSnapshot() {
+        return Optional.ofNullable(baseline);
     }
 
     /**
@@ -361,14 +412,20 @@ final class DataGate {
      * collections, no fewer rows) and, in write mode, the probe.
      */
     Checked<DataCheckRecord> recheck(String endpoint, DataCheckRecord previous) {
+        return recheck(endpoint, previous, Optional.empty());
+    }
+
+    /** As {@link #recheck(String, DataCheckRecord)}; with {@code kept} collection by collection against the first run's baseline. */
+    Checked<DataCheckRecord> recheck(String endpoint, DataCheckRecord previous, Optional<DataSnapshot> kept) {
         DataSnapshot now;
         try {
-            now = data.snapshot();
+            now = kept.isPresent() ? data.snapshot(kept.get()) : data.snapshot();
         } catch (MilvusData.Unreachable e) {
             return refusedUnreachable(endpoint, e);
         }
         table("at the rerun", now);
-        Optional<String> fewer = fewer(previous.baseline(), now);
+        Optional<String> fewer = kept.isPresent() ? lostSinceBaseline(DataCheck.compare(kept.get(), now, clientsWrite), now)
+                : fewer(previous.baseline(), now);
         if (fewer.isPresent()) {
             return Checked.refused(fewer.get(), "restore the missing data (milvus-backup), or set " + Intent.DATA_CHECK
                     + ": off to accept the cluster as it is, then rerun");

@@ -2,6 +2,7 @@ package dev.milvusupgrade.run;
 
 import dev.milvusupgrade.k8s.ClusterGateway;
 import dev.milvusupgrade.k8s.EventRecorder;
+import dev.milvusupgrade.k8s.BaselineStore;
 import dev.milvusupgrade.k8s.CheckpointStore;
 import dev.milvusupgrade.k8s.IntentStore;
 import dev.milvusupgrade.k8s.IntentStore.IntentRead;
@@ -48,14 +49,21 @@ public final class Runner {
      * @param settle how long a complete stage must stay complete on a fresh read before it is recorded
      *     Succeeded: 60s by default, one resync of a healthy instance by the operator (FACTS §8.10)
      */
-    public record Settings(Duration deadlockGrace, Duration progressEvery, Duration leaseDuration, Duration settle, JobPolicy policy) {
-        /** With the default policy: nothing beyond the repository the cluster runs. */
+    public record Settings(Duration deadlockGrace, Duration progressEvery, Duration leaseDuration, Duration settle, JobPolicy policy,
+            int baselineLeaseBudget) {
+        /** With the default policy (nothing beyond the repository the cluster runs) and the baseline kept on the Lease up to
+         * {@link BaselineStore#LEASE_BUDGET}. */
         public Settings(Duration deadlockGrace, Duration progressEvery, Duration leaseDuration, Duration settle) {
-            this(deadlockGrace, progressEvery, leaseDuration, settle, JobPolicy.defaults());
+            this(deadlockGrace, progressEvery, leaseDuration, settle, JobPolicy.defaults(), BaselineStore.LEASE_BUDGET);
         }
 
         public Settings withPolicy(JobPolicy p) {
-            return new Settings(deadlockGrace, progressEvery, leaseDuration, settle, p);
+            return new Settings(deadlockGrace, progressEvery, leaseDuration, settle, p, baselineLeaseBudget);
+        }
+
+        /** Tests lower the budget to reach the ConfigMap. */
+        public Settings withBaselineLeaseBudget(int bytes) {
+            return new Settings(deadlockGrace, progressEvery, leaseDuration, settle, policy, bytes);
         }
 
         public static Settings defaults() {

@@ -2,6 +2,8 @@ package dev.milvusupgrade.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.milvusupgrade.plan.DataCheck;
+import dev.milvusupgrade.plan.DataCheckRecord;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.RunRecord;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -32,6 +34,19 @@ class RecordCodecTest {
 
         assertThat(text).startsWith("{\"recordVersion\":1,");
         assertThat(codec.read(text)).isEqualTo(new RecordCodec.Read.Ok(record()));
+    }
+
+    @Test
+    void where_the_full_baseline_is_kept_is_read_back_and_a_record_without_it_keeps_none() {
+        DataCheckRecord d = DataCheckRecord.start(DataCheck.Mode.READ, new DataCheckRecord.Totals(2, 3, 1_062_000, "", 1_012_000, 20))
+                .withKept("ConfigMap milvus-upgrade-baseline-a sha256:0d9852977e8f8744");
+        RunRecord r = record().withDataCheck(d);
+        String text = codec.encode(r);
+
+        assertThat(text).contains("\"baselineKept\":\"ConfigMap milvus-upgrade-baseline-a sha256:0d9852977e8f8744\"");
+        assertThat(codec.read(text).record().flatMap(RunRecord::dataCheck)).contains(d);
+        assertThat(codec.read(text.replace(",\"baselineKept\":\"ConfigMap milvus-upgrade-baseline-a sha256:0d9852977e8f8744\"", "")).record()
+                .flatMap(RunRecord::dataCheck).map(DataCheckRecord::kept)).contains("");
     }
 
     @Test

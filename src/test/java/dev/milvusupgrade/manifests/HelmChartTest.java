@@ -220,10 +220,11 @@ class HelmChartTest {
                 "intent.stageTimeout", "45m", "intent.notAfter", "2026-11-29T05:00:00Z", "intent.paused", true, "intent.dataCheck", "write")));
         assertThat(after.keySet()).isEqualTo(before.keySet());
         Set<String> changed = before.keySet().stream().filter(k -> !before.get(k).equals(after.get(k))).collect(Collectors.toSet());
-        // helm upgrade patches only what differs between the two manifests: the intent, and the Role's Lease names for
-        // the new Milvus, never the Job (whose template cannot change).
+        // helm upgrade patches only what differs between the two manifests: the intent, and the Role's Lease and baseline
+        // ConfigMap names for the new Milvus, never the Job (whose template cannot change).
         assertThat(changed).containsExactlyInAnyOrder("ConfigMap milvus-upgrade", "Role milvus-upgrade");
         assertThat(leaseNames(after.get("Role milvus-upgrade"))).containsExactly("milvus-upgrade-other-release", "milvus-upgrade-fleet-milvus-upgrade");
+        assertThat(JSON.asJson(after.get("Role milvus-upgrade"))).contains("milvus-upgrade-baseline-other-release");
         before.get("Role milvus-upgrade").remove("rules");
         after.get("Role milvus-upgrade").remove("rules");
         assertThat(after.get("Role milvus-upgrade")).isEqualTo(before.get("Role milvus-upgrade"));
@@ -420,8 +421,8 @@ class HelmChartTest {
         List<HasMetadata> objects = render("job", Map.of("fullnameOverride", "upgrade-books"));
         assertThat(configMap(objects).getMetadata().getName()).isEqualTo("upgrade-books");
         Role role = objects.stream().filter(Role.class::isInstance).map(Role.class::cast).findFirst().orElseThrow();
-        assertThat(role.getRules()).filteredOn(r -> r.getResources().contains("configmaps")).singleElement()
-                .satisfies(r -> assertThat(r.getResourceNames()).containsExactly("upgrade-books"));
+        assertThat(role.getRules()).filteredOn(r -> r.getResources().contains("configmaps")).flatExtracting(r -> r.getResourceNames())
+                .containsExactly("upgrade-books", "milvus-upgrade-baseline-my-release");
         assertThat(ManifestsTest.podSpecs(objects)).singleElement().satisfies(p -> {
             assertThat(p.getServiceAccountName()).isEqualTo("upgrade-books");
             assertThat(p.getContainers().get(0).getEnv()).anySatisfy(e -> {

@@ -7,6 +7,7 @@ import dev.milvusupgrade.plan.LeaseNames;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.sim.SimulatedCluster;
 import dev.milvusupgrade.sim.SimulatedCluster.Layout;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
@@ -256,6 +257,27 @@ class RbacConformanceTest {
                     .withRenewTime(ZonedDateTime.now().minusHours(1)).endSpec().build()).create();
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.2"));
             assertThat(c.run().record().phase()).isEqualTo(Phase.Rejected);
+            c.toolRequests().forEach(r -> seen.add(access(r)));
+        }
+        // A baseline too large for the Lease, kept in the ConfigMap milvus-upgrade-baseline-<milvus>: one an earlier, failed
+        // upgrade left behind replaced, read by the rerun after a crash, deleted on success; and one created.
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            c.seed("milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS);
+            Runner.Settings s = c.settings;
+            c.settings = s.withBaselineLeaseBudget(0);
+            c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
+            assertThat(c.run().record().phase()).as(String.join("\n", c.log)).isEqualTo(Phase.Succeeded);
+            c.toolRequests().forEach(r -> seen.add(access(r)));
+        }
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            c.seed("milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS);
+            Runner.Settings s = c.settings;
+            c.settings = s.withBaselineLeaseBudget(0);
+            c.client.configMaps().inNamespace(ScenarioCluster.NS).resource(new ConfigMapBuilder().withNewMetadata()
+                    .withName("milvus-upgrade-baseline-" + ScenarioCluster.RELEASE).withNamespace(ScenarioCluster.NS).endMetadata().build()).create();
+            c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
+            c.killAt(Checkpoint.BETWEEN_STAGES, "mixcoord-2.5.16");
+            assertThat(c.run().record().phase()).as(String.join("\n", c.log)).isEqualTo(Phase.Succeeded);
             c.toolRequests().forEach(r -> seen.add(access(r)));
         }
         return seen;
