@@ -24,6 +24,8 @@ import dev.milvusupgrade.sim.SimulatedCluster.Layout;
 import dev.milvusupgrade.testing.Await;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -120,14 +122,12 @@ class FleetScenarioTest {
     }
 
     /** Someone else sets the image of {@code ref} while its stage runs: the wait sees the drift and the cluster fails. */
-    @SuppressWarnings("unchecked")
     private static void drift(ScenarioCluster c, String ref) {
         String[] r = ref.split("/");
-        c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(r[0]).withName(r[1]).edit(m -> {
-            ((Map<String, Object>) ((Map<String, Object>) m.getAdditionalProperties().get("spec")).get("components")).put("image",
-                    "milvusdb/milvus:v2.5.15");
-            return m;
-        });
+        // A merge patch, as a person's kubectl edit lands: an edit() would send the resourceVersion it read and lose the race
+        // with the simulated operator's status writes now and then (409), which the hook's caller took for a temporary fault.
+        c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(r[0]).withName(r[1])
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"components\":{\"image\":\"milvusdb/milvus:v2.5.15\"}}}");
     }
 
     /** The tool's merge patches to one Milvus resource. */
