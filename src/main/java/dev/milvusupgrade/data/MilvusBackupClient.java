@@ -287,7 +287,7 @@ public final class MilvusBackupClient implements MilvusBackup {
                 request.header("Content-Type", "application/json")
                         .method(method, HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
             }
-            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response = BoundedHttp.send(http, request.build(), timeout, BoundedHttp.MAX_BODY);
             return new Answer(response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -297,6 +297,8 @@ public final class MilvusBackupClient implements MilvusBackup {
         } catch (HttpTimeoutException e) {
             throw new Unreachable("milvus-backup at " + endpoint + " did not answer " + method + " " + API + path + " within "
                     + timeout.toMillis() + " ms", e);
+        } catch (BoundedHttp.TooLarge e) {
+            throw new Unreachable("milvus-backup at " + endpoint + " answered " + method + " " + API + path + " with " + e.getMessage(), e);
         } catch (IOException e) {
             throw new Unreachable(connectionFailure(e), e);
         }

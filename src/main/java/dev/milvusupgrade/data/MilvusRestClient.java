@@ -674,14 +674,14 @@ public final class MilvusRestClient implements MilvusData {
         try {
             HttpRequest post = request.POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body))).build();
             try {
-                response = http.send(post, HttpResponse.BodyHandlers.ofByteArray());
+                response = BoundedHttp.send(http, post, Duration.ofSeconds(timeoutSeconds).plus(CLIENT_GRACE), BoundedHttp.MAX_BODY);
             } catch (IOException e) {
                 // A pooled connection the JDK client closes under the request (JDK-8338569) fails it without an answer, and the
                 // client does not retry a POST. Every call but an insert may be sent again: once, when nothing answered.
                 if (!retriable(path, e)) {
                     throw e;
                 }
-                response = http.send(post, HttpResponse.BodyHandlers.ofByteArray());
+                response = BoundedHttp.send(http, post, Duration.ofSeconds(timeoutSeconds).plus(CLIENT_GRACE), BoundedHttp.MAX_BODY);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -690,6 +690,9 @@ public final class MilvusRestClient implements MilvusData {
             throw new Unreachable("cannot connect to Milvus at " + endpoint + ": no connection within " + timeoutSeconds + "s", e);
         } catch (HttpTimeoutException e) {
             throw new TimedOut("no answer within " + (timeoutSeconds + CLIENT_GRACE.toSeconds()) + "s (client timeout)");
+        } catch (BoundedHttp.TooLarge e) {
+            throw new Unreachable("Milvus at " + endpoint + " answered " + path + " with " + e.getMessage()
+                    + ": that is not a RESTful API v2 answer this tool reads", e);
         } catch (IOException e) {
             throw new Unreachable(connectionFailure(e), e);
         }
