@@ -21,7 +21,7 @@ public record MilvusEndpoint(URI uri, Optional<String> token, Optional<String> u
 
     @Override
     public String toString() {
-        // Never the credentials: this ends up in logs.
-        return uri + (token.isPresent() ? " (token)" : username.isPresent() ? " (user " + username.get() + ")" : "");
+        // Never the credentials, nor the user's name: this ends up in logs, records and Events.
+        return uri + (token.isPresent() ? " (token)" : username.isPresent() ? " (user and password)" : "");
     }
 }

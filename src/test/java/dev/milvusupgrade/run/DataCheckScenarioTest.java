@@ -97,6 +97,30 @@ class DataCheckScenarioTest {
             c.intent(intent("milvusAuthSecret", "milvus-auth"));
 
             assertThat(c.run().exitCode()).isZero();
+            // The user's name is a credential too: in no log line, annotation (record) or Event.
+            assertThat(c.log).noneMatch(l -> l.contains("upgrader"));
+            assertThat(c.annotations().values()).noneMatch(v -> v.contains("upgrader"));
+            assertThat(c.client.v1().events().inAnyNamespace().list().getItems()).isNotEmpty()
+                    .noneMatch(e -> String.valueOf(e.getMessage()).contains("upgrader"));
+        }
+    }
+
+    @Test
+    void a_refused_password_is_reported_without_the_users_name() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
+            c.data.requireUser("upgrader", "pa:ss");
+            secret(c, Map.of("username", "upgrader", "password", "wrong"));
+            c.intent(intent("milvusAuthSecret", "milvus-auth"));
+
+            Runner.Report report = c.run();
+
+            assertThat(report.exitCode()).isEqualTo(2);
+            assertThat(report.record().message()).contains("refused the credentials").contains("(user and password)").doesNotContain("upgrader");
+            assertThat(c.log).noneMatch(l -> l.contains("upgrader"));
+            assertThat(c.annotations().values()).noneMatch(v -> v.contains("upgrader"));
+            assertThat(c.client.v1().events().inAnyNamespace().list().getItems())
+                    .noneMatch(e -> String.valueOf(e.getMessage()).contains("upgrader"));
         }
     }
 
