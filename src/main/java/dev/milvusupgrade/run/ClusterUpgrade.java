@@ -5,6 +5,7 @@ import dev.milvusupgrade.k8s.BaselineStore;
 import dev.milvusupgrade.k8s.CatalogueStore;
 import dev.milvusupgrade.k8s.ClusterGateway;
 import dev.milvusupgrade.k8s.EventRecorder;
+import dev.milvusupgrade.k8s.RecordCodec;
 import dev.milvusupgrade.k8s.RunLock;
 import dev.milvusupgrade.k8s.StageWaiter;
 import dev.milvusupgrade.k8s.StageWaiter.Outcome;
@@ -66,12 +67,17 @@ final class ClusterUpgrade {
 
         String intentName();
 
+        /** What reading the record of an earlier run of this cluster gave: none, the record, or why it cannot be read. */
+        RecordCodec.Read recorded();
+
         /** The record of an earlier run of this cluster, if any: what a rerun resumes from. */
-        Optional<RunRecord> previous();
+        default Optional<RunRecord> previous() {
+            return recorded().record();
+        }
 
         /** Why the record of an earlier run is there but cannot be read (bad JSON, another format), if so. */
         default Optional<String> unreadable() {
-            return Optional.empty();
+            return recorded() instanceof RecordCodec.Read.Unreadable u ? Optional.of(u.why()) : Optional.empty();
         }
 
         void save(RunRecord r);

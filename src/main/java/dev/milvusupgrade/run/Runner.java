@@ -332,13 +332,8 @@ public final class Runner {
         }
 
         @Override
-        public Optional<RunRecord> previous() {
-            return recorded.record();
-        }
-
-        @Override
-        public Optional<String> unreadable() {
-            return recorded instanceof RecordCodec.Read.Unreadable u ? Optional.of(u.why()) : Optional.empty();
+        public RecordCodec.Read recorded() {
+            return recorded;
         }
 
         @Override
