@@ -1,9 +1,13 @@
 package dev.milvusupgrade.k8s;
 
+import dev.milvusupgrade.data.MilvusEndpoint;
+import dev.milvusupgrade.plan.Catalogue;
+import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.ClusterSnapshot;
 import dev.milvusupgrade.plan.ClusterSnapshot.OperatorVersion;
 import dev.milvusupgrade.plan.Component;
 import dev.milvusupgrade.plan.ImageRef;
+import dev.milvusupgrade.plan.MilvusRef;
 import dev.milvusupgrade.plan.PatchFields;
 import dev.milvusupgrade.plan.Stage;
 import dev.milvusupgrade.plan.Version;
@@ -14,6 +18,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,6 +42,70 @@ public final class ClusterGateway {
 
     public KubernetesClient client() {
         return client;
+    }
+
+    /** What looking for a Milvus resource found. */
+    public sealed interface Found {
+        record Present(ClusterSnapshot snapshot) implements Found {
+        }
+
+        record Missing() implements Found {
+        }
+
+        /** This tool may not read it (403). */
+        record Forbidden() implements Found {
+        }
+    }
+
+    /** A fresh read of {@code ref}, with a 403 as an answer rather than an exception. */
+    public Found find(MilvusRef ref) {
+        try {
+            return read(ref).<Found>map(Found.Present::new).orElse(new Found.Missing());
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 403) {
+                throw e;
+            }
+            return new Found.Forbidden();
+        }
+    }
+
+    public Optional<ClusterSnapshot> read(MilvusRef ref) {
+        return read(ref.namespace(), ref.name());
+    }
+
+    /** The release catalogue the intent names, on top of the bundled one; refused if it cannot be read or parsed. */
+    public Checked<Catalogue> catalogue(String namespace, Optional<String> name) {
+        return CatalogueStore.load(client, namespace, name);
+    }
+
+    /** Where the data check's full baseline is kept, the Lease holding up to {@code leaseBudget} bytes of it. */
+    public BaselineStore baselines(int leaseBudget) {
+        return new BaselineStore(client, leaseBudget);
+    }
+
+    /** The data plane's endpoint with the credentials of {@code secretName}; refused if the Secret cannot be used. */
+    public Checked<MilvusEndpoint> endpoint(URI uri, String namespace, Optional<String> secretName) {
+        return MilvusAccess.endpoint(client, uri, namespace, secretName);
+    }
+
+    /** How a guarded stage patch went. */
+    public enum Applied {
+        APPLIED,
+        /** The resource changed since the basis was read (409): nothing was written. */
+        CONFLICT
+    }
+
+    /** {@link #applyStage}, with a resourceVersion conflict as an answer rather than an exception. */
+    public Applied tryApplyStage(ClusterSnapshot basis, Stage stage) {
+        try {
+            applyStage(basis, stage);
+            return Applied.APPLIED;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            return Applied.CONFLICT;
+        }
     }
 
     /** A fresh read: the Milvus resource, its Deployments and the operator version. */

@@ -1,5 +1,6 @@
 package dev.milvusupgrade.k8s;
 
+import dev.milvusupgrade.plan.MilvusRef;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -54,6 +55,16 @@ public final class EventRecorder {
 
     public static ObjectReference configMap(String namespace, String name) {
         return new ObjectReferenceBuilder().withApiVersion("v1").withKind("ConfigMap").withNamespace(namespace).withName(name).build();
+    }
+
+    /**
+     * Records one event on the Milvus resource (when the intent named one) and one on the intent ConfigMap
+     * {@code intentNamespace/intentName}.
+     */
+    public void emit(boolean warning, String reason, String message, MilvusRef milvus, String intentNamespace, String intentName) {
+        ObjectReference intent = configMap(intentNamespace, intentName);
+        emit(warning, reason, message, milvus.named() ? new ObjectReference[] {milvus(milvus.namespace(), milvus.name()), intent}
+                : new ObjectReference[] {intent});
     }
 
     /** Records one event on each target; {@code warning} selects type Warning over Normal. */
