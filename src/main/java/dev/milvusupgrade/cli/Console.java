@@ -23,9 +23,16 @@ final class Console {
 
     private static final Logger LOG = Logger.getLogger("milvus-upgrade");
 
-    /** One log line per decision or observed change; JSON when the JSON console format is on. */
+    /**
+     * One log line per decision or observed change; JSON when the JSON console format is on. A warning (a line that
+     * starts {@code warning: }, or a fleet member's {@code <ns/name>: warning: }) logs at WARN.
+     */
     static void log(String line) {
-        LOG.info(line);
+        if (line.startsWith("warning: ") || line.matches("[^ ]+: warning: (?s).*")) {
+            LOG.warn(line);
+        } else {
+            LOG.info(line);
+        }
     }
 
     /**

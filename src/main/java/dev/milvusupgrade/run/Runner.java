@@ -18,6 +18,7 @@ import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.FleetIntent;
 import dev.milvusupgrade.plan.Intent;
 import dev.milvusupgrade.plan.JobPolicy;
+import dev.milvusupgrade.plan.MilvusRef;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.Plan;
 import dev.milvusupgrade.plan.Rejection;
@@ -224,7 +225,7 @@ public final class Runner {
             // A run that holds the Lease keeps its checkpoint: this one exits 75 and the holder finds the typo before its next stage.
             Optional<RunLock> lock = rawName.isEmpty() ? Optional.empty() : tryLock(rawNs, rawName, runId);
             try {
-                return upgrade.finish(true, refused, Optional.empty());
+                return upgrade.about(new MilvusRef(rawNs, rawName)).finish(true, refused, Optional.empty());
             } finally {
                 lock.ifPresent(RunLock::close);
             }
@@ -256,7 +257,8 @@ public final class Runner {
                         "check the intent keys milvus and milvusNamespace ('kubectl get milvus -A')");
                 default -> throw e;
             };
-            return upgrade.finish(true, upgrade.rejected(read.previous(), milvusNs + "/" + intent.milvus(), "", intent.targetVersion().toString(),
+            MilvusRef ref = new MilvusRef(milvusNs, intent.milvus());
+            return upgrade.about(ref).finish(true, upgrade.rejected(read.previous(), ref.toString(), "", intent.targetVersion().toString(),
                     why, started, runId), Optional.empty());
         }
         try {
