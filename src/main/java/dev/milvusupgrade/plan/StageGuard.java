@@ -40,11 +40,11 @@ public final class StageGuard {
 
     /** The first rule that stops the run before {@code f.stage()}, if any. */
     public static Optional<Stop> beforeStage(BeforeStage f) {
+        return f.now().fold(latest -> onIntent(f, latest), bad -> invalid(bad, f.stage().name()));
+    }
+
+    private static Optional<Stop> onIntent(BeforeStage f, Intent latest) {
         String stage = f.stage().name();
-        if (f.now() instanceof Checked.Refused<Intent> bad) {
-            return invalid(bad.rejection(), stage);
-        }
-        Intent latest = ((Checked.Ok<Intent>) f.now()).value();
         boolean applied = f.stage().isApplied(f.s());
         return Stream.<Supplier<Optional<Stop>>>of(
                 () -> paused(latest, stage),

@@ -82,9 +82,10 @@ final class DataSteps {
         if (baseline instanceof Checked.Refused<DataCheckRecord> no) {
             return Optional.of(refused(refusal, no.rejection()));
         }
-        DataGate gate = access.fold(Data::gate, no -> null);
+        // Both are there: a baseline is only taken through the gate.
+        DataGate gate = access.toOptional().orElseThrow().gate();
         run.gate = Optional.of(gate);
-        DataCheckRecord checked = baseline.fold(d -> d, no -> null);
+        DataCheckRecord checked = baseline.toOptional().orElseThrow();
         if (first.isEmpty()) {
             Optional<String> where = keep(gate, checked);
             if (where.isEmpty()) {
