@@ -10,7 +10,8 @@ public class IntentOptions {
     @Option(names = "--intent", description = "Name of the intent ConfigMap (default: env MILVUS_UPGRADE_INTENT, else milvus-upgrade).")
     String intent;
 
-    @Option(names = "--namespace", description = "Namespace of the intent (default: env POD_NAMESPACE, else the kubeconfig's, else default).")
+    @Option(names = "--namespace",
+            description = "Namespace of the intent (default: env POD_NAMESPACE, else the kubeconfig's, else default).")
     String namespace;
 
     String intent() {

@@ -6,6 +6,7 @@ import picocli.CommandLine.IVersionProvider;
 public class VersionProvider implements IVersionProvider {
     @Override
     public String[] getVersion() {
-        return new String[] {"milvus-upgrade " + ConfigProvider.getConfig().getOptionalValue("quarkus.application.version", String.class).orElse("dev")};
+        return new String[] {"milvus-upgrade "
+                + ConfigProvider.getConfig().getOptionalValue("quarkus.application.version", String.class).orElse("dev")};
     }
 }

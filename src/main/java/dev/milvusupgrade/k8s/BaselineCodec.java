@@ -117,7 +117,8 @@ public final class BaselineCodec {
             throw new IOException("not a baseline written by milvus-upgrade");
         }
         if (data[3] != VERSION) {
-            throw new IOException("baseline format " + (data[3] & 0xff) + ", a format this version of milvus-upgrade does not know (it reads "
+            throw new IOException("baseline format " + (data[3] & 0xff)
+                    + ", a format this version of milvus-upgrade does not know (it reads "
                     + VERSION + ")");
         }
         try (InputStream in = new Bounded(new GZIPInputStream(new ByteArrayInputStream(data, 4, data.length - 4)), MAX_INFLATED)) {
@@ -174,7 +175,8 @@ public final class BaselineCodec {
                 keys.add(Long.toString(last));
             } else if (form == 2) {
                 String h = HexFormat.of().formatHex(exactly(in, 16));
-                keys.add(h.substring(0, 8) + "-" + h.substring(8, 12) + "-" + h.substring(12, 16) + "-" + h.substring(16, 20) + "-" + h.substring(20));
+                keys.add(h.substring(0, 8) + "-" + h.substring(8, 12) + "-" + h.substring(12, 16) + "-" + h.substring(16, 20) + "-"
+                        + h.substring(20));
             } else {
                 keys.add(text(in));
             }

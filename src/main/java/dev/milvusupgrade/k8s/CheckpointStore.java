@@ -65,7 +65,8 @@ public final class CheckpointStore {
         String encoded = codec.encode(r);
         int bytes = encoded.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_RECORD_BYTES) {
-            throw new IllegalStateException("the record of the upgrade of " + milvusNs + "/" + milvus + " is " + bytes + " bytes, more than the "
+            throw new IllegalStateException("the record of the upgrade of " + milvusNs + "/" + milvus + " is " + bytes
+                    + " bytes, more than the "
                     + MAX_RECORD_BYTES + " the Lease " + RunLock.leaseName(milvus) + " can keep; this is a bug, please report it");
         }
         Map<String, String> annotations = new LinkedHashMap<>();
@@ -74,6 +75,7 @@ public final class CheckpointStore {
         annotations.put(MilvusApi.ANNOTATION_RESULT, encoded);
         String body = client.getKubernetesSerialization().asJson(Map.of("metadata", Map.of("annotations", annotations)));
         client.leases().inNamespace(milvusNs).withName(RunLock.leaseName(milvus))
-                .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).withFieldManager(ClusterGateway.FIELD_MANAGER).build(), body);
+                .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE)
+                        .withFieldManager(ClusterGateway.FIELD_MANAGER).build(), body);
     }
 }

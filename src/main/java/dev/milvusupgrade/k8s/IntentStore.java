@@ -44,7 +44,8 @@ public final class IntentStore {
         annotations.put(MilvusApi.ANNOTATION_RESULT, codec.encode(r));
         String patch = client.getKubernetesSerialization().asJson(Map.of("metadata", Map.of("annotations", annotations)));
         client.configMaps().inNamespace(namespace).withName(name)
-                .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).withFieldManager(ClusterGateway.FIELD_MANAGER).build(), patch);
+                .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE)
+                        .withFieldManager(ClusterGateway.FIELD_MANAGER).build(), patch);
     }
 
     public RecordCodec codec() {

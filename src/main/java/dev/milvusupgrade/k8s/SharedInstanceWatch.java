@@ -94,7 +94,8 @@ public final class SharedInstanceWatch implements InstanceWatch, AutoCloseable {
             close();
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             String what = e instanceof TimeoutException ? "did not sync within " + syncTimeout : "could not start";
-            throw new KubernetesClientException("the shared Milvus and Deployment informers (" + where() + ") " + what + ": " + cause, cause);
+            throw new KubernetesClientException("the shared Milvus and Deployment informers (" + where() + ") " + what + ": " + cause,
+                    cause);
         }
     }
 

@@ -203,7 +203,8 @@ public final class Catalogue {
         Optional<Release.Refusal> refused = src.flatMap(Release::refusal).filter(r -> r.scope() == Release.Scope.SOURCE);
         if (refused.isPresent()) {
             String reason = refused.get().reason();
-            return Optional.of(reason.contains("fix:") ? new Rejection("the cluster runs " + running + " (" + refused.get().issue() + "): " + reason)
+            return Optional.of(reason.contains("fix:")
+                    ? new Rejection("the cluster runs " + running + " (" + refused.get().issue() + "): " + reason)
                     : Rejection.of("the cluster runs " + running + " (" + refused.get().issue() + "): " + reason,
                             "move it to a release by the Milvus release notes, then rerun"));
         }
@@ -217,7 +218,8 @@ public final class Catalogue {
         }
         if (routes.stream().noneMatch(r -> r.from().equals(series(running)))) {
             return Optional.of(Rejection.of("the cluster runs " + running + ", outside this tool's routes (" + routesText()
-                    + "), so this tool never patches it", "upgrade it by the Milvus documentation for " + series(running) + ", not with this tool"));
+                    + "), so this tool never patches it",
+                        "upgrade it by the Milvus documentation for " + series(running) + ", not with this tool"));
         }
         if (src.isEmpty()) {
             return Optional.of(Rejection.of("the cluster runs " + running + ", which is not in the release catalogue (newest known "
@@ -238,7 +240,8 @@ public final class Catalogue {
             return Checked.refused("targetVersion " + target + " is a pre-release", "target a release such as " + rec.get());
         }
         if (target.release().isBefore(running.release())) {
-            return Checked.refused("targetVersion " + target + " is older than the running " + running + " and downgrades are not supported",
+            return Checked.refused("targetVersion " + target + " is older than the running " + running
+                    + " and downgrades are not supported",
                     "set targetVersion to " + running.release() + " or later");
         }
         Optional<Release> t = find(target);
@@ -319,7 +322,8 @@ public final class Catalogue {
                 .filter(r -> !r.fixes().isEmpty())
                 .map(r -> r.version() + " (" + String.join(", ", r.fixes()) + ")").toList();
         return Optional.of("targetVersion " + route.target().release() + " is older than " + advise.get() + " on a " + route.rule().from()
-                + " -> " + route.rule().to() + " route and misses the upgrade fixes of " + (missed.isEmpty() ? "later releases" : String.join(", ", missed))
+                + " -> " + route.rule().to() + " route and misses the upgrade fixes of "
+                + (missed.isEmpty() ? "later releases" : String.join(", ", missed))
                 + "; consider " + advise.get() + " or later (recommended: " + recommendedText(route.source()) + ")");
     }
 
@@ -343,7 +347,8 @@ public final class Catalogue {
         for (Release r : releases) {
             b.append("| ").append(r.version()).append(" | ").append(r.released().map(Object::toString).orElse("")).append(" |");
             for (String series : sources) {
-                Optional<Version> oldest = releases.stream().map(Release::version).filter(v -> series(v).equals(series) && !v.isPreRelease()).findFirst();
+                Optional<Version> oldest = releases.stream().map(Release::version)
+                        .filter(v -> series(v).equals(series) && !v.isPreRelease()).findFirst();
                 String cell = "";
                 if (oldest.isPresent() && !r.isPreRelease()) {
                     Checked<Route> route = route(oldest.get(), r.version());

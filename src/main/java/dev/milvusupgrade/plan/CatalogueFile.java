@@ -67,7 +67,8 @@ public final class CatalogueFile {
             Object value = ((Checked.Ok<?>) parsed).value();
             if (value instanceof Catalogue.RouteRule rule) {
                 if (routes.stream().anyMatch(r -> r.from().equals(rule.from()) && r.to().equals(rule.to()))) {
-                    return bad(origin, n, "repeats the route " + rule.from() + " -> " + rule.to(), "keep one route line per pair of series");
+                    return bad(origin, n, "repeats the route " + rule.from() + " -> " + rule.to(),
+                            "keep one route line per pair of series");
                 }
                 routes.add(rule);
             } else {
@@ -76,7 +77,8 @@ public final class CatalogueFile {
                     Release prev = releases.get(releases.size() - 1);
                     int order = prev.version().compareTo(release.version());
                     if (order == 0 || Catalogue.key(prev.version()).equals(Catalogue.key(release.version()))) {
-                        return bad(origin, n, "repeats " + release.version() + " (also on line " + prev.line() + ")", "keep one line per release");
+                        return bad(origin, n, "repeats " + release.version() + " (also on line " + prev.line() + ")",
+                                "keep one line per release");
                     }
                     if (order > 0) {
                         return bad(origin, n, release.version() + " comes after " + prev.version() + " (line " + prev.line() + ")",
@@ -124,11 +126,13 @@ public final class CatalogueFile {
         }
         String to = m.group(2);
         String fromSeries = m.group(1);
-        if (from.filter(v -> !Catalogue.series(v).equals(to)).isPresent() || advise.filter(v -> !Catalogue.series(v).equals(to)).isPresent()) {
+        if (from.filter(v -> !Catalogue.series(v).equals(to)).isPresent()
+                || advise.filter(v -> !Catalogue.series(v).equals(to)).isPresent()) {
             return bad(origin, n, "names a target outside the series " + to, "write from and advise as " + to + ".x releases");
         }
         if (bridge.filter(v -> !Catalogue.series(v).equals(fromSeries)).isPresent()) {
-            return bad(origin, n, "names a mixCoord bridge outside the series " + fromSeries, "write via-mixcoord as a " + fromSeries + ".x release");
+            return bad(origin, n, "names a mixCoord bridge outside the series " + fromSeries,
+                    "write via-mixcoord as a " + fromSeries + ".x release");
         }
         return Checked.ok(new Catalogue.RouteRule(fromSeries, to, from, bridge, advise, n));
     }
@@ -159,19 +163,22 @@ public final class CatalogueFile {
         List<String> fixes = f[2].isEmpty() ? List.of() : Arrays.stream(f[2].split(",")).map(String::strip).toList();
         Optional<String> badFix = fixes.stream().filter(x -> !ISSUE.matcher(x).matches()).findFirst();
         if (badFix.isPresent()) {
-            return bad(origin, n, "lists the fix '" + badFix.get() + "', not an issue", "write fixes like milvus-io/milvus#48977, separated by commas");
+            return bad(origin, n, "lists the fix '" + badFix.get() + "', not an issue",
+                    "write fixes like milvus-io/milvus#48977, separated by commas");
         }
         Optional<Release.Refusal> refusal = Optional.empty();
         if (!f[3].isEmpty()) {
             Matcher r = REFUSAL.matcher(f[3]);
             if (!r.matches()) {
-                return bad(origin, n, "has the refusal '" + f[3] + "'", "write it as <source|target|target-from-2.5> <owner/repo#n>: <reason>");
+                return bad(origin, n, "has the refusal '" + f[3] + "'",
+                        "write it as <source|target|target-from-2.5> <owner/repo#n>: <reason>");
             }
             if (!ISSUE.matcher(r.group(3)).matches()) {
                 return bad(origin, n, "refuses without an issue ('" + r.group(3) + "')", "name the issue like milvus-io/milvus#48930");
             }
             if (r.group(4).strip().length() < 10) {
-                return bad(origin, n, "refuses without a reason", "say why after the issue, e.g. milvus-io/milvus#48930: inserts fail on ...");
+                return bad(origin, n, "refuses without a reason",
+                        "say why after the issue, e.g. milvus-io/milvus#48930: inserts fail on ...");
             }
             Release.Scope scope = r.group(1).equals("source") ? Release.Scope.SOURCE
                     : r.group(1).equals("target") ? Release.Scope.TARGET : Release.Scope.TARGET_FROM;

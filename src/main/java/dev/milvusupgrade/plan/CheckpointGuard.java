@@ -24,9 +24,10 @@ public final class CheckpointGuard {
     /** The refusal for a record that is there but cannot be read. */
     public static Rejection unreadable(String milvusRef, String why) {
         return Rejection.of("the checkpoint of the upgrade of Milvus " + milvusRef + " cannot be read (" + why + "), so the run does not"
-                + " start the upgrade again from an unknown state", "restore the annotation " + "milvus-upgrade.dev/result on " + where(milvusRef)
-                + ", or set " + Intent.ACCEPT_CLUSTER_AS_IS + ": \"true\" in the intent to take the cluster as it is now (a fresh data-check"
-                + " baseline), rerun, then remove the key");
+                + " start the upgrade again from an unknown state",
+                "restore the annotation " + "milvus-upgrade.dev/result on " + where(milvusRef)
+                + ", or set " + Intent.ACCEPT_CLUSTER_AS_IS + ": \"true\" in the intent to take the cluster as it is now"
+                + " (a fresh data-check baseline), rerun, then remove the key");
     }
 
     /**
@@ -55,19 +56,24 @@ public final class CheckpointGuard {
      */
     public static Rejection baselineLost(String milvusRef, String why) {
         return Rejection.of("checkpoint lost: the data check's baseline of the upgrade of Milvus " + milvusRef + " is gone (" + why
-                + "); a fresh baseline now would hide whatever an interrupted stage lost", "find out what happened to it (and check the data"
-                + " yourself), then set " + Intent.ACCEPT_CLUSTER_AS_IS + ": \"true\" in the intent to accept the cluster as it is, rerun, and"
-                + " remove the key");
+                + "); a fresh baseline now would hide whatever an interrupted stage lost",
+                "find out what happened to it (and check the data yourself), then set " + Intent.ACCEPT_CLUSTER_AS_IS
+                + ": \"true\" in the intent to accept the cluster as it is, rerun, and remove the key");
     }
 
-    /** The warning a run records when it takes a fresh baseline because the kept one is gone and the intent accepts the cluster as it is. */
+    /**
+     * The warning a run records when it takes a fresh baseline because the kept one is gone and the intent accepts the cluster as it is.
+     */
     public static String baselineAccepted(String why) {
         return "the data check's baseline was lost (" + why + "); the cluster was accepted as it is (" + Intent.ACCEPT_CLUSTER_AS_IS
                 + "), with a fresh data-check baseline: remove the key";
     }
 
-    /** The warning a run records when it goes on because the intent accepts the cluster as it is; empty when there was nothing to accept. */
-    public static Optional<String> accepted(Intent intent, Optional<String> unreadable, Plan plan, ClusterSnapshot s, boolean checkpointed) {
+    /**
+     * The warning a run records when it goes on because the intent accepts the cluster as it is; empty when there was nothing to accept.
+     */
+    public static Optional<String> accepted(Intent intent, Optional<String> unreadable, Plan plan, ClusterSnapshot s,
+            boolean checkpointed) {
         if (!intent.acceptClusterAsIs()) {
             return Optional.empty();
         }

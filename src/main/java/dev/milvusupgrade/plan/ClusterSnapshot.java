@@ -86,7 +86,8 @@ public record ClusterSnapshot(String namespace, String name, String resourceVers
         }
 
         public SpecSettings(int rollingMode, Optional<Boolean> enableRollingUpdate, String imageUpdateMode, boolean paused,
-                Set<Component> pausedComponents, boolean manualMode, Map<Component, String> componentImages, Map<Component, Integer> replicas) {
+                Set<Component> pausedComponents, boolean manualMode, Map<Component, String> componentImages,
+                    Map<Component, Integer> replicas) {
             this(rollingMode, enableRollingUpdate, imageUpdateMode, paused, pausedComponents, manualMode, componentImages, replicas,
                     WorkloadSettings.none());
         }

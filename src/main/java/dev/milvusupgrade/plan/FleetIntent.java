@@ -61,11 +61,13 @@ public record FleetIntent(LabelSelector selector, List<String> namespaces, int m
     public static Checked<FleetIntent> parse(Map<String, String> data, Instant now) {
         Map<String, String> d = data == null ? Map.of() : data;
         if (d.containsKey(Intent.MILVUS)) {
-            return Checked.refused("the intent has both 'milvus' and 'selector'", "keep milvus to upgrade one cluster, or selector for a fleet");
+            return Checked.refused("the intent has both 'milvus' and 'selector'",
+                    "keep milvus to upgrade one cluster, or selector for a fleet");
         }
         Optional<String> single = SINGLE_ONLY.stream().filter(d::containsKey).findFirst();
         if (single.isPresent()) {
-            return Checked.refused("intent key '" + single.get() + "' names one cluster's endpoint or namespace and cannot be shared by a fleet",
+            return Checked.refused("intent key '" + single.get()
+                    + "' names one cluster's endpoint or namespace and cannot be shared by a fleet",
                     "remove it (the fleet uses each cluster's own Service and namespace), or upgrade that cluster with its own intent");
         }
         Checked<LabelSelector> selector = LabelSelector.parse(d.get(SELECTOR));
@@ -121,7 +123,8 @@ public record FleetIntent(LabelSelector selector, List<String> namespaces, int m
      * The order clusters are upgraded in: those labelled {@value #CANARY_LABEL} first, then by
      * namespace and name. Stable, so that a rerun and {@code plan} show the same order.
      */
-    public static int compare(String nsA, String nameA, Map<String, String> labelsA, String nsB, String nameB, Map<String, String> labelsB) {
+    public static int compare(String nsA, String nameA, Map<String, String> labelsA, String nsB, String nameB,
+            Map<String, String> labelsB) {
         boolean a = labelsA != null && labelsA.containsKey(CANARY_LABEL);
         boolean b = labelsB != null && labelsB.containsKey(CANARY_LABEL);
         if (a != b) {

@@ -60,7 +60,8 @@ public record LabelSelector(String text, List<Term> terms) {
                 if (m.group(3).isBlank()) {
                     // The API server refuses an empty set (apimachinery labels.NewRequirement); here `x notin ()`
                     // would otherwise select every Milvus and slip past the empty-selector guard.
-                    return Checked.refused("the fleet's selector term '" + term + "' has an empty set: for 'in' and 'notin' the values can't be empty",
+                    return Checked.refused("the fleet's selector term '" + term
+                            + "' has an empty set: for 'in' and 'notin' the values can't be empty",
                             "name at least one value, e.g. " + m.group(1) + " " + m.group(2) + " (a,b), or use !" + m.group(1) + " / " + m.group(1));
                 }
                 Set<String> values = new TreeSet<>(Arrays.stream(m.group(3).split(",")).map(String::strip).toList());

@@ -34,9 +34,12 @@ final class Layouts {
         }
         Integer queryNodes = s.settings().replicas().get(Component.QUERYNODE);
         if (queryNodes != null && queryNodes < 0 && s.settings().rollingMode() == 2
-                && s.operator() instanceof ClusterSnapshot.OperatorVersion.Known k && k.version().isBefore(Catalogue.USER_HPA_ROLLOUT_OPERATOR)) {
-            // FACTS §9.4: before #458 (v1.3.6) deploy_ctrl_util.go waits for the old querynode group to scale down, which a user's HPA never does.
-            return Optional.of(Rejection.of("spec.components.queryNode.replicas is " + queryNodes + " (a user-managed HPA) and Milvus Operator "
+                && s.operator() instanceof ClusterSnapshot.OperatorVersion.Known k
+                && k.version().isBefore(Catalogue.USER_HPA_ROLLOUT_OPERATOR)) {
+            // FACTS §9.4: before #458 (v1.3.6) deploy_ctrl_util.go waits for the old querynode group to scale down,
+            // which a user's HPA never does.
+            return Optional.of(Rejection.of("spec.components.queryNode.replicas is " + queryNodes
+                    + " (a user-managed HPA) and Milvus Operator "
                     + k.version() + " never finishes a two-Deployment querynode rollout with it: it waits for the old group to scale"
                     + " down (milvus-operator#469; fixed by #458 in " + Catalogue.USER_HPA_ROLLOUT_OPERATOR + ")",
                     "upgrade the operator to " + Catalogue.USER_HPA_ROLLOUT_OPERATOR + " or later with helm, or set queryNode.replicas"
@@ -51,25 +54,31 @@ final class Layouts {
         WorkloadSettings w = s.settings().workloads();
         Integer queryNodes = s.settings().replicas().get(Component.QUERYNODE);
         if (queryNodes != null && queryNodes < 0 && s.settings().rollingMode() == 2) {
-            // FACTS §9.4 and deploy_ctrl_util.go planScaleForHPA (v1.3.6+): the new group is scaled to the old one's count, the old one to 0.
+            // FACTS §9.4 and deploy_ctrl_util.go planScaleForHPA (v1.3.6+): the new group is scaled to the old one's count,
+            // the old one to 0.
             out.add("queryNode.replicas is -1 (a user-managed HPA): the rollout moves the query nodes to the other of "
-                    + s.name() + "-milvus-querynode-0/-1 and scales the old one to 0; after each stage point the HPA's scaleTargetRef at the"
+                    + s.name() + "-milvus-querynode-0/-1 and scales the old one to 0; after each stage point the HPA's"
+                    + " scaleTargetRef at the"
                     + " Deployment named by the annotation milvus.io/querynode-current-group-id on the Milvus resource (an HPA on a"
                     + " Deployment at 0 replicas does nothing)"
                     + (s.operator() instanceof ClusterSnapshot.OperatorVersion.Known ? ""
-                            : "; the operator must be " + Catalogue.USER_HPA_ROLLOUT_OPERATOR + " or later, or the rollout never ends (#469)"));
+                            : "; the operator must be " + Catalogue.USER_HPA_ROLLOUT_OPERATOR
+                            + " or later, or the rollout never ends (#469)"));
         }
         if (!w.operatorHpa().isEmpty()) {
             out.add(w.operatorHpa().stream().map(Component::specKey).sorted().collect(Collectors.joining(", "))
-                    + " has an operator-managed hpa: the operator deletes it for the rollout and re-creates it after (milvus-operator#469)");
+                    + " has an operator-managed hpa: the operator deletes it for the rollout and re-creates it after"
+                    + " (milvus-operator#469)");
         }
         rolloutTime(s, stageTimeout).ifPresent(out::add);
         String mq = s.msgStreamType().isEmpty() ? "pulsar" : s.msgStreamType().toLowerCase();
         if ("pulsar".equals(mq) && catalogue.carries(target, Release.PULSAR_EXCLUSIVE_PRODUCER)
                 && !catalogue.carries(running, Release.PULSAR_EXCLUSIVE_PRODUCER)
                 && !w.pulsarProducerAccessMode().map("shared"::equalsIgnoreCase).orElse(false)) {
-            out.add("the catalogue marks " + target.release() + " as switching the Pulsar WAL producer from shared to exclusive (milvus-io/milvus#53540):"
-                    + " it needs Pulsar 2.8.0 or later and can delay channel takeover while older streaming nodes roll; set spec.config.pulsar"
+            out.add("the catalogue marks " + target.release()
+                    + " as switching the Pulsar WAL producer from shared to exclusive (milvus-io/milvus#53540):"
+                    + " it needs Pulsar 2.8.0 or later and can delay channel takeover while older streaming nodes roll;"
+                    + " set spec.config.pulsar"
                     + ".producerAccessMode: shared to keep the old behaviour");
         }
         return out;

@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  * Int64 keys 1..n (VarChar {@code "k1"}..), served by {@code entities/query} (the first keys, up to the
  * limit) and {@code entities/get}; rows inserted through {@code entities/insert} or {@code entities/upsert}
  * hold their fields (in a query's answer dynamic keys beside them and a JSON field as its text, as
- * {@code buildQueryResp} in httpserver/utils.go writes them) and stay "growing" (never flushed), so they show in {@code count(*)} and not in {@code get_stats},
+ * {@code buildQueryResp} in httpserver/utils.go writes them) and stay "growing" (never flushed), so they show in {@code count(*)} and not
+ * in {@code get_stats},
  * as in Milvus before a flush. Filters: {@code pk == N}, {@code pk in [..]}, {@code pk >= a and pk <= b} and
  * none. A load takes one {@code get_load_state} answer of {@code LoadStateLoading} (progress 50) and is
  * {@code LoadStateLoaded} from the next one on. One partition, one shard.
@@ -54,7 +55,8 @@ final class SimulatedMilvusCatalog {
     }
 
     /** A field as describe shows it. */
-    record Field(String name, String type, boolean primaryKey, boolean partitionKey, boolean clusteringKey, boolean autoId, boolean nullable,
+    record Field(String name, String type, boolean primaryKey, boolean partitionKey, boolean clusteringKey, boolean autoId,
+            boolean nullable,
             Map<String, String> params, String elementType) {
 
         Field {
@@ -186,7 +188,8 @@ final class SimulatedMilvusCatalog {
         databases.putIfAbsent(db, new LinkedHashMap<>());
     }
 
-    synchronized Collection add(String db, String name, List<Field> fields, boolean dynamic, long rows, String loadState, List<Index> indexes) {
+    synchronized Collection add(String db, String name, List<Field> fields, boolean dynamic, long rows, String loadState,
+            List<Index> indexes) {
         Collection c = new Collection(name, ids.incrementAndGet(), fields, dynamic);
         c.rowCount = rows;
         c.loadState = loadState;
@@ -195,7 +198,10 @@ final class SimulatedMilvusCatalog {
         return c;
     }
 
-    /** The standard test collection: Int64 pk {@code id}, FloatVector {@code vector} (dim 8) with the index {@code vector} (AUTOINDEX, COSINE). */
+    /**
+     * The standard test collection: Int64 pk {@code id}, FloatVector {@code vector} (dim 8) with the index {@code vector}
+     * (AUTOINDEX, COSINE).
+     */
     synchronized Collection addStandard(String db, String name, long rows, boolean loaded) {
         return add(db, name, List.of(Field.pk("id", "Int64", false, Map.of()), Field.plain("vector", "FloatVector", Map.of("dim", "8"))),
                 true, rows, loaded ? LOADED : NOT_LOAD, List.of(new Index("vector", "vector", "AUTOINDEX", "COSINE")));
@@ -270,7 +276,8 @@ final class SimulatedMilvusCatalog {
      * ddl_callbacks_alter_load_info_load_collection.go:34); queries and searches per the issue's report.
      */
     static boolean throughWal(String path) {
-        return List.of("collections/create", "collections/load", "collections/drop", "entities/insert", "entities/upsert", "entities/delete",
+        return List.of("collections/create", "collections/load", "collections/drop", "entities/insert", "entities/upsert",
+                "entities/delete",
                 "entities/query", "entities/get", "entities/search").contains(path);
     }
 
@@ -325,13 +332,15 @@ final class SimulatedMilvusCatalog {
         for (String key : stringFields(path)) {
             JsonNode v = field(body, key);
             if (v != null && !v.isTextual() && !v.isNull()) {
-                return error(1801, "can only accept json format request, error: json: cannot unmarshal " + goType(v) + " into Go struct field "
+                return error(1801, "can only accept json format request, error: json: cannot unmarshal " + goType(v)
+                        + " into Go struct field "
                         + struct + "." + key + " of type string");
             }
         }
         JsonNode data = field(body, "data");
         if ((path.equals("entities/insert") || path.equals("entities/upsert")) && data != null && !data.isNull() && !data.isArray()) {
-            return error(1801, "can only accept json format request, error: json: cannot unmarshal " + goType(data) + " into Go struct field "
+            return error(1801, "can only accept json format request, error: json: cannot unmarshal " + goType(data)
+                    + " into Go struct field "
                     + struct + ".data of type []map[string]interface {}");
         }
         for (String key : required(path)) {
@@ -401,7 +410,8 @@ final class SimulatedMilvusCatalog {
             case "entities/delete" -> walBlocked ? TIMEOUT : delete(c, body);
             case "entities/query", "entities/get", "entities/search" -> !LOADED.equals(c.loadState)
                     ? error(101, "collection not loaded[collection=" + c.name + "]")
-                    : walBlocked ? TIMEOUT : path.equals("entities/query") ? query(c, body) : path.equals("entities/get") ? get(c, body) : search(c, body);
+                    : walBlocked ? TIMEOUT : path.equals("entities/query") ? query(c, body) : path.equals("entities/get") ? get(c, body)
+                    : search(c, body);
             default -> throw new IllegalArgumentException(path);
         };
     }
@@ -421,7 +431,8 @@ final class SimulatedMilvusCatalog {
             m.put("nullable", f.nullable());
             m.put("description", "");
             if (!f.params().isEmpty()) {
-                m.put("params", new TreeMap<>(f.params()).entrySet().stream().map(e -> Map.of("key", e.getKey(), "value", e.getValue())).toList());
+                m.put("params", new TreeMap<>(f.params()).entrySet().stream().map(e -> Map.of("key", e.getKey(), "value", e.getValue()))
+                        .toList());
             }
             if (!f.elementType().isEmpty()) {
                 m.put("elementType", f.elementType());
@@ -444,7 +455,8 @@ final class SimulatedMilvusCatalog {
         data.put("indexes", indexes);
         data.put("load", c.loadState);
         data.put("partitionsNum", 1);
-        data.put("properties", c.ttlSeconds > 0 ? List.of(Map.of("key", "collection.ttl.seconds", "value", String.valueOf(c.ttlSeconds))) : List.of());
+        data.put("properties", c.ttlSeconds > 0 ? List.of(Map.of("key", "collection.ttl.seconds", "value", String.valueOf(c.ttlSeconds)))
+                : List.of());
         data.put("shardsNum", 1);
         Map<String, Object> out = new TreeMap<>();
         out.put("code", 0);
@@ -458,7 +470,8 @@ final class SimulatedMilvusCatalog {
             return ok(Map.of("loadState", NOT_LOAD));
         }
         int progress = LOADED.equals(c.loadState) ? 100 : 50;
-        Map<String, Object> out = new TreeMap<>(Map.of("code", 0, "data", Map.of("loadProgress", progress, "loadState", c.loadState), "message", ""));
+        Map<String, Object> out = new TreeMap<>(Map.of("code", 0, "data", Map.of("loadProgress", progress, "loadState", c.loadState),
+                "message", ""));
         if (LOADING.equals(c.loadState) && c.loadingAnswers > 0 && --c.loadingAnswers == 0) {
             c.loadState = LOADED;
             c.loadingAnswers = -1;
@@ -519,7 +532,8 @@ final class SimulatedMilvusCatalog {
                     ep.fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
                 }
                 boolean primary = bool(f, "isPrimary");
-                fields.add(new Field(text(f, "fieldName"), type, primary, bool(f, "isPartitionKey"), bool(f, "isClusteringKey"), primary && autoId,
+                fields.add(new Field(text(f, "fieldName"), type, primary, bool(f, "isPartitionKey"), bool(f, "isClusteringKey"),
+                        primary && autoId,
                         bool(f, "nullable"), params, text(f, "elementDataType")));
             }
             if (fields.stream().noneMatch(Field::primaryKey)) {
@@ -579,7 +593,8 @@ final class SimulatedMilvusCatalog {
                 JsonNode v = row.get(f.name());
                 if (f.primaryKey() && f.autoId()) {
                     if (v != null) {
-                        return error(1804, "fail to deal the insert data, error: the primary key " + f.name() + " is auto-generated: invalid parameter");
+                        return error(1804, "fail to deal the insert data, error: the primary key " + f.name()
+                                + " is auto-generated: invalid parameter");
                     }
                     stored.put(f.name(), autoIds.incrementAndGet());
                     continue;
@@ -607,7 +622,8 @@ final class SimulatedMilvusCatalog {
                 }
             }
             if (bug48930 && c.dynamic && c.createdBelow26 && (upsert || !dynamicKeys)) {
-                return error(1100, "the length of valid_data of field($meta) is wrong: invalid parameter[expected=0][actual=" + data.size() + "]");
+                return error(1100, "the length of valid_data of field($meta) is wrong: invalid parameter[expected=0][actual=" + data.size()
+                        + "]");
             }
             rows.add(stored);
             ids.add(stored.get(pk.name()));
@@ -651,7 +667,8 @@ final class SimulatedMilvusCatalog {
         } else if (range.matches() && range.group(1).equals(pk) && range.group(3).equals(pk)) {
             return new Keys(null, Long.parseLong(range.group(2)), Long.parseLong(range.group(4)), "");
         }
-        return new Keys(null, 0, 0, "failed to create query plan: cannot parse expression: " + filter + ", error: the simulator knows only `"
+        return new Keys(null, 0, 0,
+                "failed to create query plan: cannot parse expression: " + filter + ", error: the simulator knows only `"
                 + pk + " == N`, `" + pk + " in [..]` and `" + pk + " >= a and " + pk + " <= b`: invalid parameter");
     }
 
@@ -688,13 +705,15 @@ final class SimulatedMilvusCatalog {
     private Answer get(Collection c, JsonNode body) {
         JsonNode id = field(body, "id");
         if (id == null || id.isNull() || id.isArray() && id.isEmpty()) {
-            return error(1802, "missing required parameters, error: Key: 'CollectionIDReq.ID' Error:Field validation for 'ID' failed on the 'required' tag");
+            return error(1802, "missing required parameters, error: Key: 'CollectionIDReq.ID' Error:Field validation for 'ID' failed on "
+                    + "the 'required' tag");
         }
         List<String> wanted = new ArrayList<>();
         (id.isArray() ? id : List.of(id)).forEach(v -> wanted.add(v.asText()));
         List<String> output = new ArrayList<>();
         iterable(field(body, "outputFields")).forEach(n -> output.add(n.asText()));
-        return new Answer(200, new TreeMap<>(Map.of("code", 0, "cost", 0, "data", rows(c, new Keys(wanted, 0, 0, ""), output, Long.MAX_VALUE))));
+        return new Answer(200, new TreeMap<>(Map.of("code", 0, "cost", 0, "data",
+                rows(c, new Keys(wanted, 0, 0, ""), output, Long.MAX_VALUE))));
     }
 
     /** The rows a query serves: the synthetic ones (primary key only) first, then the growing ones. */

@@ -34,10 +34,12 @@ public final class BaselineSizeBenchmark {
             long base = 449_000_000_000_000_000L + 7_919L * i * 1_000_003L;
             int c = i;
             List<String> keys = !loaded ? List.of() : IntStream.range(0, 10).mapToObj(k -> uuidKeys
-                    ? UUID.nameUUIDFromBytes((c + "/" + k).getBytes(StandardCharsets.UTF_8)).toString() : Long.toString(base + k * 13L)).toList();
+                    ? UUID.nameUUIDFromBytes((c + "/" + k).getBytes(StandardCharsets.UTF_8)).toString() : Long.toString(base + k * 13L))
+                        .toList();
             String fingerprint = HexFormat.of().formatHex(sha.digest(("schema " + i).getBytes(StandardCharsets.UTF_8)));
             cs.add(new DataSnapshot.Collection(String.format("tenant_%05d_documents", i), 1_000L * i + 17, loaded ? "LoadStateLoaded"
-                    : "LoadStateNotLoad", List.of(new DataSnapshot.Index("embedding_idx", "Finished"), new DataSnapshot.Index("kind_idx", "Finished")),
+                    : "LoadStateNotLoad", List.of(new DataSnapshot.Index("embedding_idx", "Finished"),
+                        new DataSnapshot.Index("kind_idx", "Finished")),
                     fingerprint, i % 10 == 0 ? 86_400 : 0, loaded ? 1_000L * i + 17 : DataSnapshot.Collection.NOT_COUNTED, keys));
         }
         return new DataSnapshot(List.of(new DataSnapshot.Database("default", cs.subList(0, n / 2)),
@@ -67,8 +69,10 @@ public final class BaselineSizeBenchmark {
                 }
                 int base64 = (bytes.length + 2) / 3 * 4;
                 // Compile-time constants: BaselineStore (and fabric8) need not load.
-                String where = base64 <= BaselineStore.LEASE_BUDGET ? "Lease" : bytes.length <= BaselineStore.CONFIGMAP_BUDGET ? "ConfigMap" : "refused";
-                System.out.printf("| %d | %s | %d | %d | %s | %.1f | %.1f |%n", n, uuid ? "VarChar UUID" : "Int64 auto-id", bytes.length, base64, where,
+                String where = base64 <= BaselineStore.LEASE_BUDGET ? "Lease" : bytes.length <= BaselineStore.CONFIGMAP_BUDGET ? "ConfigMap"
+                        : "refused";
+                System.out.printf("| %d | %s | %d | %d | %s | %.1f | %.1f |%n", n, uuid ? "VarChar UUID" : "Int64 auto-id", bytes.length,
+                        base64, where,
                         median(enc) / 1e6, median(dec) / 1e6);
             }
         }

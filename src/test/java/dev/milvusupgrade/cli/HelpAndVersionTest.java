@@ -18,7 +18,8 @@ class HelpAndVersionTest {
         LaunchResult result = launcher.launch(subcommand, "--help");
 
         assertThat(result.exitCode()).as(result.getErrorOutput()).isZero();
-        assertThat(result.getOutput()).contains("Usage: milvus-upgrade " + subcommand).contains(option).contains("--help").contains("--version");
+        assertThat(result.getOutput()).contains("Usage: milvus-upgrade " + subcommand).contains(option).contains("--help")
+                .contains("--version");
         assertThat(result.getErrorOutput()).doesNotContain("Unknown option");
     }
 

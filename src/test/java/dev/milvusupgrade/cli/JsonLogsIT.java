@@ -19,7 +19,8 @@ class JsonLogsIT {
 
     /** The native binary under -Pnative, else the runnable jar. */
     private static List<String> application() {
-        Optional<Path> nativeBinary = Optional.ofNullable(System.getProperty("native.image.path")).map(Path::of).filter(Files::isExecutable);
+        Optional<Path> nativeBinary = Optional.ofNullable(System.getProperty("native.image.path")).map(Path::of)
+                .filter(Files::isExecutable);
         if (nativeBinary.isPresent()) {
             return List.of(nativeBinary.get().toString());
         }

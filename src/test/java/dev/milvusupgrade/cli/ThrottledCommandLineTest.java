@@ -60,11 +60,13 @@ class ThrottledCommandLineTest {
         SimulatedCluster.seedMilvus(api.client(), "throttled", "my-release", "milvusdb/milvus:v2.5.8", SimulatedCluster.Layout.FOUR_COORDS,
                 "pulsar", Duration.ofSeconds(20));
         api.client().configMaps().inNamespace("throttled").resource(new ConfigMapBuilder().withNewMetadata().withName("milvus-upgrade")
-                .withNamespace("throttled").endMetadata().withData(Map.of("milvus", "my-release", "targetVersion", "v2.6.4", "stageTimeout", "1m",
+                .withNamespace("throttled").endMetadata()
+                .withData(Map.of("milvus", "my-release", "targetVersion", "v2.6.4", "stageTimeout", "1m",
                         "dataCheck", "off"))
                 .build()).create();
         // Only the tool patches with its field manager; the simulated operator's writes pass.
-        faults.inject(new Fault(THROTTLED, r -> "PATCH".equals(r.getMethod()) && r.getPath().contains("/namespaces/throttled/milvuses/my-release")
+        faults.inject(new Fault(THROTTLED,
+                r -> "PATCH".equals(r.getMethod()) && r.getPath().contains("/namespaces/throttled/milvuses/my-release")
                 && r.getPath().contains("fieldManager=" + ClusterGateway.FIELD_MANAGER), 1,
                 () -> FaultInjectingDispatcher.status(429, "TooManyRequests", "slow down").setHeader("Retry-After", "1")));
 

@@ -78,7 +78,8 @@ class MilvusBackupClientTest {
     void no_answer_within_the_request_timeout_is_unreachable() throws IOException {
         // A socket that is listening but never accepts: the kernel completes the connection, nothing ever answers.
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            MilvusBackupClient client = new MilvusBackupClient(URI.create("http://127.0.0.1:" + silent.getLocalPort()), Duration.ofMillis(300));
+            MilvusBackupClient client = new MilvusBackupClient(URI.create("http://127.0.0.1:" + silent.getLocalPort()),
+                    Duration.ofMillis(300));
 
             assertThatThrownBy(() -> client.get("b")).isInstanceOf(MilvusBackup.Unreachable.class).hasMessageContaining("did not answer");
         }
@@ -205,7 +206,8 @@ class MilvusBackupClientTest {
         HttpServer other = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
         other.createContext("/", exchange -> {
             byte[] body = exchange.getRequestURI().getPath().endsWith("hello") ? MilvusBackupClient.HELLO.getBytes(StandardCharsets.UTF_8)
-                    : "{\"code\":0,\"data\":{\"name\":\"milvus_upgrade_probe_no_such_backup\",\"state_code\":2}}".getBytes(StandardCharsets.UTF_8);
+                    : "{\"code\":0,\"data\":{\"name\":\"milvus_upgrade_probe_no_such_backup\",\"state_code\":2}}"
+                        .getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
@@ -226,11 +228,13 @@ class MilvusBackupClientTest {
         try (SimulatedMilvusBackup server = new SimulatedMilvusBackup()) {
             MilvusBackupClient client = client(server);
 
-            assertThat(client.create("1st", List.of())).isEqualTo(new Created.Rejected(400, "backup name should start with an underscore or letter"));
+            assertThat(client.create("1st", List.of()))
+                    .isEqualTo(new Created.Rejected(400, "backup name should start with an underscore or letter"));
             assertThat(client.create("with-dash", List.of()))
                     .isEqualTo(new Created.Rejected(400, "backup name should only contain numbers, letters and underscores"));
             assertThat(client.create("ok", List.of("a.b.c")))
-                    .isEqualTo(new Created.Rejected(3, "server: build option: server: build filter: server: invalid collection name a.b.c"));
+                    .isEqualTo(new Created.Rejected(3,
+                        "server: build option: server: build filter: server: invalid collection name a.b.c"));
             assertThat(server.created()).isEmpty();
         }
     }
@@ -322,7 +326,8 @@ class MilvusBackupClientTest {
             Backup b = client.get("missing");
 
             assertThat(b.state()).isEqualTo(State.FAIL);
-            assertThat(b.errorMessage()).isEqualTo("backup: list db and collection: backup: filter collection default.nope not found in milvus");
+            assertThat(b.errorMessage())
+                    .isEqualTo("backup: list db and collection: backup: filter collection default.nope not found in milvus");
         }
     }
 
@@ -358,7 +363,8 @@ class MilvusBackupClientTest {
                 assertThat(b.progress()).isEqualTo(1);
                 assertThat(b.endTime()).isEmpty();
             }
-            assertThat(client.create("no_milvus", List.of())).as("an INITIAL task holds its name").isInstanceOf(Created.AlreadyExists.class);
+            assertThat(client.create("no_milvus", List.of())).as("an INITIAL task holds its name")
+                    .isInstanceOf(Created.AlreadyExists.class);
         }
     }
 
@@ -406,7 +412,8 @@ class MilvusBackupClientTest {
         try (SimulatedMilvusBackup server = new SimulatedMilvusBackup()) {
             MilvusBackupClient client = client(server);
 
-            assertThatThrownBy(() -> client.create("", List.of())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("panics");
+            assertThatThrownBy(() -> client.create("", List.of())).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("panics");
             assertThatThrownBy(() -> client.create(null, List.of())).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> client.get("")).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> client.find("")).isInstanceOf(IllegalArgumentException.class);
@@ -416,7 +423,9 @@ class MilvusBackupClientTest {
 
     @Test
     void the_endpoint_must_be_http_or_https_and_the_timeout_positive() {
-        assertThatThrownBy(() -> new MilvusBackupClient(URI.create("grpc://backup:8080"), TIMEOUT)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new MilvusBackupClient(URI.create("http://backup:8080"), Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new MilvusBackupClient(URI.create("grpc://backup:8080"), TIMEOUT))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new MilvusBackupClient(URI.create("http://backup:8080"), Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

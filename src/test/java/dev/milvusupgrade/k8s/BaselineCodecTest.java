@@ -24,7 +24,8 @@ class BaselineCodecTest {
 
     static String sha(String s) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -41,7 +42,8 @@ class BaselineCodecTest {
             long base = 449_000_000_000_000_000L + 7_919L * i * 1_000_003L;
             List<String> keys = loaded ? IntStream.range(0, 10).mapToObj(k -> Long.toString(base + k * 13L)).toList() : List.of();
             cs.add(new DataSnapshot.Collection(String.format("tenant_%05d_documents", i), 1_000L * i + 17, loaded ? "LoadStateLoaded"
-                    : "LoadStateNotLoad", List.of(new DataSnapshot.Index("embedding_idx", "Finished"), new DataSnapshot.Index("kind_idx", "Finished")),
+                    : "LoadStateNotLoad", List.of(new DataSnapshot.Index("embedding_idx", "Finished"),
+                        new DataSnapshot.Index("kind_idx", "Finished")),
                     sha("schema " + i), i % 10 == 0 ? 86_400 : 0, loaded ? 1_000L * i + 17 : DataSnapshot.Collection.NOT_COUNTED, keys));
         }
         return new DataSnapshot(List.of(new DataSnapshot.Database("default", cs.subList(0, n / 2)),
@@ -52,15 +54,17 @@ class BaselineCodecTest {
     void a_baseline_comes_back_exactly_as_it_was_encoded() throws IOException {
         DataSnapshot s = new DataSnapshot(List.of(
                 new DataSnapshot.Database("default", List.of(
-                        new DataSnapshot.Collection("books", 12_000, "LoadStateLoaded", List.of(new DataSnapshot.Index("embedding_idx", "Finished")),
+                        new DataSnapshot.Collection("books", 12_000, "LoadStateLoaded",
+                                List.of(new DataSnapshot.Index("embedding_idx", "Finished")),
                                 sha("books"), 0, 11_998, List.of("5", "-3", "9223372036854775807", "-9223372036854775808", "0")),
                         new DataSnapshot.Collection("archive", 50_000, "LoadStateNotLoad", List.of(), "not-a-sha", 0,
                                 DataSnapshot.Collection.NOT_COUNTED, List.of()),
                         new DataSnapshot.Collection("slow", 7, "LoadStateLoading", List.of(), sha("slow"), 3_600,
                                 DataSnapshot.Collection.TIMED_OUT, List.of()))),
                 new DataSnapshot.Database("analytics", List.of(
-                        new DataSnapshot.Collection("événements", 1_000_000, "LoadStateSomethingNew", List.of(new DataSnapshot.Index("kind", "InProgress"),
-                                new DataSnapshot.Index("embedding_idx", "")), sha("events"), 0, 1_000_000, List.of("k3", "007", "", "k\u00e9y"))))));
+                        new DataSnapshot.Collection("événements", 1_000_000, "LoadStateSomethingNew",
+                                List.of(new DataSnapshot.Index("kind", "InProgress"), new DataSnapshot.Index("embedding_idx", "")),
+                                sha("events"), 0, 1_000_000, List.of("k3", "007", "", "k\u00e9y"))))));
         BaselineCodec.Baseline b = new BaselineCodec.Baseline(s, "milvus_upgrade_canary_0123abcd");
 
         BaselineCodec.Baseline back = BaselineCodec.decode(BaselineCodec.encode(b));
@@ -76,7 +80,8 @@ class BaselineCodecTest {
                 String f = was.get(i).schemaFingerprint();
                 // A SHA-256 fingerprint keeps its first 16 hex digits; any other text as it is.
                 String kept = f.length() == 64 ? f.substring(0, BaselineCodec.FINGERPRINT_HEX) : f;
-                assertThat(is.get(i)).isEqualTo(new DataSnapshot.Collection(was.get(i).name(), was.get(i).rowCount(), was.get(i).loadState(),
+                assertThat(is.get(i)).isEqualTo(new DataSnapshot.Collection(was.get(i).name(), was.get(i).rowCount(),
+                        was.get(i).loadState(),
                         was.get(i).indexes(), kept, was.get(i).ttlSeconds(), was.get(i).queryCount(), was.get(i).sample()));
             }
         }
@@ -113,7 +118,8 @@ class BaselineCodecTest {
         byte[] one = BaselineCodec.encode(b);
         assertThat(BaselineCodec.encode(b)).isEqualTo(one);
         assertThat(BaselineCodec.digest(one)).hasSize(16).isEqualTo(BaselineCodec.digest(BaselineCodec.encode(b)));
-        assertThat(BaselineCodec.digest(BaselineCodec.encode(new BaselineCodec.Baseline(realistic(21), "")))).isNotEqualTo(BaselineCodec.digest(one));
+        assertThat(BaselineCodec.digest(BaselineCodec.encode(new BaselineCodec.Baseline(realistic(21), ""))))
+                .isNotEqualTo(BaselineCodec.digest(one));
     }
 
     @Test
@@ -159,7 +165,8 @@ class BaselineCodecTest {
     @Test
     void a_huge_count_or_text_is_refused_before_anything_is_allocated() throws IOException {
         // canary "" then a database count of 2^40
-        assertThatThrownBy(() -> BaselineCodec.decode(framed(new byte[] {0, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x20})))
+        assertThatThrownBy(() -> BaselineCodec.decode(framed(
+                new byte[] {0, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x20})))
                 .isInstanceOf(IOException.class).hasMessageContaining("a count of");
         // a canary name of 2^30 bytes
         assertThatThrownBy(() -> BaselineCodec.decode(framed(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x04})))

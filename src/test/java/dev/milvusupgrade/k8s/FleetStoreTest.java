@@ -28,12 +28,15 @@ class FleetStoreTest {
             List<Line> lines = new ArrayList<>();
             State[] states = State.values();
             for (int i = 0; i < 500; i++) {
-                // A namespace of 63 characters and a Milvus name of 40 (the operator's Deployment names add "-milvus-<component>" within 63).
+                // A namespace of 63 characters and a Milvus name of 40 (the operator's Deployment names add "-milvus-<component>"
+                // within 63).
                 String ns = ("team-" + i + "-" + "x".repeat(63)).substring(0, 63);
                 String name = ("milvus-" + i + "-" + "y".repeat(40)).substring(0, 40);
-                lines.add(new Line(ns + "/" + name, states[i % states.length], i < 3, "v2.5.16", "v2.6.4", i % 2 == 0 ? Optional.of(t) : Optional.empty()));
+                lines.add(new Line(ns + "/" + name, states[i % states.length], i < 3, "v2.5.16", "v2.6.4",
+                        i % 2 == 0 ? Optional.of(t) : Optional.empty()));
             }
-            FleetRecord r = new FleetRecord(Phase.Failed, "env=prod,tier!=critical", "v2.6.4", lines, "halted: a failed; " + "z".repeat(300),
+            FleetRecord r = new FleetRecord(Phase.Failed, "env=prod,tier!=critical", "v2.6.4", lines,
+                    "halted: a failed; " + "z".repeat(300),
                     t, Optional.of(t), "abcd1234");
 
             String json = store.encode(r);
@@ -64,8 +67,9 @@ class FleetStoreTest {
     @Test
     void a_selection_above_the_cap_is_refused_saying_how_to_split_it() {
         assertThat(FleetStore.overCap(FleetStore.MAX_CLUSTERS, "all namespaces")).isEmpty();
-        assertThat(FleetStore.overCap(FleetStore.MAX_CLUSTERS + 1, "all namespaces")).hasValue("the selector matches 1001 Milvus resources in"
-                + " all namespaces, more than the 1000 one fleet run can record; nothing was changed; fix: split the fleet into intents with"
-                + " narrower selectors or namespaces");
+        assertThat(FleetStore.overCap(FleetStore.MAX_CLUSTERS + 1, "all namespaces"))
+                .hasValue("the selector matches 1001 Milvus resources in"
+                + " all namespaces, more than the 1000 one fleet run can record; nothing was changed; fix: split the fleet into intents "
+                + "with narrower selectors or namespaces");
     }
 }

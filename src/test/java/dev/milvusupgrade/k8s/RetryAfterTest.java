@@ -78,7 +78,8 @@ class RetryAfterTest {
     }
 
     private static RequestConfig requestConfig(int retries) {
-        return new ConfigBuilder(Config.empty()).withRequestRetryBackoffLimit(retries).withRequestTimeout(10_000).build().getRequestConfig();
+        return new ConfigBuilder(Config.empty()).withRequestRetryBackoffLimit(retries).withRequestTimeout(10_000).build()
+                .getRequestConfig();
     }
 
     private record Tags(RequestConfig config) implements Interceptor.RequestTags {

@@ -68,7 +68,8 @@ class SharedWatchTest {
         SimulatedCluster.seedOperatorDeployment(client, "1.3.8");
         List<CompletableFuture<?>> seeded = new ArrayList<>();
         for (String[] i : FLEET) {
-            seeded.add(CompletableFuture.runAsync(() -> SimulatedCluster.seedMilvus(client, i[0], i[1], FROM, SimulatedCluster.Layout.MIXCOORD,
+            seeded.add(CompletableFuture.runAsync(() -> SimulatedCluster.seedMilvus(client, i[0], i[1], FROM,
+                    SimulatedCluster.Layout.MIXCOORD,
                     "pulsar", WAIT), pool));
         }
         CompletableFuture.allOf(seeded.toArray(CompletableFuture[]::new)).get(WAIT.toSeconds() + 10, TimeUnit.SECONDS);
@@ -131,7 +132,8 @@ class SharedWatchTest {
                 .allMatch(p -> p.startsWith("/apis/milvus.io/v1beta1/milvuses?"));
         assertThat(watches.stream().filter(p -> p.contains("/deployments"))).hasSize(1)
                 .allMatch(p -> p.startsWith("/apis/apps/v1/deployments?") && p.contains("app.kubernetes.io%2Finstance")
-                        && p.contains("app.kubernetes.io%2Fmanaged-by%3Dmilvus-operator") && p.contains("app.kubernetes.io%2Fname%3Dmilvus"));
+                        && p.contains("app.kubernetes.io%2Fmanaged-by%3Dmilvus-operator")
+                        && p.contains("app.kubernetes.io%2Fname%3Dmilvus"));
         assertThat(watches).hasSize(2);
         System.out.printf("shared watch, %d instances: %d watch requests, %d requests in all by the tool%n", FLEET.size(), watches.size(),
                 toolRequests().size());
@@ -139,7 +141,8 @@ class SharedWatchTest {
 
     @Test
     void the_per_instance_watch_still_opens_two_watches_per_wait() throws Exception {
-        List<StageWaiter.Outcome> outcomes = upgradeAll(new StageWaiter(tool, Clock.systemUTC(), Duration.ofMinutes(5), Duration.ofSeconds(10),
+        List<StageWaiter.Outcome> outcomes = upgradeAll(new StageWaiter(tool, Clock.systemUTC(), Duration.ofMinutes(5),
+                Duration.ofSeconds(10),
                 Duration.ZERO, log::add));
 
         assertThat(outcomes).allMatch(o -> o instanceof StageWaiter.Outcome.Completed);
@@ -161,7 +164,8 @@ class SharedWatchTest {
                 InstanceWatch.View viewB = watch.open("fleet-a", "m1", b::incrementAndGet)) {
             assertThat(viewB.milvus()).isPresent();
             assertThat(viewB.deployments()).isNotEmpty()
-                    .allMatch(d -> "m1".equals(d.getMetadata().getLabels().get(MilvusApi.LABEL_INSTANCE)) && "fleet-a".equals(d.getMetadata().getNamespace()));
+                    .allMatch(d -> "m1".equals(d.getMetadata().getLabels().get(MilvusApi.LABEL_INSTANCE))
+                        && "fleet-a".equals(d.getMetadata().getNamespace()));
             assertThat(viewA.deployments()).extracting(d -> d.getMetadata().getName()).doesNotContainAnyElementsOf(
                     viewB.deployments().stream().map(d -> d.getMetadata().getName()).toList());
             // The informers announce their first list after start() has completed, so views opened at once hear those adds.
@@ -192,8 +196,10 @@ class SharedWatchTest {
     @Test
     void a_namespaced_shared_watch_sees_only_its_namespace() {
         // An unrelated Deployment without the instance label is not cached either, nor one with it that the operator did not make.
-        client.apps().deployments().inNamespace("fleet-a").resource(deployment("fleet-a", "unrelated", Map.of("app", "unrelated"))).create();
-        client.apps().deployments().inNamespace("fleet-a").resource(deployment("fleet-a", "m2-foreign", Map.of(MilvusApi.LABEL_INSTANCE, "m2",
+        client.apps().deployments().inNamespace("fleet-a").resource(deployment("fleet-a", "unrelated", Map.of("app", "unrelated")))
+                .create();
+        client.apps().deployments().inNamespace("fleet-a")
+                .resource(deployment("fleet-a", "m2-foreign", Map.of(MilvusApi.LABEL_INSTANCE, "m2",
                 MilvusApi.LABEL_MANAGED_BY, "Helm", MilvusApi.LABEL_NAME, "milvus"))).create();
         try (SharedInstanceWatch watch = new SharedInstanceWatch(tool, Optional.of("fleet-a"), WAIT);
                 InstanceWatch.View view = watch.open("fleet-a", "m2", () -> { })) {
@@ -223,8 +229,10 @@ class SharedWatchTest {
         try (InstanceWatch.View m = watch.open("fleet-b", milvus, heardMilvus::incrementAndGet);
                 InstanceWatch.View d = watch.open("fleet-b", deployment, heardDeployment::incrementAndGet)) {
             client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace("fleet-b")
-                    .resource(SimulatedCluster.milvusResource("fleet-b", milvus, FROM, SimulatedCluster.Layout.MIXCOORD, "pulsar")).create();
-            client.apps().deployments().inNamespace("fleet-b").resource(deployment("fleet-b", deployment, Map.of(MilvusApi.LABEL_INSTANCE, deployment,
+                    .resource(SimulatedCluster.milvusResource("fleet-b", milvus, FROM, SimulatedCluster.Layout.MIXCOORD, "pulsar"))
+                    .create();
+            client.apps().deployments().inNamespace("fleet-b")
+                    .resource(deployment("fleet-b", deployment, Map.of(MilvusApi.LABEL_INSTANCE, deployment,
                     MilvusApi.LABEL_MANAGED_BY, "milvus-operator", MilvusApi.LABEL_NAME, "milvus"))).create();
             Await.until(WAIT, "the shared watch to tell of the markers", () -> heardMilvus.get() > 0 && heardDeployment.get() > 0);
         }
@@ -232,7 +240,8 @@ class SharedWatchTest {
 
     private static Deployment deployment(String ns, String name, Map<String, String> labels) {
         return new DeploymentBuilder().withNewMetadata().withName(name).withNamespace(ns).withLabels(labels).endMetadata()
-                .withNewSpec().withNewSelector().withMatchLabels(labels).endSelector().withNewTemplate().withNewMetadata().withLabels(labels)
+                .withNewSpec().withNewSelector().withMatchLabels(labels).endSelector().withNewTemplate().withNewMetadata()
+                .withLabels(labels)
                 .endMetadata().withNewSpec().addNewContainer().withName("c").withImage("busybox").endContainer().endSpec().endTemplate()
                 .endSpec().build();
     }

@@ -44,7 +44,8 @@ class StageWaiterTest {
     }
 
     private static Map<String, Object> component(String image, boolean complete) {
-        return Map.of("generation", 1, "image", image, "status", Map.of("observedGeneration", 1, "replicas", 1, "readyReplicas", complete ? 1 : 0,
+        return Map.of("generation", 1, "image", image, "status",
+                Map.of("observedGeneration", 1, "replicas", 1, "readyReplicas", complete ? 1 : 0,
                 "conditions", List.of(Map.of("type", "Progressing", "status", "True", "reason", complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated"))));
     }
 
@@ -56,7 +57,8 @@ class StageWaiterTest {
                         Map.of("type", "StorageReady", "status", "True", "reason", "StorageReady"),
                         Map.of("type", "MsgStreamReady", "status", "True", "reason", "MsgStreamReady"),
                         Map.of("type", "MilvusReady", "status", "True", "reason", "ReasonMilvusHealthy"),
-                        Map.of("type", "MilvusUpdated", "status", updated ? "True" : "False", "reason", updated ? "MilvusComponentsUpdated" : "MilvusUpgradingImage")),
+                        Map.of("type", "MilvusUpdated", "status", updated ? "True" : "False", "reason",
+                            updated ? "MilvusComponentsUpdated" : "MilvusUpgradingImage")),
                 "componentsDeployStatus", components));
     }
 
@@ -72,7 +74,8 @@ class StageWaiterTest {
         GenericKubernetesResource m = new GenericKubernetesResource();
         m.setApiVersion(MilvusApi.API_VERSION);
         m.setKind(MilvusApi.KIND);
-        m.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("my-release").withNamespace("ns").withGeneration(3L).build());
+        m.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("my-release").withNamespace("ns").withGeneration(3L)
+                .build());
         m.setAdditionalProperty("spec", Map.of("mode", "cluster", "components", Map.of("image", NEW, "mixCoord", Map.of("replicas", 1))));
         GenericKubernetesResource created = client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace("ns").resource(m).create();
         created.setAdditionalProperty("status", status);
@@ -98,7 +101,8 @@ class StageWaiterTest {
     }
 
     private long generation() {
-        return client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace("ns").withName("my-release").get().getMetadata().getGeneration();
+        return client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace("ns").withName("my-release").get().getMetadata()
+                .getGeneration();
     }
 
     @Test
@@ -107,8 +111,10 @@ class StageWaiterTest {
         long generation = generation();
         setStatus(status(generation - 1, NEW, all(NEW)));
 
-        CompletableFuture<StageWaiter.Outcome> wait = CompletableFuture.supplyAsync(() -> waiter(Duration.ofMinutes(5)).await(snapshot(), STAGE, Duration.ofSeconds(30)));
-        Await.until(Duration.ofSeconds(10), "the waiter to report the generation gap", () -> log.stream().anyMatch(l -> l.contains("operator: has not seen the change yet")));
+        CompletableFuture<StageWaiter.Outcome> wait = CompletableFuture.supplyAsync(() -> waiter(Duration.ofMinutes(5))
+                .await(snapshot(), STAGE, Duration.ofSeconds(30)));
+        Await.until(Duration.ofSeconds(10), "the waiter to report the generation gap",
+                () -> log.stream().anyMatch(l -> l.contains("operator: has not seen the change yet")));
         assertThat(wait).isNotDone();
 
         setStatus(status(generation, NEW, all(NEW)));
@@ -122,7 +128,8 @@ class StageWaiterTest {
         comps.put("proxy", component(OLD, true));
         create(status(0, OLD, comps));
         setStatus(status(generation(), OLD, comps));
-        StageWaiter waiter = new StageWaiter(client, Clock.systemUTC(), Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ZERO, log::add);
+        StageWaiter waiter = new StageWaiter(client, Clock.systemUTC(), Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ZERO,
+                log::add);
 
         long started = System.nanoTime();
         StageWaiter.Outcome outcome = waiter.await(snapshot(), STAGE, Duration.ofMillis(3500));
@@ -155,7 +162,8 @@ class StageWaiterTest {
         create(status(0, OLD, all(OLD)));
         setStatus(status(generation(), OLD, all(OLD)));
         ClusterSnapshot start = snapshot();
-        CompletableFuture<StageWaiter.Outcome> wait = CompletableFuture.supplyAsync(() -> waiter(Duration.ofMinutes(5)).await(start, STAGE, Duration.ofSeconds(30)));
+        CompletableFuture<StageWaiter.Outcome> wait = CompletableFuture.supplyAsync(() -> waiter(Duration.ofMinutes(5))
+                .await(start, STAGE, Duration.ofSeconds(30)));
         Await.until(Duration.ofSeconds(10), "the waiter to start", () -> !log.isEmpty());
 
         GenericKubernetesResource m = client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace("ns").withName("my-release").get();
@@ -191,8 +199,10 @@ class StageWaiterTest {
     void an_informers_first_list_that_still_shows_the_old_image_is_not_drift() throws Exception {
         create(status(0, NEW, all(NEW)));
         setStatus(status(generation(), NEW, all(NEW)));
-        GenericKubernetesResource stale = client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace("ns").withName("my-release").get();
-        stale.setAdditionalProperty("spec", Map.of("mode", "cluster", "components", Map.of("image", OLD, "mixCoord", Map.of("replicas", 1))));
+        GenericKubernetesResource stale = client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace("ns").withName("my-release")
+                .get();
+        stale.setAdditionalProperty("spec",
+                Map.of("mode", "cluster", "components", Map.of("image", OLD, "mixCoord", Map.of("replicas", 1))));
         String list = client.getKubernetesSerialization().asJson(Map.of("apiVersion", MilvusApi.API_VERSION, "kind", "MilvusList",
                 "metadata", Map.of("resourceVersion", stale.getMetadata().getResourceVersion()), "items", List.of(stale)));
         // A watch cache that has not seen the patch yet answers the informer's first (resourceVersion=0) list (FACTS §8.9).
@@ -217,7 +227,8 @@ class StageWaiterTest {
 
         CompletableFuture<StageWaiter.Outcome> wait = CompletableFuture.supplyAsync(() -> settling(Duration.ofSeconds(2))
                 .await(snapshot(), STAGE, Duration.ofSeconds(30)));
-        Await.until(Duration.ofSeconds(10), "the waiter to see the stage complete", () -> log.stream().anyMatch(l -> l.contains("confirming again in 2s")));
+        Await.until(Duration.ofSeconds(10), "the waiter to see the stage complete",
+                () -> log.stream().anyMatch(l -> l.contains("confirming again in 2s")));
         // The operator's next status write takes it back: a component is behind again (a pod replaced, terminating pods).
         Map<String, Object> comps = all(NEW);
         comps.put("querynode", component(NEW, false));
@@ -241,13 +252,15 @@ class StageWaiterTest {
         create(status(0, OLD, comps));
         Map<String, Object> st = status(generation(), OLD, comps);
         List<Object> conditions = new ArrayList<>((List<?>) st.get("conditions"));
-        conditions.set(2, Map.of("type", "MsgStreamReady", "status", "False", "reason", "MsgStreamNotReady", "message", "dial tcp: connection refused"));
+        conditions.set(2, Map.of("type", "MsgStreamReady", "status", "False", "reason", "MsgStreamNotReady", "message",
+                "dial tcp: connection refused"));
         st.put("conditions", conditions);
         setStatus(st);
 
         StageWaiter.Outcome outcome = waiter(Duration.ofMinutes(5)).await(snapshot(), STAGE, Duration.ofSeconds(1));
 
         assertThat(log.get(0)).contains("operator: MsgStreamReady False/MsgStreamNotReady (rolls nothing until it is True)");
-        assertThat(((StageWaiter.Outcome.TimedOut) outcome).message()).contains("MsgStreamReady False/MsgStreamNotReady: dial tcp: connection refused");
+        assertThat(((StageWaiter.Outcome.TimedOut) outcome).message())
+                .contains("MsgStreamReady False/MsgStreamNotReady: dial tcp: connection refused");
     }
 }

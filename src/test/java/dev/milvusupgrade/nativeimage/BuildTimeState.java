@@ -122,7 +122,8 @@ final class BuildTimeState {
             String name = call.getName();
             String where = "static initializer, line " + call.getLineNumber();
             if (call instanceof JavaConstructorCall) {
-                forbidden(call.getTargetOwner()).ifPresent(t -> out.add(new Finding(c.getName(), where, "constructs " + owner + ", a " + t)));
+                forbidden(call.getTargetOwner())
+                        .ifPresent(t -> out.add(new Finding(c.getName(), where, "constructs " + owner + ", a " + t)));
             } else if (FORBIDDEN_CALLS.contains(owner + "." + name)) {
                 out.add(new Finding(c.getName(), where, "calls " + owner + "." + name + " (the builder's clock, environment or machine)"));
             } else if (call instanceof JavaMethodCall m) {

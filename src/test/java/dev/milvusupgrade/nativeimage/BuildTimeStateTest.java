@@ -45,7 +45,8 @@ class BuildTimeStateTest {
         List<BuildTimeState.Finding> found = BuildTimeState.findings(MAIN).stream().filter(f -> !exempt(f)).toList();
         assertThat(found)
                 .as("static state a build-time initialization would freeze into the native image: draw it at call time or keep it in an"
-                        + " instance field (or register the class for run-time initialization and add it, with why, to RUN_TIME_INITIALIZED)")
+                        + " instance field (or register the class for run-time initialization and add it, with why,"
+                        + " to RUN_TIME_INITIALIZED)")
                 .isEmpty();
     }
 
@@ -54,8 +55,10 @@ class BuildTimeStateTest {
         Set<String> withFindings = BuildTimeState.findings(MAIN).stream().map(BuildTimeState.Finding::className)
                 .collect(Collectors.toCollection(TreeSet::new));
         String properties = Files.readString(Path.of("src/main/resources/application.properties"));
-        assertThat(RUN_TIME_INITIALIZED.keySet()).as("registered for run-time initialization in application.properties").allMatch(properties::contains);
-        assertThat(RUN_TIME_INITIALIZED.keySet()).as("RUN_TIME_INITIALIZED classes with no finding any more: drop them").allMatch(withFindings::contains);
+        assertThat(RUN_TIME_INITIALIZED.keySet()).as("registered for run-time initialization in application.properties")
+                .allMatch(properties::contains);
+        assertThat(RUN_TIME_INITIALIZED.keySet()).as("RUN_TIME_INITIALIZED classes with no finding any more: drop them")
+                .allMatch(withFindings::contains);
     }
 
     @Test

@@ -42,10 +42,12 @@ class JacksonBindingTest {
 
     private static final JavaClasses MAIN = ProductClasses.MAIN;
 
-    private static final Set<String> BINDERS = Set.of("com.fasterxml.jackson.databind.ObjectMapper", "com.fasterxml.jackson.databind.ObjectReader",
+    private static final Set<String> BINDERS = Set.of("com.fasterxml.jackson.databind.ObjectMapper",
+            "com.fasterxml.jackson.databind.ObjectReader",
             "com.fasterxml.jackson.databind.ObjectWriter", "io.fabric8.kubernetes.client.utils.KubernetesSerialization");
 
-    private static final Set<String> BINDING_METHODS = Set.of("readValue", "readValues", "convertValue", "treeToValue", "valueToTree", "updateValue",
+    private static final Set<String> BINDING_METHODS = Set.of("readValue", "readValues", "convertValue", "treeToValue", "valueToTree",
+            "updateValue",
             "writeValue", "writeValueAsString", "writeValueAsBytes", "readerFor", "writerFor", "readerForUpdating", "unmarshal", "asJson", "asYaml",
             "clone", "mergePatch");
 
@@ -60,7 +62,8 @@ class JacksonBindingTest {
             "dev.milvusupgrade.k8s.RecordCodec$Read$Unreadable", "the outcome of reading a record: the reason it cannot be read");
 
     /** Types Jackson binds without reflection metadata: its own tree model, and JDK values and collections it knows natively. */
-    private static final Set<String> PLAIN = Set.of("java.lang.Object", "java.lang.String", "java.lang.Boolean", "java.lang.Integer", "java.lang.Long",
+    private static final Set<String> PLAIN = Set.of("java.lang.Object", "java.lang.String", "java.lang.Boolean", "java.lang.Integer",
+            "java.lang.Long",
             "java.lang.Double", "java.util.Map", "java.util.LinkedHashMap", "java.util.HashMap", "java.util.TreeMap", "java.util.List",
             "java.util.ArrayList", "java.util.Collection", "java.util.Set", "java.io.InputStream", "com.fasterxml.jackson.databind.JsonNode");
 
@@ -69,12 +72,14 @@ class JacksonBindingTest {
         Set<String> registered = registered();
         Map<String, String> unregistered = new TreeMap<>();
         bound().forEach((type, where) -> {
-            if (!registered.contains(type) && !NOT_BOUND.containsKey(type) && !PLAIN.contains(type) && !type.startsWith("com.fasterxml.jackson.databind.node.")
+            if (!registered.contains(type) && !NOT_BOUND.containsKey(type) && !PLAIN.contains(type)
+                    && !type.startsWith("com.fasterxml.jackson.databind.node.")
                     && !isRegisteredFabric8Model(type)) {
                 unregistered.put(type, where);
             }
         });
-        assertThat(unregistered).as("types bound by Jackson with no reflection registration: add them to NativeReflection's targets").isEmpty();
+        assertThat(unregistered).as("types bound by Jackson with no reflection registration: add them to NativeReflection's targets")
+                .isEmpty();
     }
 
     @Test
@@ -87,7 +92,8 @@ class JacksonBindingTest {
         Set<String> expected = new TreeSet<>(bound().keySet());
         expected.addAll(withComponents(ANNOTATION_RECORDS.stream().map(Class::getName).toList()));
         assertThat(registered()).as("NativeReflection targets nothing binds any more: drop them").allMatch(expected::contains);
-        assertThat(NOT_BOUND.keySet()).as("NOT_BOUND entries the discovery no longer finds: drop them").allMatch(bound().keySet()::contains);
+        assertThat(NOT_BOUND.keySet()).as("NOT_BOUND entries the discovery no longer finds: drop them")
+                .allMatch(bound().keySet()::contains);
     }
 
     @Test
@@ -95,18 +101,22 @@ class JacksonBindingTest {
         Map<String, String> notRegistered = new TreeMap<>();
         MAIN.stream().filter(c -> !NativeProfile.excludes(c.getName())).forEach(c -> c.getDirectDependenciesFromSelf().forEach(d -> {
             String t = d.getTargetClass().getName();
-            boolean model = t.startsWith("io.fabric8.kubernetes.api.model.") && !t.endsWith("Builder") && !t.endsWith("Fluent") && !t.contains("$");
+            boolean model = t.startsWith("io.fabric8.kubernetes.api.model.") && !t.endsWith("Builder") && !t.endsWith("Fluent")
+                    && !t.contains("$");
             if (model && !isRegisteredFabric8Model(t)) {
                 notRegistered.put(t, c.getName());
             }
         }));
-        assertThat(notRegistered).as("fabric8 model types that are not KubernetesResources (quarkus-kubernetes-client registers only those)").isEmpty();
-        assertThat(isRegisteredFabric8Model("io.fabric8.kubernetes.api.model.GenericKubernetesResource")).as("the Milvus resource's type").isTrue();
+        assertThat(notRegistered)
+                .as("fabric8 model types that are not KubernetesResources (quarkus-kubernetes-client registers only those)").isEmpty();
+        assertThat(isRegisteredFabric8Model("io.fabric8.kubernetes.api.model.GenericKubernetesResource")).as("the Milvus resource's type")
+                .isTrue();
     }
 
     @Test
     void a_record_read_by_class_and_one_written_after_construction_are_found_with_their_components() {
-        Map<String, String> found = bound(new ClassFileImporter().importClasses(JacksonFixtures.Reader.class, JacksonFixtures.Writer.class));
+        Map<String, String> found = bound(new ClassFileImporter()
+                .importClasses(JacksonFixtures.Reader.class, JacksonFixtures.Writer.class));
         String prefix = JacksonFixtures.class.getName() + "$";
         assertThat(found.keySet().stream().map(t -> t.replace(prefix, "")).toList())
                 .containsExactlyInAnyOrder("Read", "Part", "Written");

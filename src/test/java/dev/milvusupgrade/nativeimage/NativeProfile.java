@@ -15,7 +15,8 @@ import org.w3c.dom.NodeList;
 final class NativeProfile {
 
     private static final List<String> EXCLUDES = texts(compilerConfiguration(), "exclude");
-    private static final List<PathMatcher> MATCHERS = EXCLUDES.stream().map(p -> FileSystems.getDefault().getPathMatcher("glob:" + p)).toList();
+    private static final List<PathMatcher> MATCHERS = EXCLUDES.stream().map(p -> FileSystems.getDefault().getPathMatcher("glob:" + p))
+            .toList();
 
     private NativeProfile() {
     }
@@ -49,7 +50,8 @@ final class NativeProfile {
             for (int j = 0; j < plugins.getLength(); j++) {
                 Element plugin = (Element) plugins.item(j);
                 NodeList configurations = plugin.getElementsByTagName("configuration");
-                if ("maven-compiler-plugin".equals(child(plugin, "artifactId").getTextContent().trim()) && configurations.getLength() == 1) {
+                if ("maven-compiler-plugin".equals(child(plugin, "artifactId").getTextContent().trim())
+                        && configurations.getLength() == 1) {
                     return (Element) configurations.item(0);
                 }
             }

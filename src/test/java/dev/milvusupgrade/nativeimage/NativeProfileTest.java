@@ -29,7 +29,8 @@ class NativeProfileTest {
     private static final Path NATIVE_TOP = Path.of("src/native/java/dev/milvusupgrade/cli/NativeUpgradeCommand.java");
 
     /** What the native binary must not contain, by package prefix. */
-    private static final List<String> DEMO_ONLY = List.of("dev.milvusupgrade.sim.", "io.fabric8.mockwebserver.", "io.fabric8.kubernetes.client.server.mock.",
+    private static final List<String> DEMO_ONLY = List.of("dev.milvusupgrade.sim.", "io.fabric8.mockwebserver.",
+            "io.fabric8.kubernetes.client.server.mock.",
             "io.fabric8.kubernetes.api.model.gatewayapi.", "org.bouncycastle.");
 
     @Test
@@ -46,12 +47,15 @@ class NativeProfileTest {
         Map<String, String> found = new TreeMap<>();
         MAIN.stream().filter(c -> !NativeProfile.excludes(c.getName())).forEach(c -> c.getDirectDependenciesFromSelf().forEach(d -> {
             String target = d.getTargetClass().getName();
-            boolean demoOnly = DEMO_ONLY.stream().anyMatch(target::startsWith) || NativeProfile.excludes(target) && target.startsWith("dev.milvusupgrade.");
+            boolean demoOnly = DEMO_ONLY.stream().anyMatch(target::startsWith) || NativeProfile.excludes(target)
+                    && target.startsWith("dev.milvusupgrade.");
             if (demoOnly) {
                 found.put(c.getName() + " -> " + target, d.getDescription());
             }
         }));
-        assertThat(found).as("the native profile would not compile (or would pull the demo back in): keep these uses in sim/ or DemoCommand").isEmpty();
+        assertThat(found)
+                .as("the native profile would not compile (or would pull the demo back in): keep these uses in sim/ or DemoCommand")
+                .isEmpty();
     }
 
     @Test

@@ -57,7 +57,8 @@ class BackupPointTest {
         assertThat(BackupPoint.attemptOf(name, name)).isEqualTo(OptionalInt.of(1));
         assertThat(BackupPoint.attemptOf(name + "_r2", name)).isEqualTo(OptionalInt.of(2));
         assertThat(BackupPoint.attemptOf(name + "_r17", name)).isEqualTo(OptionalInt.of(17));
-        for (String foreign : List.of(name + "_r1", name + "_r0", name + "_r02", name + "_r", name + "_rx", name + "_r12345", "other", name + "x")) {
+        for (String foreign : List.of(name + "_r1", name + "_r0", name + "_r02", name + "_r", name + "_rx", name + "_r12345", "other",
+                name + "x")) {
             assertThat(BackupPoint.attemptOf(foreign, name)).as(foreign).isEmpty();
         }
     }

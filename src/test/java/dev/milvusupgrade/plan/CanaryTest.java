@@ -48,14 +48,16 @@ class CanaryTest {
                     v.set(3, (double) Math.nextUp(((Double) v.get(3)).floatValue()));
                     rows.get(16).put("vector", v);
                 }, "vector of id=17 changed"),
-                Arguments.of("a title", (Consumer<List<Map<String, Object>>>) rows -> rows.get(0).put("title", "x"), "title (VarChar) of id=1 changed"),
+                Arguments.of("a title", (Consumer<List<Map<String, Object>>>) rows -> rows.get(0).put("title", "x"),
+                    "title (VarChar) of id=1 changed"),
                 Arguments.of("the JSON field", (Consumer<List<Map<String, Object>>>) rows -> rows.get(1).put("meta", Map.of("n", 2)),
                         "meta (JSON) of id=2 changed"),
                 Arguments.of("the dynamic key", (Consumer<List<Map<String, Object>>>) rows -> rows.get(2).remove("extra"),
                         "dynamic field extra of id=3 changed"),
                 Arguments.of("rows missing", (Consumer<List<Map<String, Object>>>) rows -> rows.subList(0, 2).clear(),
                         "rows: 2 of 256 written rows do not come back (first id=1)"),
-                Arguments.of("a row too many", (Consumer<List<Map<String, Object>>>) rows -> rows.add(new LinkedHashMap<>(Map.of("id", 999))),
+                Arguments.of("a row too many",
+                        (Consumer<List<Map<String, Object>>>) rows -> rows.add(new LinkedHashMap<>(Map.of("id", 999))),
                         "rows: 1 unexpected row(s) came back (first id=999)"));
     }
 
@@ -73,6 +75,7 @@ class CanaryTest {
         Canary.SEARCHED.forEach(id -> hits.put(id, List.of(id, 5L, 6L)));
         assertThat(Canary.compareSearch(hits)).isEmpty();
         hits.put(97L, List.of(12L, 97L));
-        assertThat(Canary.compareSearch(hits)).isEqualTo(Optional.of("search: the top 3 hits for the vector of id=97 are [12, 97], not led by 97"));
+        assertThat(Canary.compareSearch(hits))
+                .isEqualTo(Optional.of("search: the top 3 hits for the vector of id=97 are [12, 97], not led by 97"));
     }
 }

@@ -40,7 +40,8 @@ class CataloguePlanTest {
 
     private static ClusterSnapshot withWorkloads(ClusterSnapshot s, Map<Component, Integer> replicas, WorkloadSettings w) {
         SpecSettings d = SpecSettings.defaults();
-        return Snapshots.withSettings(s, new SpecSettings(d.rollingMode(), d.enableRollingUpdate(), d.imageUpdateMode(), false, Set.of(), false,
+        return Snapshots.withSettings(s,
+                new SpecSettings(d.rollingMode(), d.enableRollingUpdate(), d.imageUpdateMode(), false, Set.of(), false,
                 Map.of(), replicas, w));
     }
 
@@ -115,26 +116,32 @@ class CataloguePlanTest {
     void statefulset_mode_is_refused_with_the_reason() {
         ClusterSnapshot s = withWorkloads(healthy("milvusdb/milvus:v2.5.16", MIXCOORD_25), Map.of(),
                 new WorkloadSettings(Set.of(Component.QUERYNODE), Set.of(), Map.of(), Optional.empty()));
-        assertThat(refused(Planner.plan(intent("v2.6.24"), s))).startsWith("spec.components.queryNode.statefulSet.enabled is true (StatefulSet mode");
+        assertThat(refused(Planner.plan(intent("v2.6.24"), s)))
+                .startsWith("spec.components.queryNode.statefulSet.enabled is true (StatefulSet mode");
     }
 
     @Test
     void a_user_hpa_on_the_querynode_is_refused_under_operators_that_never_finish_and_explained_under_newer_ones() {
-        ClusterSnapshot hpa = withWorkloads(healthy("milvusdb/milvus:v2.5.16", MIXCOORD_25), Map.of(Component.QUERYNODE, -1), WorkloadSettings.none());
+        ClusterSnapshot hpa = withWorkloads(healthy("milvusdb/milvus:v2.5.16", MIXCOORD_25), Map.of(Component.QUERYNODE, -1),
+                WorkloadSettings.none());
         ClusterSnapshot old = Snapshots.with(hpa, "cluster", Optional.empty(), false, new OperatorVersion.Known(Version.of(1, 3, 5)));
-        assertThat(refused(Planner.plan(intent("v2.6.24"), old))).contains("Milvus Operator v1.3.5 never finishes a two-Deployment querynode rollout")
+        assertThat(refused(Planner.plan(intent("v2.6.24"), old)))
+                .contains("Milvus Operator v1.3.5 never finishes a two-Deployment querynode rollout")
                 .contains("fix: upgrade the operator to v1.3.6 or later");
         Plan plan = staged(Planner.plan(intent("v2.6.24"), hpa));
-        assertThat(plan.warnings()).anyMatch(w -> w.contains("milvus.io/querynode-current-group-id") && w.contains("my-release-milvus-querynode-0/-1")
+        assertThat(plan.warnings())
+                .anyMatch(w -> w.contains("milvus.io/querynode-current-group-id") && w.contains("my-release-milvus-querynode-0/-1")
                 && !w.contains("must be v1.3.6"));
         ClusterSnapshot unknown = Snapshots.with(hpa, "cluster", Optional.empty(), false, new OperatorVersion.Unknown("forbidden"));
-        assertThat(staged(Planner.plan(intent("v2.6.24"), unknown)).warnings()).anyMatch(w -> w.contains("the operator must be v1.3.6 or later"));
+        assertThat(staged(Planner.plan(intent("v2.6.24"), unknown)).warnings())
+                .anyMatch(w -> w.contains("the operator must be v1.3.6 or later"));
     }
 
     @Test
     void pulsar_clusters_are_warned_of_the_exclusive_producer_unless_spec_config_keeps_it_shared() {
         ClusterSnapshot pulsar = healthy("milvusdb/milvus:v2.6.24", MIXCOORD_26);
-        assertThat(staged(Planner.plan(intent("v2.6.25"), pulsar)).warnings()).anyMatch(w -> w.contains("exclusive (milvus-io/milvus#53540)")
+        assertThat(staged(Planner.plan(intent("v2.6.25"), pulsar)).warnings())
+                .anyMatch(w -> w.contains("exclusive (milvus-io/milvus#53540)")
                 && w.contains("pulsar.producerAccessMode: shared"));
         ClusterSnapshot shared = withWorkloads(pulsar, Map.of(), new WorkloadSettings(Set.of(), Set.of(), Map.of(), Optional.of("shared")));
         assertThat(staged(Planner.plan(intent("v2.6.25"), shared)).warnings()).noneMatch(w -> w.contains("exclusive"));
@@ -147,11 +154,14 @@ class CataloguePlanTest {
     @Test
     void a_per_component_rolling_update_is_accepted_and_its_duration_weighed_against_the_stage_timeout() {
         ClusterSnapshot s = withWorkloads(healthy("milvusdb/milvus:v2.6.11", MIXCOORD_26), Map.of(Component.QUERYNODE, 120),
-                new WorkloadSettings(Set.of(), Set.of(), Map.of(Component.QUERYNODE, new WorkloadSettings.RollingUpdate("0", "2")), Optional.empty()));
+                new WorkloadSettings(Set.of(), Set.of(), Map.of(Component.QUERYNODE, new WorkloadSettings.RollingUpdate("0", "2")),
+                    Optional.empty()));
         Plan plan = staged(Planner.plan(intent("v2.6.24", "stageTimeout", "30m"), s));
         // 120 query nodes two at a time: 60 steps; the other components one each: 4 steps; 64 x 30 s = 32m.
-        assertThat(plan.warnings()).anyMatch(w -> w.startsWith("per-component rollingUpdate: queryNode 120 replica(s) in batches of 2 (maxSurge 0,"
-                + " maxUnavailable 2); a stage takes about 64 step(s), 32m at ~30 s a step") && w.contains("raise stageTimeout to at least 1h4m"));
+        assertThat(plan.warnings())
+                .anyMatch(w -> w.startsWith("per-component rollingUpdate: queryNode 120 replica(s) in batches of 2 (maxSurge 0,"
+                + " maxUnavailable 2); a stage takes about 64 step(s), 32m at ~30 s a step")
+                    && w.contains("raise stageTimeout to at least 1h4m"));
         Plan roomy = staged(Planner.plan(intent("v2.6.24", "stageTimeout", "2h"), s));
         assertThat(roomy.warnings()).anyMatch(w -> w.startsWith("per-component rollingUpdate") && !w.contains("raise stageTimeout"));
     }

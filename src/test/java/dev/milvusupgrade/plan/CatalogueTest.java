@@ -70,24 +70,31 @@ class CatalogueTest {
                         "line 4 v2.6.2 comes after v2.6.4 (line 3); fix: keep releases sorted"),
                 Arguments.of("duplicate", HEAD + "v2.5.16 | - | - | - | -\nv2.6.4 | - | - | - | -\nv2.6.4 | - | - | - | -\n",
                         "line 4 repeats v2.6.4 (also on line 3)"),
-                Arguments.of("duplicate pre-release spelling", HEAD + "v2.5.16 | - | - | - | -\nv2.6.0-rc.1 | - | - | - | -\nv2.6.0-rc1 | - | - | - | -\nv2.6.4 | - | - | - | -\n",
+                Arguments.of("duplicate pre-release spelling",
+                        HEAD + "v2.5.16 | - | - | - | -\nv2.6.0-rc.1 | - | - | - | -\nv2.6.0-rc1 | - | - | - | -\nv2.6.4 | - | - | - | -\n",
                         "line 4 repeats v2.6.0-rc1"),
-                Arguments.of("refusal without issue", HEAD + "v2.5.16 | - | - | - | -\nv2.6.4 | - | - | target-from-2.5: inserts fail badly | -\n",
+                Arguments.of("refusal without issue",
+                        HEAD + "v2.5.16 | - | - | - | -\nv2.6.4 | - | - | target-from-2.5: inserts fail badly | -\n",
                         "line 3 has the refusal"),
-                Arguments.of("refusal with a bad issue", HEAD + "v2.5.16 | - | - | - | -\nv2.6.4 | - | - | target-from-2.5 48930: inserts fail badly | -\n",
+                Arguments.of("refusal with a bad issue",
+                        HEAD + "v2.5.16 | - | - | - | -\nv2.6.4 | - | - | target-from-2.5 48930: inserts fail badly | -\n",
                         "line 3 refuses without an issue ('48930')"),
                 Arguments.of("refusal without reason", HEAD + "v2.5.16 | - | - | - | -\nv2.6.4 | - | - | target milvus-io/milvus#1: | -\n",
                         "line 3 refuses without a reason"),
-                Arguments.of("bad date", HEAD + "v2.5.16 | 2026-13-01 | - | - | -\nv2.6.4 | - | - | - | -\n", "line 2 has the release date '2026-13-01'"),
-                Arguments.of("dates backwards in a series", HEAD + "v2.5.16 | - | - | - | -\nv2.6.4 | 2026-05-01 | - | - | -\nv2.6.5 | 2026-04-01 | - | - | -\n",
+                Arguments.of("bad date", HEAD + "v2.5.16 | 2026-13-01 | - | - | -\nv2.6.4 | - | - | - | -\n",
+                    "line 2 has the release date '2026-13-01'"),
+                Arguments.of("dates backwards in a series",
+                        HEAD + "v2.5.16 | - | - | - | -\nv2.6.4 | 2026-05-01 | - | - | -\nv2.6.5 | 2026-04-01 | - | - | -\n",
                         "line 4 v2.6.5 is dated 2026-04-01, before v2.6.4 (2026-05-01)"),
                 Arguments.of("four fields", HEAD + "v2.5.16 | - | - | -\n", "line 2 has 4 field(s), not 5"),
                 Arguments.of("not a version", HEAD + "2.6.x | - | - | - | -\n", "line 2 starts with '2.6.x', not a release version"),
                 Arguments.of("a build variant", HEAD + "v2.6.4-gpu | - | - | - | -\n", "line 2 starts with 'v2.6.4-gpu'"),
                 Arguments.of("bad fix", HEAD + "v2.5.16 | - | #48977 | - | -\n", "line 2 lists the fix '#48977', not an issue"),
                 Arguments.of("unknown flag", HEAD + "v2.5.16 | - | - | - | note [fast-lane]\n", "line 2 has the unknown flag [fast-lane]"),
-                Arguments.of("unknown route option", "route 2.5 -> 2.6 through v2.5.16\nv2.5.16 | - | - | - | -\n", "line 1 has the unknown option 'through'"),
-                Arguments.of("route naming a missing release", HEAD + "v2.5.16 | - | - | - | -\n", "line 1 names v2.6.4, which has no release line"),
+                Arguments.of("unknown route option", "route 2.5 -> 2.6 through v2.5.16\nv2.5.16 | - | - | - | -\n",
+                    "line 1 has the unknown option 'through'"),
+                Arguments.of("route naming a missing release", HEAD + "v2.5.16 | - | - | - | -\n",
+                    "line 1 names v2.6.4, which has no release line"),
                 Arguments.of("repeated route", HEAD + HEAD + "v2.5.16 | - | - | - | -\n", "line 2 repeats the route 2.5 -> 2.6"),
                 Arguments.of("no releases", HEAD, "has no release line"),
                 Arguments.of("empty", "  \n", "is empty"));
@@ -116,15 +123,20 @@ class CatalogueTest {
 
     static Stream<Arguments> refusedRoutes() {
         return Stream.of(
-                Arguments.of("3.0 as a target", "v2.6.24", "v3.0.1", "targetVersion v3.0.1 is refused (milvus-io/milvus-docs#3574): the 2.6 to 3.0 route is"
+                Arguments.of("3.0 as a target", "v2.6.24", "v3.0.1",
+                        "targetVersion v3.0.1 is refused (milvus-io/milvus-docs#3574): the 2.6 to 3.0 route is"
                         + " not supported yet"),
-                Arguments.of("a cluster on 3.0", "v3.0.1", "v3.0.5", "the cluster runs v3.0.1, outside this tool's routes (2.5.x -> 2.6.4+, 2.6.x -> 2.6.x),"
+                Arguments.of("a cluster on 3.0", "v3.0.1", "v3.0.5",
+                        "the cluster runs v3.0.1, outside this tool's routes (2.5.x -> 2.6.4+, 2.6.x -> 2.6.x),"
                         + " so this tool never patches it"),
                 Arguments.of("rc1 source", "v2.6.0-rc1", "v2.6.24", "v2.6.0-rc1 is not compatible with later 2.6 releases"),
-                Arguments.of("unknown source", "v2.6.26", "v2.6.26", "the cluster runs v2.6.26, which is not in the release catalogue (newest known 2.6"
+                Arguments.of("unknown source", "v2.6.26", "v2.6.26",
+                        "the cluster runs v2.6.26, which is not in the release catalogue (newest known 2.6"
                         + " release: v2.6.25)"),
-                Arguments.of("unknown target", "v2.5.8", "v2.6.99", "targetVersion v2.6.99 is not in the upgrade catalogue; fix: pick one of"),
-                Arguments.of("2.5 to 2.5", "v2.5.8", "v2.5.27", "no known upgrade path from v2.5.8 to v2.5.27; fix: from 2.5.x target v2.6.4 or later"),
+                Arguments.of("unknown target", "v2.5.8", "v2.6.99",
+                    "targetVersion v2.6.99 is not in the upgrade catalogue; fix: pick one of"),
+                Arguments.of("2.5 to 2.5", "v2.5.8", "v2.5.27",
+                    "no known upgrade path from v2.5.8 to v2.5.27; fix: from 2.5.x target v2.6.4 or later"),
                 Arguments.of("downgrade", "v2.6.24", "v2.6.16", "downgrades are not supported"));
     }
 
@@ -143,7 +155,8 @@ class CatalogueTest {
 
     @Test
     void the_recommendation_from_2_5_names_what_it_skipped() {
-        assertThat(BUILT_IN.recommendation(v("v2.5.4"))).contains("refused on the way: v2.6.12 (milvus-io/milvus#48930), v2.6.13 (milvus-io/milvus#48930),"
+        assertThat(BUILT_IN.recommendation(v("v2.5.4")))
+                .contains("refused on the way: v2.6.12 (milvus-io/milvus#48930), v2.6.13 (milvus-io/milvus#48930),"
                 + " v2.6.14 (milvus-io/milvus#48930)").contains("not offered: v3.0.0");
     }
 
@@ -152,7 +165,8 @@ class CatalogueTest {
         Catalogue c = ((Checked.Ok<Catalogue>) Catalogue.parse(HEAD + "v2.5.16 | - | - | - | -\nv2.6.2 | - | - | - | -\n"
                 + "v2.6.4 | - | - | target-from-2.5 example/ops#1: refused for this test | -\n", "test catalogue")).value();
         assertThat(c.recommended(v("v2.5.16"))).isEmpty();
-        assertThat(c.recommendation(v("v2.5.16"))).isEqualTo("no recommended target from v2.5.16: no release of the catalogue is a safe target from it");
+        assertThat(c.recommendation(v("v2.5.16")))
+                .isEqualTo("no recommended target from v2.5.16: no release of the catalogue is a safe target from it");
         assertThat(refusal(c.route(v("v2.5.16"), v("v2.6.4")))).endsWith("fix: stay on v2.5.16 until a later release is in the catalogue");
     }
 
@@ -210,7 +224,8 @@ class CatalogueTest {
         assertThat(c.recommended(v("v2.5.8"))).contains(v("v2.6.26"));
         assertThat(c.route(v("v2.6.26"), v("v2.6.26"))).isInstanceOf(Checked.Ok.class);
 
-        Catalogue refusing = ((Checked.Ok<Catalogue>) withUser("v2.6.25 | - | - | target-from-2.5 example/ops#7: fails our soak test | -\n")).value();
+        Catalogue refusing = ((Checked.Ok<Catalogue>) withUser(
+                "v2.6.25 | - | - | target-from-2.5 example/ops#7: fails our soak test | -\n")).value();
         assertThat(refusing.recommended(v("v2.5.8"))).contains(v("v2.6.24"));
         assertThat(refusing.recommended(v("v2.6.11"))).contains(v("v2.6.25"));
         assertThat(refusing.find(v("v2.6.25")).orElseThrow().note()).contains("Pulsar");

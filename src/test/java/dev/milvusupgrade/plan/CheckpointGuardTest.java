@@ -57,7 +57,8 @@ class CheckpointGuardTest {
 
     @Test
     void an_unreadable_checkpoint_says_why_where_and_the_key() {
-        Rejection r = CheckpointGuard.unreadable("milvus/my-release", "recordVersion '7', a format this version of milvus-upgrade does not know");
+        Rejection r = CheckpointGuard.unreadable("milvus/my-release",
+                "recordVersion '7', a format this version of milvus-upgrade does not know");
 
         assertThat(r.message()).contains("cannot be read (recordVersion '7'").contains("Lease milvus/milvus-upgrade-my-release")
                 .contains("acceptClusterAsIs");

@@ -124,7 +124,8 @@ class FleetIntentTest {
     void orders_the_canary_labelled_first_then_by_namespace_and_name() {
         record M(String ns, String name, Map<String, String> labels) {
         }
-        List<M> ms = new ArrayList<>(List.of(new M("b", "x", Map.of()), new M("a", "z", Map.of()), new M("c", "a", Map.of(FleetIntent.CANARY_LABEL, "")),
+        List<M> ms = new ArrayList<>(List.of(new M("b", "x", Map.of()), new M("a", "z", Map.of()),
+                new M("c", "a", Map.of(FleetIntent.CANARY_LABEL, "")),
                 new M("a", "y", Map.of())));
         ms.sort(Comparator.comparing(m -> m, (p, q) -> FleetIntent.compare(p.ns(), p.name(), p.labels(), q.ns(), q.name(), q.labels())));
         assertThat(ms).extracting(m -> m.ns() + "/" + m.name()).containsExactly("c/a", "a/y", "a/z", "b/x");
@@ -139,8 +140,10 @@ class FleetIntentTest {
         assertThat(record(FleetRecord.State.Failed, FleetRecord.State.Retry).exitCode()).isEqualTo(1);
         FleetRecord invalid = new FleetRecord(Phase.Rejected, "", "", List.of(), "bad", NOW, Optional.of(NOW), "r");
         assertThat(invalid.exitCode()).isEqualTo(2);
-        assertThat(FleetRecord.endPhase(record(FleetRecord.State.Succeeded, FleetRecord.State.Deferred).clusters(), false)).isEqualTo(Phase.Deferred);
-        assertThat(FleetRecord.endPhase(record(FleetRecord.State.Succeeded, FleetRecord.State.Retry).clusters(), false)).isEqualTo(Phase.Running);
+        assertThat(FleetRecord.endPhase(record(FleetRecord.State.Succeeded, FleetRecord.State.Deferred).clusters(), false))
+                .isEqualTo(Phase.Deferred);
+        assertThat(FleetRecord.endPhase(record(FleetRecord.State.Succeeded, FleetRecord.State.Retry).clusters(), false))
+                .isEqualTo(Phase.Running);
     }
 
     static FleetRecord record(FleetRecord.State... states) {

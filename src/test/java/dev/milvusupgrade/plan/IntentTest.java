@@ -130,10 +130,12 @@ class IntentTest {
         assertThat(set.backup().orElseThrow().maxAge()).contains(Duration.ofHours(6));
         assertThat(set.acceptClusterAsIs()).isTrue();
 
-        assertThat(((Checked.Refused<Intent>) parse("backupEndpoint", "http://milvus-backup:8080", "maxBackupAge", "31d")).rejection().message())
-                .isEqualTo("intent key 'maxBackupAge' is '31d', not a duration within 10s..720h; fix: write it like 2h or 24h, or leave it out"
-                        + " (the backup may then be as old as stageTimeout)");
-        assertThat(((Checked.Refused<Intent>) parse("backupEndpoint", "http://milvus-backup:8080", "maxBackupAge", "721h")).rejection().message())
+        assertThat(((Checked.Refused<Intent>) parse("backupEndpoint", "http://milvus-backup:8080", "maxBackupAge", "31d")).rejection()
+                .message())
+                .isEqualTo("intent key 'maxBackupAge' is '31d', not a duration within 10s..720h; fix: write it like 2h or 24h, or leave it "
+                        + "out (the backup may then be as old as stageTimeout)");
+        assertThat(((Checked.Refused<Intent>) parse("backupEndpoint", "http://milvus-backup:8080", "maxBackupAge", "721h")).rejection()
+                .message())
                 .contains("not a duration within 10s..720h");
         assertThat(((Checked.Refused<Intent>) parse("maxBackupAge", "6h")).rejection().message())
                 .startsWith("intent key(s) maxBackupAge mean nothing without backupEndpoint");

@@ -73,9 +73,11 @@ class JobPolicyTest {
         "|24h|24h|staged",
     })
     void no_intent_timeout_may_outlast_the_jobs_deadline(String deadline, String stageTimeout, String backupTimeout, String outcome) {
-        JobPolicy policy = JobPolicy.defaults().withJobDeadline(deadline == null ? java.util.Optional.empty() : Intent.parseDuration(deadline));
+        JobPolicy policy = JobPolicy.defaults()
+                .withJobDeadline(deadline == null ? java.util.Optional.empty() : Intent.parseDuration(deadline));
         Intent i = backupTimeout == null ? intent("stageTimeout", stageTimeout)
-                : intent("stageTimeout", stageTimeout, "backupEndpoint", "http://milvus-backup.milvus:8080", "backupTimeout", backupTimeout);
+                : intent("stageTimeout", stageTimeout, "backupEndpoint", "http://milvus-backup.milvus:8080", "backupTimeout",
+                    backupTimeout);
         Decision d = policy.plan(i, MIRRORED);
         if (outcome.equals("staged")) {
             assertThat(d).as(d.toString()).isInstanceOf(Decision.Staged.class);
@@ -98,8 +100,10 @@ class JobPolicyTest {
         JobPolicy policy = JobPolicy.defaults().withAllowedNamespaces(JobPolicy.parse(setting).allowedRepositories());
         Checked<List<String>> got = policy.fleetNamespaces(JobPolicy.parse(asked).allowedRepositories());
         if ("refused".equals(expected)) {
-            assertThat(((Checked.Refused<List<String>>) got).rejection().message()).isEqualTo("the fleet intent asks for namespace(s) kube-system,"
-                    + " which this Job may not touch (allowed: team-a, team-b); fix: add them to the Job's setting milvus-upgrade.allowed-namespaces"
+            assertThat(((Checked.Refused<List<String>>) got).rejection().message())
+                    .isEqualTo("the fleet intent asks for namespace(s) kube-system,"
+                    + " which this Job may not touch (allowed: team-a, team-b); fix: add them to the Job's setting "
+                    + "milvus-upgrade.allowed-namespaces"
                     + " (env MILVUS_UPGRADE_ALLOWED_NAMESPACES) in its manifest, or remove them from the intent's namespaces");
         } else {
             assertThat(((Checked.Ok<List<String>>) got).value()).isEqualTo(JobPolicy.parse(expected).allowedRepositories());

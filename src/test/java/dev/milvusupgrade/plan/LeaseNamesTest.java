@@ -31,7 +31,8 @@ class LeaseNamesTest {
 
     @Test
     void a_milvus_named_like_a_fleet_intent_does_not_take_the_fleet_lease() {
-        assertThat(LeaseNames.milvus("fleet-x")).isNotEqualTo(LeaseNames.fleet("x")).startsWith("milvus-upgrade-fleet-x-h").hasSize(15 + 7 + 2 + 16);
+        assertThat(LeaseNames.milvus("fleet-x")).isNotEqualTo(LeaseNames.fleet("x")).startsWith("milvus-upgrade-fleet-x-h")
+                .hasSize(15 + 7 + 2 + 16);
     }
 
     @Test

@@ -40,7 +40,8 @@ class OperatorTrapsRulesTest {
 
     private static ClusterSnapshot settings(int rollingMode, Optional<Boolean> rollingUpdate, String mode, boolean paused,
             Set<Component> pausedComponents, boolean manual, Map<Component, String> images) {
-        return Snapshots.withSettings(OK, new SpecSettings(rollingMode, rollingUpdate, mode, paused, pausedComponents, manual, images, Map.of()));
+        return Snapshots.withSettings(OK,
+                new SpecSettings(rollingMode, rollingUpdate, mode, paused, pausedComponents, manual, images, Map.of()));
     }
 
     private static ClusterSnapshot dependency(String type, Condition c) {
@@ -83,7 +84,8 @@ class OperatorTrapsRulesTest {
                         "spec.components.imageUpdateMode is force"),
                 Arguments.of("imageUpdateMode rollingDowngrade", settings(2, on, "rollingDowngrade", false, Set.of(), false, Map.of()),
                         "spec.components.imageUpdateMode is rollingDowngrade"),
-                Arguments.of("message queue down", dependency("MsgStreamReady", new Condition("False", "MsgStreamNotReady", "connection refused")),
+                Arguments.of("message queue down",
+                        dependency("MsgStreamReady", new Condition("False", "MsgStreamNotReady", "connection refused")),
                         "the operator reports MsgStreamReady False/MsgStreamNotReady: connection refused, and it rolls nothing"),
                 Arguments.of("etcd condition absent", dependency("EtcdReady", null), "the operator reports EtcdReady absent"),
                 Arguments.of("natsmq", Snapshots.with(OK, OK.streamingMode(), "natsmq", OK.deployments()),
@@ -102,7 +104,8 @@ class OperatorTrapsRulesTest {
                         new OperatorVersion.Disagreeing(Version.of(1, 3, 8), Version.of(1, 2, 8))),
                         "the Milvus Operator Deployment runs the image v1.2.8 but its label app.kubernetes.io/version says v1.3.8"),
                 Arguments.of("reconciled without currentImage, operator unreadable", Snapshots.withStatus(Snapshots.with(OK, "cluster",
-                        Optional.empty(), false, new OperatorVersion.Unknown("reading Deployment milvus-operator/milvus-operator is forbidden")),
+                        Optional.empty(), false,
+                        new OperatorVersion.Unknown("reading Deployment milvus-operator/milvus-operator is forbidden")),
                         Snapshots.status(OK, "Healthy", OK.status().ready(), OK.status().updated(), "", "", Snapshots.components(OK))),
                         "has a status but no status.currentImage: the operator is older than v1.3.0 (or the CRD prunes status.currentImage)"));
     }
@@ -156,7 +159,8 @@ class OperatorTrapsRulesTest {
                         && w.contains("milvus#46980"));
         ClusterSnapshot sized = Snapshots.withSettings(OK, new SpecSettings(2, Optional.of(true), "rollingUpgrade", false, Set.of(), false,
                 Map.of(), Map.of(Component.QUERYNODE, 3, Component.STREAMINGNODE, 2)));
-        assertThat(((Decision.Staged) Planner.plan(intent("v2.6.4"), sized)).plan().warnings()).noneMatch(w -> w.contains("streaming node"));
+        assertThat(((Decision.Staged) Planner.plan(intent("v2.6.4"), sized)).plan().warnings())
+                .noneMatch(w -> w.contains("streaming node"));
         assertThat(((Decision.Staged) Planner.plan(intent("v2.6.4"), OK)).plan().warnings()).noneMatch(w -> w.contains("streaming node"));
     }
 
@@ -168,7 +172,9 @@ class OperatorTrapsRulesTest {
         Stage bridge = ((Decision.Staged) Planner.plan(intent("v2.6.4"), s)).plan().stages().get(0);
         assertThat(bridge.expectedComponents(Snapshots.with(s, Optional.of(false), "pulsar", s.deployments())))
                 .doesNotContain(Component.STREAMINGNODE);
-        assertThat(bridge.expectedComponents(Snapshots.with(s, Optional.empty(), "pulsar", s.deployments()))).contains(Component.STREAMINGNODE);
-        assertThat(bridge.expectedComponents(Snapshots.with(s, Optional.of(true), "pulsar", s.deployments()))).contains(Component.STREAMINGNODE);
+        assertThat(bridge.expectedComponents(Snapshots.with(s, Optional.empty(), "pulsar", s.deployments())))
+                .contains(Component.STREAMINGNODE);
+        assertThat(bridge.expectedComponents(Snapshots.with(s, Optional.of(true), "pulsar", s.deployments())))
+                .contains(Component.STREAMINGNODE);
     }
 }

@@ -37,27 +37,33 @@ class PlannerTest {
     static Stream<Arguments> paths() {
         return Stream.of(
                 Arguments.of("four coordinators on 2.5.4", healthy("milvusdb/milvus:v2.5.4", FOUR_COORDS), "v2.6.4",
-                        List.of("mixcoord-2.5.16|{\"spec\":{\"components\":{\"mixCoord\":{\"replicas\":1},\"image\":\"milvusdb/milvus:v2.5.16\"}}}",
+                        List.of(
+                                "mixcoord-2.5.16|{\"spec\":{\"components\":{\"mixCoord\":{\"replicas\":1},\"image\":\"milvusdb/milvus:v2.5.16\"}}}",
                                 "2.6.4|{\"spec\":{\"components\":{\"image\":\"milvusdb/milvus:v2.6.4\"}}}")),
                 Arguments.of("mixCoord on 2.5.16", healthy("milvusdb/milvus:v2.5.16", MIXCOORD_25), "v2.6.4",
                         List.of("2.6.4|{\"spec\":{\"components\":{\"image\":\"milvusdb/milvus:v2.6.4\"}}}")),
                 Arguments.of("mixCoord on 2.5.18", healthy("milvusdb/milvus:v2.5.18", MIXCOORD_25), "v2.6.4",
                         List.of("2.6.4|{\"spec\":{\"components\":{\"image\":\"milvusdb/milvus:v2.6.4\"}}}")),
-                Arguments.of("mixCoord on 2.5.8 still needs 2.5.16, its replicas kept", healthy("milvusdb/milvus:v2.5.8", MIXCOORD_25), "v2.6.4",
+                Arguments.of("mixCoord on 2.5.8 still needs 2.5.16, its replicas kept", healthy("milvusdb/milvus:v2.5.8", MIXCOORD_25),
+                        "v2.6.4",
                         List.of("mixcoord-2.5.16|{\"spec\":{\"components\":{\"image\":\"milvusdb/milvus:v2.5.16\"}}}",
                                 "2.6.4|{\"spec\":{\"components\":{\"image\":\"milvusdb/milvus:v2.6.4\"}}}")),
-                Arguments.of("four coordinators on 2.5.18 never go back to 2.5.16", healthy("milvusdb/milvus:v2.5.18", FOUR_COORDS), "v2.6.4",
-                        List.of("mixcoord-2.5.18|{\"spec\":{\"components\":{\"mixCoord\":{\"replicas\":1},\"image\":\"milvusdb/milvus:v2.5.18\"}}}",
+                Arguments.of("four coordinators on 2.5.18 never go back to 2.5.16", healthy("milvusdb/milvus:v2.5.18", FOUR_COORDS),
+                        "v2.6.4",
+                        List.of(
+                                "mixcoord-2.5.18|{\"spec\":{\"components\":{\"mixCoord\":{\"replicas\":1},\"image\":\"milvusdb/milvus:v2.5.18\"}}}",
                                 "2.6.4|{\"spec\":{\"components\":{\"image\":\"milvusdb/milvus:v2.6.4\"}}}")),
                 Arguments.of("2.6.2 to 2.6.4", healthy("milvusdb/milvus:v2.6.2", MIXCOORD_26), "2.6.4",
                         List.of("2.6.4|{\"spec\":{\"components\":{\"image\":\"milvusdb/milvus:v2.6.4\"}}}")),
                 Arguments.of("private registry with a port", healthy("registry.local:5000/milvusdb/milvus:v2.5.8", FOUR_COORDS), "v2.6.4",
-                        List.of("mixcoord-2.5.16|{\"spec\":{\"components\":{\"mixCoord\":{\"replicas\":1},\"image\":\"registry.local:5000/milvusdb/milvus:v2.5.16\"}}}",
+                        List.of(
+                                "mixcoord-2.5.16|{\"spec\":{\"components\":{\"mixCoord\":{\"replicas\":1},\"image\":\"registry.local:5000/milvusdb/milvus:v2.5.16\"}}}",
                                 "2.6.4|{\"spec\":{\"components\":{\"image\":\"registry.local:5000/milvusdb/milvus:v2.6.4\"}}}")),
                 Arguments.of("a mirror that tags without v", healthy("mirror.local/milvus:2.5.16", MIXCOORD_25), "v2.6.4",
                         List.of("2.6.4|{\"spec\":{\"components\":{\"image\":\"mirror.local/milvus:2.6.4\"}}}")),
                 Arguments.of("gpu variant carried", healthy("milvusdb/milvus:v2.5.8-gpu", FOUR_COORDS), "v2.6.4",
-                        List.of("mixcoord-2.5.16-gpu|{\"spec\":{\"components\":{\"mixCoord\":{\"replicas\":1},\"image\":\"milvusdb/milvus:v2.5.16-gpu\"}}}",
+                        List.of(
+                                "mixcoord-2.5.16-gpu|{\"spec\":{\"components\":{\"mixCoord\":{\"replicas\":1},\"image\":\"milvusdb/milvus:v2.5.16-gpu\"}}}",
                                 "2.6.4-gpu|{\"spec\":{\"components\":{\"image\":\"milvusdb/milvus:v2.6.4-gpu\"}}}")));
     }
 
@@ -72,14 +78,17 @@ class PlannerTest {
 
     @Test
     void an_intent_repository_overrides_the_current_one() {
-        Plan plan = staged(Planner.plan(intent("v2.6.4", "imageRepository", "mirror.local/milvus"), healthy("milvusdb/milvus:v2.5.16", MIXCOORD_25)));
-        assertThat(plan.stages()).singleElement().satisfies(st -> assertThat(st.image().toString()).isEqualTo("mirror.local/milvus:v2.6.4"));
+        Plan plan = staged(Planner.plan(intent("v2.6.4", "imageRepository", "mirror.local/milvus"),
+                healthy("milvusdb/milvus:v2.5.16", MIXCOORD_25)));
+        assertThat(plan.stages()).singleElement()
+                .satisfies(st -> assertThat(st.image().toString()).isEqualTo("mirror.local/milvus:v2.6.4"));
         assertThat(plan.warnings()).anyMatch(w -> w.contains("image repository changes from milvusdb/milvus to mirror.local/milvus"));
     }
 
     @Test
     void another_repository_gets_the_v_that_milvus_publishes() {
-        Plan plan = staged(Planner.plan(intent("v2.6.4", "imageRepository", "milvusdb/milvus"), healthy("mirror.local/milvus:2.5.16", MIXCOORD_25)));
+        Plan plan = staged(Planner.plan(intent("v2.6.4", "imageRepository", "milvusdb/milvus"),
+                healthy("mirror.local/milvus:2.5.16", MIXCOORD_25)));
         assertThat(plan.stages()).singleElement().satisfies(st -> assertThat(st.image().toString()).isEqualTo("milvusdb/milvus:v2.6.4"));
     }
 
@@ -105,8 +114,9 @@ class PlannerTest {
     @Test
     void a_target_in_the_spec_but_not_yet_rolled_is_resumed_by_waiting() {
         ClusterSnapshot patched = Snapshots.withImage(healthy("milvusdb/milvus:v2.5.16", MIXCOORD_25), "milvusdb/milvus:v2.6.4");
-        ClusterSnapshot s = Snapshots.withStatus(patched, Snapshots.status(patched, "Healthy", new Condition("True", "ReasonMilvusHealthy", ""),
-                new Condition("False", "MilvusUpgradingImage", ""), "milvusdb/milvus:v2.5.16", "", Snapshots.components(patched)));
+        ClusterSnapshot s = Snapshots.withStatus(patched,
+                Snapshots.status(patched, "Healthy", new Condition("True", "ReasonMilvusHealthy", ""),
+                        new Condition("False", "MilvusUpgradingImage", ""), "milvusdb/milvus:v2.5.16", "", Snapshots.components(patched)));
         Plan plan = staged(Planner.plan(intent("v2.6.4"), s));
         assertThat(plan.stages()).singleElement().satisfies(st -> assertThat(st.isApplied(s)).isTrue());
         assertThat(plan.from()).isEqualTo(Version.of(2, 5, 16));
@@ -117,7 +127,8 @@ class PlannerTest {
         ClusterSnapshot four = healthy("milvusdb/milvus:v2.5.4", FOUR_COORDS);
         java.util.Set<Component> withMix = java.util.EnumSet.copyOf(FOUR_COORDS);
         withMix.add(Component.MIXCOORD);
-        ClusterSnapshot s = new ClusterSnapshot(four.namespace(), four.name(), four.resourceVersion(), 5, "cluster", "milvusdb/milvus:v2.5.16",
+        ClusterSnapshot s = new ClusterSnapshot(four.namespace(), four.name(), four.resourceVersion(), 5, "cluster",
+                "milvusdb/milvus:v2.5.16",
                 Optional.empty(), withMix, Optional.empty(), "pulsar", false, Optional.empty(),
                 Snapshots.status(four, "Healthy", new Condition("True", "", ""), new Condition("False", "MilvusUpgradingImage", ""),
                         "milvusdb/milvus:v2.5.4", "", Snapshots.components(four)), four.deployments(), four.operator(), four.settings());
@@ -128,33 +139,42 @@ class PlannerTest {
 
     static Stream<Arguments> refusals() {
         ClusterSnapshot ok = healthy("milvusdb/milvus:v2.5.8", FOUR_COORDS);
-        ClusterSnapshot unhealthy = Snapshots.withStatus(ok, Snapshots.status(ok, "Unhealthy", new Condition("False", "MilvusComponentNotHealthy",
+        ClusterSnapshot unhealthy = Snapshots.withStatus(ok,
+                Snapshots.status(ok, "Unhealthy", new Condition("False", "MilvusComponentNotHealthy",
                 "[proxy] not ready"), new Condition("True", "", ""), "milvusdb/milvus:v2.5.8", "", Snapshots.components(ok)));
         ClusterSnapshot rolling = Snapshots.withStatus(ok, Snapshots.status(ok, "Healthy", new Condition("True", "", ""),
                 new Condition("False", "MilvusComponentsUpdating", ""), "milvusdb/milvus:v2.5.8", "", Snapshots.components(ok)));
         ClusterSnapshot digest = Snapshots.withImage(ok, "milvusdb/milvus@sha256:0123");
         return Stream.of(
-                Arguments.of("rc1 source", healthy("milvusdb/milvus:v2.6.0-rc1", MIXCOORD_26), "v2.6.4", "v2.6.0-rc1 is not compatible with later 2.6 releases"),
+                Arguments.of("rc1 source", healthy("milvusdb/milvus:v2.6.0-rc1", MIXCOORD_26), "v2.6.4",
+                    "v2.6.0-rc1 is not compatible with later 2.6 releases"),
                 Arguments.of("downgrade", healthy("milvusdb/milvus:v2.6.4", MIXCOORD_26), "v2.6.2",
                         "targetVersion v2.6.2 is older than the running v2.6.4 and downgrades are not supported"),
-                Arguments.of("source below 2.5", healthy("milvusdb/milvus:v2.4.9", FOUR_COORDS), "v2.6.4", "the cluster runs v2.4.9, older than v2.5.0"),
+                Arguments.of("source below 2.5", healthy("milvusdb/milvus:v2.4.9", FOUR_COORDS), "v2.6.4",
+                    "the cluster runs v2.4.9, older than v2.5.0"),
                 Arguments.of("unknown target 2.7", ok, "v2.7.0", "targetVersion v2.7.0 is not in the upgrade catalogue"),
                 Arguments.of("unknown target 2.6.99", ok, "v2.6.99", "targetVersion v2.6.99 is not in the upgrade catalogue"),
                 Arguments.of("2.5 to an early 2.6", ok, "v2.6.2", "no known upgrade path from v2.5.8 to v2.6.2"),
                 Arguments.of("pre-release target", ok, "v2.6.4-rc1", "targetVersion v2.6.4-rc1 is a pre-release"),
-                Arguments.of("standalone", Snapshots.with(ok, "standalone", Optional.empty(), false, ok.operator()), "v2.6.4", "runs in standalone mode"),
-                Arguments.of("old operator", Snapshots.with(ok, "cluster", Optional.empty(), false, new OperatorVersion.Known(Version.of(1, 2, 8))),
+                Arguments.of("standalone", Snapshots.with(ok, "standalone", Optional.empty(), false, ok.operator()), "v2.6.4",
+                    "runs in standalone mode"),
+                Arguments.of("old operator",
+                        Snapshots.with(ok, "cluster", Optional.empty(), false, new OperatorVersion.Known(Version.of(1, 2, 8))),
                         "v2.6.4", "Milvus Operator v1.2.8 has no 2.6 upgrade logic (it needs v1.3.0 or later)"),
-                Arguments.of("operator that misreads registry ports", Snapshots.with(healthy("registry.local:5000/milvusdb/milvus:v2.5.8", FOUR_COORDS),
+                Arguments.of("operator that misreads registry ports",
+                        Snapshots.with(healthy("registry.local:5000/milvusdb/milvus:v2.5.8", FOUR_COORDS),
                         "cluster", Optional.empty(), false, new OperatorVersion.Known(Version.of(1, 3, 2))), "v2.6.4",
                         "Milvus Operator v1.3.2 misreads the version of images from a registry with a port (registry.local:5000/milvusdb/milvus)"),
                 Arguments.of("pinned version", Snapshots.with(ok, "cluster", Optional.of("v2.5.8"), false, ok.operator()), "v2.6.4",
                         "spec.components.version is pinned to v2.5.8"),
-                Arguments.of("pause-reconcile", Snapshots.with(ok, "cluster", Optional.empty(), true, ok.operator()), "v2.6.4", "milvus.io/pause-reconcile=true"),
+                Arguments.of("pause-reconcile", Snapshots.with(ok, "cluster", Optional.empty(), true, ok.operator()), "v2.6.4",
+                    "milvus.io/pause-reconcile=true"),
                 Arguments.of("empty image", Snapshots.withImage(ok, ""), "v2.6.4", "spec.components.image is empty"),
                 Arguments.of("digest without a reported version", digest, "v2.6.4", "pinned by digest and the status reports no version"),
-                Arguments.of("not healthy", unhealthy, "v2.6.4", "is Unhealthy, not Healthy (MilvusReady False/MilvusComponentNotHealthy: [proxy] not ready)"),
-                Arguments.of("still rolling", rolling, "v2.6.4", "is still rolling out a change (MilvusUpdated False/MilvusComponentsUpdating"),
+                Arguments.of("not healthy", unhealthy, "v2.6.4",
+                    "is Unhealthy, not Healthy (MilvusReady False/MilvusComponentNotHealthy: [proxy] not ready)"),
+                Arguments.of("still rolling", rolling, "v2.6.4",
+                    "is still rolling out a change (MilvusUpdated False/MilvusComponentsUpdating"),
                 Arguments.of("generation not observed", Snapshots.withGeneration(ok, 9), "v2.6.4", "observedGeneration 4 of 9"),
                 Arguments.of("someone else's image change", Snapshots.withImage(ok, "milvusdb/milvus:v2.5.10"), "v2.6.4",
                         "spec.components.image is milvusdb/milvus:v2.5.10 but the cluster still runs milvusdb/milvus:v2.5.8, a rollout this plan did not start"));

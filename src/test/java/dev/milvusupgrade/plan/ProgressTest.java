@@ -65,8 +65,10 @@ class ProgressTest {
         comps.put(Component.PROXY, new ComponentStatus(OLD, DeployState.COMPLETE, 2, 2));
         comps.put(Component.QUERYNODE, new ComponentStatus(NEW, DeployState.PROGRESSING, 3, 1));
         comps.remove(Component.STREAMINGNODE);
-        comps.put(Component.ROOTCOORD, new ComponentStatus("milvusdb/milvus:v2.5.4", DeployState.COMPLETE, 1, 1)); // stale key, v1.3.0-1.3.7
-        ClusterSnapshot s = Snapshots.withStatus(ok, Snapshots.status(ok, "Healthy", ok.status().ready(), ok.status().updated(), NEW, "", comps));
+        // stale key, v1.3.0-1.3.7
+        comps.put(Component.ROOTCOORD, new ComponentStatus("milvusdb/milvus:v2.5.4", DeployState.COMPLETE, 1, 1));
+        ClusterSnapshot s = Snapshots.withStatus(ok,
+                Snapshots.status(ok, "Healthy", ok.status().ready(), ok.status().updated(), NEW, "", comps));
         assertThat(behind(Progress.evaluate(TARGET, s))).containsExactlyInAnyOrder("proxy on " + OLD + " (2/2 ready)",
                 "querynode progressing (1/3 ready)", "streamingnode has no status yet");
     }
@@ -94,7 +96,8 @@ class ProgressTest {
         List<ComponentDeployment> deps = new ArrayList<>(ok.deployments());
         deps.add(new ComponentDeployment("my-release-milvus-rootcoord", Component.ROOTCOORD, "milvusdb/milvus:v2.5.4", 1, 1));
         ClusterSnapshot s = new ClusterSnapshot(ok.namespace(), ok.name(), ok.resourceVersion(), ok.generation(), ok.mode(), ok.image(),
-                ok.specVersion(), comps, Optional.empty(), "pulsar", false, Optional.empty(), ok.status(), deps, ok.operator(), ok.settings());
+                ok.specVersion(), comps, Optional.empty(), "pulsar", false, Optional.empty(), ok.status(), deps, ok.operator(),
+                    ok.settings());
         assertThat(behind(Progress.evaluate(BRIDGE, s))).containsExactly("Deployment my-release-milvus-rootcoord still present",
                 "separate coordinators still in the spec (operator cleanup pending)");
     }
@@ -124,7 +127,8 @@ class ProgressTest {
     void an_image_the_stage_did_not_write_is_drift_with_its_manager() {
         ClusterSnapshot ok = healthy(OLD, Snapshots.MIXCOORD_25);
         ClusterSnapshot s = new ClusterSnapshot(ok.namespace(), ok.name(), ok.resourceVersion(), ok.generation(), ok.mode(), OLD,
-                ok.specVersion(), ok.specComponents(), Optional.empty(), "pulsar", false, Optional.of("argocd-controller (Update)"), ok.status(),
+                ok.specVersion(), ok.specComponents(), Optional.empty(), "pulsar", false, Optional.of("argocd-controller (Update)"),
+                    ok.status(),
                 ok.deployments(), ok.operator(), ok.settings());
         assertThat(Progress.evaluate(TARGET, s)).isEqualTo(new Progress.Drifted(OLD, Optional.of("argocd-controller (Update)")));
     }

@@ -54,7 +54,8 @@ final class Snapshots {
                 s.deployments(), s.operator(), settings);
     }
 
-    static ClusterSnapshot with(ClusterSnapshot s, Optional<Boolean> streamingMode, String msgStreamType, List<ComponentDeployment> deployments) {
+    static ClusterSnapshot with(ClusterSnapshot s, Optional<Boolean> streamingMode, String msgStreamType,
+            List<ComponentDeployment> deployments) {
         return new ClusterSnapshot(s.namespace(), s.name(), s.resourceVersion(), s.generation(), s.mode(), s.image(), s.specVersion(),
                 s.specComponents(), streamingMode, msgStreamType, s.reconcilePaused(), s.imageFieldManager(), s.status(),
                 deployments, s.operator(), s.settings());
@@ -80,7 +81,8 @@ final class Snapshots {
 
     static ClusterSnapshot with(ClusterSnapshot s, String mode, Optional<String> specVersion, boolean paused, OperatorVersion operator) {
         return new ClusterSnapshot(s.namespace(), s.name(), s.resourceVersion(), s.generation(), mode, s.image(), specVersion,
-                s.specComponents(), s.streamingMode(), s.msgStreamType(), paused, s.imageFieldManager(), s.status(), s.deployments(), operator,
+                s.specComponents(), s.streamingMode(), s.msgStreamType(), paused, s.imageFieldManager(), s.status(), s.deployments(),
+                    operator,
                 s.settings());
     }
 

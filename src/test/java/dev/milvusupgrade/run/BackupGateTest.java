@@ -68,7 +68,8 @@ class BackupGateTest {
     private final List<String> log = new ArrayList<>();
     private final List<BackupGate.Attempt> asked = new ArrayList<>();
 
-    private BackupGate.Result take(Optional<BackupGate.Attempt> recorded, Optional<RunRecord.BackupRecord> taken, BackupGate.Coverage cover) {
+    private BackupGate.Result take(Optional<BackupGate.Attempt> recorded, Optional<RunRecord.BackupRecord> taken,
+            BackupGate.Coverage cover) {
         Intent.Backup config = new Intent.Backup(URI.create("http://milvus-backup:8080"), true, List.of(), Duration.ofHours(1), false,
                 Optional.empty());
         BackupGate gate = new BackupGate(server, config, Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofMillis(1), log::add);
@@ -108,13 +109,15 @@ class BackupGateTest {
     @Test
     void a_listed_backup_is_trusted_only_with_this_upgrades_record_of_the_same_name_and_size() {
         server.listed.put(BASE, 4_096L);
-        RunRecord.BackupRecord mine = new RunRecord.BackupRecord(BASE, 4_096, 1, List.of("default.books"), 30, Optional.of(NOW.minusSeconds(600)));
+        RunRecord.BackupRecord mine = new RunRecord.BackupRecord(BASE, 4_096, 1, List.of("default.books"), 30,
+                Optional.of(NOW.minusSeconds(600)));
 
         assertThat(take(Optional.of(new BackupGate.Attempt(BASE, NOW.minusSeconds(700))), Optional.of(mine), BackupGate.Coverage.NONE))
                 .isInstanceOf(BackupGate.Result.Taken.class);
         assertThat(server.created).isEmpty();
 
-        RunRecord.BackupRecord otherSize = new RunRecord.BackupRecord(BASE, 1, 1, List.of("default.books"), 30, Optional.of(NOW.minusSeconds(600)));
+        RunRecord.BackupRecord otherSize = new RunRecord.BackupRecord(BASE, 1, 1, List.of("default.books"), 30,
+                Optional.of(NOW.minusSeconds(600)));
         assertThat(take(Optional.of(new BackupGate.Attempt(BASE, NOW.minusSeconds(700))), Optional.of(otherSize), BackupGate.Coverage.NONE))
                 .isInstanceOf(BackupGate.Result.Taken.class);
         assertThat(server.created).containsExactly(BASE + "_r2");
@@ -125,13 +128,15 @@ class BackupGateTest {
         BackupGate.Result r = take(Optional.empty(), Optional.empty(),
                 new BackupGate.Coverage(List.of("default.books", "analytics.events"), false, "backupCollections"));
 
-        assertThat(((BackupGate.Result.Failed) r).message()).contains("lacks 1 of the 2 collection(s) of backupCollections (analytics.events)")
+        assertThat(((BackupGate.Result.Failed) r).message())
+                .contains("lacks 1 of the 2 collection(s) of backupCollections (analytics.events)")
                 .doesNotContain("holds");
     }
 
     @Test
     void a_backup_of_an_earlier_run_that_does_not_match_is_replaced_once_then_a_mismatch_fails() {
-        server.byName.put(BASE, new Backup(BASE, State.SUCCESS, 100, 10, List.of("default.orders"), "", Optional.of(NOW), Optional.of(NOW)));
+        server.byName.put(BASE, new Backup(BASE, State.SUCCESS, 100, 10, List.of("default.orders"), "", Optional.of(NOW),
+                Optional.of(NOW)));
         server.onCreate = List.of("default.orders");
 
         BackupGate.Result r = take(Optional.of(new BackupGate.Attempt(BASE, NOW.minusSeconds(60))), Optional.empty(),
@@ -144,6 +149,7 @@ class BackupGateTest {
 
     @Test
     void qualified_names_put_a_bare_collection_in_database_default() {
-        assertThat(BackupGate.qualified(List.of("books", "analytics.events", "default.books"))).containsExactly("default.books", "analytics.events");
+        assertThat(BackupGate.qualified(List.of("books", "analytics.events", "default.books")))
+                .containsExactly("default.books", "analytics.events");
     }
 }

@@ -47,7 +47,8 @@ class ContentCheckScenarioTest {
 
             assertThat(report.exitCode()).as(String.join("\n", c.log)).isEqualTo(1);
             assertThat(c.result().phase()).isEqualTo(Phase.Failed);
-            assertThat(report.record().message()).contains("default.books: count(*) 12000 before, 11500 now (get_stats 12000 before, 12000 now)");
+            assertThat(report.record().message())
+                    .contains("default.books: count(*) 12000 before, 11500 now (get_stats 12000 before, 12000 now)");
             assertThat(c.data.rowCount("default", "books")).isEqualTo(12_000);
         }
     }
@@ -143,7 +144,8 @@ class ContentCheckScenarioTest {
             assertThat(r.dataCheck().orElseThrow().stages()).allSatisfy(s -> assertThat(s.millis()).isPositive());
             assertThat(r.message()).contains("canary " + name + " proved after every stage");
             assertThat(c.log).anyMatch(l -> l.startsWith("data: canary default." + name + " ready: 256 rows"))
-                    .anyMatch(l -> l.startsWith("data after mixcoord-2.5.16: ") && l.contains("canary (256 rows bit for bit, search, insert, upsert,"
+                    .anyMatch(l -> l.startsWith("data after mixcoord-2.5.16: ")
+                        && l.contains("canary (256 rows bit for bit, search, insert, upsert,"
                             + " delete) passed"))
                     .anyMatch(l -> l.equals("data: canary default." + name + " dropped"));
             assertThat(c.data.collections("default")).doesNotContain(name);
@@ -161,14 +163,16 @@ class ContentCheckScenarioTest {
             Runner.Report report = runChanging(c, () -> c.data.corruptVector("default", name, "17", "vector"));
 
             assertThat(report.exitCode()).as(String.join("\n", c.log)).isEqualTo(1);
-            assertThat(report.record().message()).contains("the canary check after stage 2.6.4 failed: the canary's vector of id=17 changed")
+            assertThat(report.record().message())
+                    .contains("the canary check after stage 2.6.4 failed: the canary's vector of id=17 changed")
                     .contains("and so is the canary " + name);
             assertThat(c.data.collections("default")).contains(name);
 
             // A rerun reuses the canary of its upgrade, and finds it still broken.
             Runner.Report rerun = c.run();
             assertThat(rerun.exitCode()).isEqualTo(1);
-            assertThat(rerun.record().message()).contains("the canary check repeated by this rerun failed: the canary's vector of id=17 changed");
+            assertThat(rerun.record().message())
+                    .contains("the canary check repeated by this rerun failed: the canary's vector of id=17 changed");
             assertThat(c.data.collections("default")).filteredOn(n -> n.startsWith(Canary.PREFIX)).containsExactly(name);
         }
     }
@@ -186,8 +190,8 @@ class ContentCheckScenarioTest {
 
             assertThat(report.exitCode()).as(String.join("\n", c.log)).isZero();
             assertThat(c.result().dataCheck().orElseThrow().remedy47806()).isTrue();
-            assertThat(c.log).containsSubsequence("data after 2.6.4: the write probe timed out at create (milvus#47806): restarting mixcoord, then"
-                    + " the streaming nodes", "stage 1/1 2.6.4: restarting mixcoord (milvus#47806 remedy)",
+            assertThat(c.log).containsSubsequence("data after 2.6.4: the write probe timed out at create (milvus#47806): restarting "
+                    + "mixcoord, then the streaming nodes", "stage 1/1 2.6.4: restarting mixcoord (milvus#47806 remedy)",
                     "stage 1/1 2.6.4: restarting streamingnode (milvus#47806 remedy)");
             assertThat(c.data.writesHang()).isFalse();
         }
@@ -205,7 +209,8 @@ class ContentCheckScenarioTest {
             Runner.Report report = c.run();
 
             assertThat(report.exitCode()).isEqualTo(2);
-            assertThat(report.record().message()).contains("the canary's name is taken: a collection default." + name + " exists with fields")
+            assertThat(report.record().message())
+                    .contains("the canary's name is taken: a collection default." + name + " exists with fields")
                     .contains("; fix: rename or drop that collection");
             assertThat(c.resourceVersion()).isEqualTo(before);
             assertThat(c.data.rowCount("default", name)).isEqualTo(5);
@@ -225,7 +230,8 @@ class ContentCheckScenarioTest {
 
             assertThat(report.exitCode()).isEqualTo(2);
             assertThat(report.record().message()).contains("Milvus's user may not do what the data check needs")
-                    .contains("HTTP 403, code 1401").contains("Minimal Milvus role").contains("GetStatistics").doesNotContain("NetworkPolicy");
+                    .contains("HTTP 403, code 1401").contains("Minimal Milvus role").contains("GetStatistics")
+                    .doesNotContain("NetworkPolicy");
             assertThat(c.resourceVersion()).isEqualTo(before);
         }
     }
@@ -240,7 +246,8 @@ class ContentCheckScenarioTest {
 
             assertThat(report.exitCode()).as(String.join("\n", c.log)).isEqualTo(1);
             assertThat(report.record().message()).contains("after stage 2.6.4 Milvus's user may not do what the data check needs")
-                    .contains("refused entities/get for lack of privileges").contains("Minimal Milvus role").doesNotContain("NetworkPolicy");
+                    .contains("refused entities/get for lack of privileges").contains("Minimal Milvus role")
+                    .doesNotContain("NetworkPolicy");
         }
     }
 

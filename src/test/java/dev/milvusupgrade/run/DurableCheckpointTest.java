@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  */
 class DurableCheckpointTest {
 
-    private static final Map<String, String> INTENT = Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m");
+    private static final Map<String, String> INTENT = Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout",
+            "1m");
 
     private static Lease lease(ScenarioCluster c) {
         return c.client.leases().inNamespace(ScenarioCluster.NS).withName(RunLock.leaseName(ScenarioCluster.RELEASE)).get();
@@ -141,7 +142,8 @@ class DurableCheckpointTest {
 
             assertThat(accepted.exitCode()).as(String.join("\n", c.log)).isZero();
             assertThat(accepted.record().warnings()).anyMatch(w -> w.contains("could not be read") && w.contains("acceptClusterAsIs"));
-            assertThat(new RecordCodec(c.client.getKubernetesSerialization()).read(leaseAnnotations(c).get(MilvusApi.ANNOTATION_RESULT)).record())
+            assertThat(new RecordCodec(c.client.getKubernetesSerialization()).read(leaseAnnotations(c).get(MilvusApi.ANNOTATION_RESULT))
+                    .record())
                     .map(RunRecord::phase).contains(Phase.Succeeded);
         }
     }
@@ -182,7 +184,8 @@ class DurableCheckpointTest {
             Runner.Report refused = c.run();
 
             assertThat(refused.exitCode()).as(String.join("\n", c.log)).isEqualTo(2);
-            assertThat(refused.record().message()).startsWith("checkpoint lost: the spec of Milvus milvus/my-release already shows stage 2.6.4")
+            assertThat(refused.record().message())
+                    .startsWith("checkpoint lost: the spec of Milvus milvus/my-release already shows stage 2.6.4")
                     .contains("Lease milvus/milvus-upgrade-my-release").contains("acceptClusterAsIs: \"true\"");
             assertThat(c.resourceVersion()).isEqualTo(before);
             assertThat(c.ourMilvusPatches()).isEmpty();

@@ -32,7 +32,8 @@ class FaultToleranceTest {
                     () -> status(429, "TooManyRequests", "slow down").setHeader("Retry-After", "1"))));
             f.inject(byTool(new Fault("server errors on the intent", method("PATCH", "/configmaps/" + ScenarioCluster.INTENT), 2,
                     () -> status(500, "InternalError", "etcdserver: request timed out"))));
-            f.inject(byTool(new Fault("unavailable deployments list", r -> "GET".equals(r.getMethod()) && r.getPath().contains("/deployments")
+            f.inject(byTool(new Fault("unavailable deployments list",
+                    r -> "GET".equals(r.getMethod()) && r.getPath().contains("/deployments")
                     && !r.getPath().contains("watch=true"), 2, () -> status(503, "ServiceUnavailable", "try again"))));
             f.inject(byTool(new Fault("milvus watch gone", watchOf("/milvuses"), 1, FaultInjectingDispatcher::goneWatch)));
             f.inject(byTool(new Fault("deployment watch dropped", watchOf("/deployments"), 2, FaultInjectingDispatcher::droppedWatch)));

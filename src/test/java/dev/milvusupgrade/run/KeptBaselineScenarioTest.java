@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  */
 class KeptBaselineScenarioTest {
 
-    private static final Map<String, String> INTENT = Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m");
+    private static final Map<String, String> INTENT = Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout",
+            "1m");
     private static final String CONFIG_MAP = "milvus-upgrade-baseline-" + ScenarioCluster.RELEASE;
 
     /** As Argo CD's hook overlay does on a sync: the intent ConfigMap deleted and created again, without annotations. */
@@ -35,7 +36,8 @@ class KeptBaselineScenarioTest {
 
     /** The Lease's annotations; the mock server keeps a key a merge patch set to null with a null value, the API server removes it. */
     private static Map<String, String> leaseAnnotations(ScenarioCluster c) {
-        return Optional.ofNullable(c.client.leases().inNamespace(ScenarioCluster.NS).withName(RunLock.leaseName(ScenarioCluster.RELEASE)).get()
+        return Optional.ofNullable(c.client.leases().inNamespace(ScenarioCluster.NS).withName(RunLock.leaseName(ScenarioCluster.RELEASE))
+                .get()
                 .getMetadata().getAnnotations()).orElse(Map.of());
     }
 
@@ -133,7 +135,8 @@ class KeptBaselineScenarioTest {
             Runner.Report refused = c.run();
 
             assertThat(refused.exitCode()).as(String.join("\n", c.log)).isEqualTo(2);
-            assertThat(refused.record().message()).startsWith("checkpoint lost: the data check's baseline of the upgrade of Milvus milvus/my-release"
+            assertThat(refused.record().message())
+                    .startsWith("checkpoint lost: the data check's baseline of the upgrade of Milvus milvus/my-release"
                     + " is gone (ConfigMap milvus/" + CONFIG_MAP + " holds no baseline)").contains("acceptClusterAsIs: \"true\"");
             assertThat(c.resourceVersion()).isEqualTo(before);
             assertThat(c.ourMilvusPatches()).hasSize(patches);
@@ -166,7 +169,8 @@ class KeptBaselineScenarioTest {
             Runner.Report refused = c.run();
 
             assertThat(refused.exitCode()).as(String.join("\n", c.log)).isEqualTo(2);
-            assertThat(refused.record().message()).startsWith("checkpoint lost: the data check's baseline").contains("is not the one the record names");
+            assertThat(refused.record().message()).startsWith("checkpoint lost: the data check's baseline")
+                    .contains("is not the one the record names");
             assertThat(c.resourceVersion()).isEqualTo(before);
         }
     }

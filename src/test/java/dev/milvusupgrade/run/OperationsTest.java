@@ -64,7 +64,8 @@ class OperationsTest {
             c.seed("milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS);
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
             CompletableFuture<Runner.Report> run = CompletableFuture.supplyAsync(c::run);
-            Await.until(Duration.ofSeconds(20), "the first stage to start", () -> "Running".equals(c.annotations().get(MilvusApi.ANNOTATION_PHASE)));
+            Await.until(Duration.ofSeconds(20), "the first stage to start",
+                    () -> "Running".equals(c.annotations().get(MilvusApi.ANNOTATION_PHASE)));
             c.editIntent("paused", "true");
 
             Runner.Report paused = run.get(60, TimeUnit.SECONDS);
@@ -95,10 +96,11 @@ class OperationsTest {
             // The simulated operator writes the resource too: a conflict means read again and revert again, as a controller does.
             for (int attempt = 1; ; attempt++) {
                 try {
-                    c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ScenarioCluster.NS).withName(ScenarioCluster.RELEASE).edit(m -> {
-                        revert(m);
-                        return m;
-                    });
+                    c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ScenarioCluster.NS)
+                            .withName(ScenarioCluster.RELEASE).edit(m -> {
+                                revert(m);
+                                return m;
+                            });
                     break;
                 } catch (KubernetesClientException e) {
                     if (e.getCode() != 409 || attempt == 20) {
@@ -120,7 +122,8 @@ class OperationsTest {
 
     @SuppressWarnings("unchecked")
     private static void revert(GenericKubernetesResource m) {
-        ((Map<String, Object>) ((Map<String, Object>) m.getAdditionalProperties().get("spec")).get("components")).put("image", "milvusdb/milvus:v2.5.16");
+        ((Map<String, Object>) ((Map<String, Object>) m.getAdditionalProperties().get("spec")).get("components"))
+                .put("image", "milvusdb/milvus:v2.5.16");
         FieldsV1 fields = new FieldsV1();
         fields.setAdditionalProperty("f:spec", Map.of("f:components", Map.of("f:image", Map.of())));
         m.getMetadata().setManagedFields(List.of(new ManagedFieldsEntryBuilder().withManager("argocd-application-controller")
@@ -166,13 +169,15 @@ class OperationsTest {
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4"));
             assertThat(c.run().exitCode()).isZero();
 
-            assertThat(events(c, "Milvus")).extracting(Event::getReason).contains(EventRecorder.STAGE_STARTED, EventRecorder.STAGE_SUCCEEDED,
+            assertThat(events(c, "Milvus")).extracting(Event::getReason)
+                    .contains(EventRecorder.STAGE_STARTED, EventRecorder.STAGE_SUCCEEDED,
                     EventRecorder.UPGRADE_SUCCEEDED);
             assertThat(events(c, "ConfigMap")).filteredOn(e -> e.getReason().equals(EventRecorder.UPGRADE_SUCCEEDED)).singleElement()
                     .satisfies(e -> {
                         assertThat(e.getType()).isEqualTo("Normal");
                         assertThat(e.getMessage()).isEqualTo("Milvus milvus/my-release upgraded from v2.5.16 to v2.6.4 in 1 stage(s);"
-                                + " message queue pulsar unchanged; data check: nothing lost in 3 collection(s); " + ClusterUpgrade.CHECK_WRITES);
+                                + " message queue pulsar unchanged; data check: nothing lost in 3 collection(s); "
+                                + ClusterUpgrade.CHECK_WRITES);
                         assertThat(e.getInvolvedObject().getName()).isEqualTo(ScenarioCluster.INTENT);
                         assertThat(e.getSource().getComponent()).isEqualTo("milvus-upgrade");
                     });

@@ -37,12 +37,14 @@ class OperatorSamplesTest {
                 Arguments.of("sample_milvus_cluster_4coords.yaml", "v2.6.4", Phase.Succeeded, List.of("mixcoord-2.5.16", "2.6.4"),
                         "milvusdb/milvus:v2.6.4", "pulsar"),
                 // The sample turns rolling update off: every component would take the 2.6 image at once (FACTS §8.6).
-                Arguments.of("sample_beta_milvus_streaming_node.yaml", "v2.6.4", Phase.Rejected, List.of(), "milvusdb/milvus:v2.5.11", "pulsar"),
+                Arguments.of("sample_beta_milvus_streaming_node.yaml", "v2.6.4", Phase.Rejected, List.of(), "milvusdb/milvus:v2.5.11",
+                        "pulsar"),
                 Arguments.of("sample_milvus_cluster_woodpecker.yaml", "v2.6.4", Phase.Succeeded, List.of("2.6.4"),
                         "milvusdb/milvus:v2.6.4", "woodpecker"),
                 // No image in the sample: the operator (1.3.8) writes its default, v2.6.11.
                 Arguments.of("sample_milvus_cluster_mixcoord.yaml", "v2.6.11", Phase.NoOp, List.of(), "milvusdb/milvus:v2.6.11", "pulsar"),
-                Arguments.of("sample_milvus_cluster_default.yaml", "v2.6.4", Phase.Rejected, List.of(), "milvusdb/milvus:v2.6.11", "pulsar"));
+                Arguments.of("sample_milvus_cluster_default.yaml", "v2.6.4", Phase.Rejected, List.of(), "milvusdb/milvus:v2.6.11",
+                    "pulsar"));
     }
 
     @ParameterizedTest(name = "{0} to {1}: {2}")
@@ -77,7 +79,8 @@ class OperatorSamplesTest {
     void the_streaming_node_sample_upgrades_when_the_intent_accepts_an_unordered_rollout_and_the_record_says_so() {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             SimulatedCluster.seedMilvus(c.client, sample(c, "sample_beta_milvus_streaming_node.yaml"), Duration.ofSeconds(20));
-            c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m", "allowUnorderedRollout", "true"));
+            c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m", "allowUnorderedRollout",
+                    "true"));
 
             Runner.Report report = c.run();
 

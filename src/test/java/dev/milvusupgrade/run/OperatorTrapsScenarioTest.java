@@ -80,7 +80,8 @@ class OperatorTrapsScenarioTest {
         Await.until(Duration.ofSeconds(20), "the operator to settle on " + patch, () -> {
             Map<?, ?> status = (Map<?, ?>) c.milvus().getAdditionalProperties().get("status");
             return c.milvus().getMetadata().getGeneration().equals(((Number) status.get("observedGeneration")).longValue())
-                    && "Healthy".equals(status.get("status")) && String.valueOf(status.get("conditions")).contains("MilvusComponentsUpdated");
+                    && "Healthy".equals(status.get("status"))
+                    && String.valueOf(status.get("conditions")).contains("MilvusComponentsUpdated");
         });
     }
 
@@ -89,7 +90,8 @@ class OperatorTrapsScenarioTest {
     void refuses_a_spec_the_operator_cannot_finish_before_any_change(String name, String image, Layout layout,
             Consumer<GenericKubernetesResource> trap, String fragment) {
         try (ScenarioCluster c = ScenarioCluster.start()) {
-            GenericKubernetesResource m = SimulatedCluster.milvusResource(ScenarioCluster.NS, ScenarioCluster.RELEASE, image, layout, "pulsar");
+            GenericKubernetesResource m = SimulatedCluster.milvusResource(ScenarioCluster.NS, ScenarioCluster.RELEASE, image, layout,
+                    "pulsar");
             trap.accept(m);
             SimulatedCluster.seedMilvus(c.client, m, Duration.ofSeconds(20));
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
@@ -128,11 +130,14 @@ class OperatorTrapsScenarioTest {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.FOUR_COORDS);
             // Someone dropped the coordinators from the spec: the operator defaults a mixCoord and never deletes their Deployments.
-            patchAndSettle(c, "{\"spec\":{\"components\":{\"rootCoord\":null,\"dataCoord\":null,\"queryCoord\":null,\"indexCoord\":null}}}");
-            assertThat(c.client.apps().deployments().inNamespace(ScenarioCluster.NS).withName("my-release-milvus-rootcoord").get()).isNotNull();
+            patchAndSettle(c,
+                    "{\"spec\":{\"components\":{\"rootCoord\":null,\"dataCoord\":null,\"queryCoord\":null,\"indexCoord\":null}}}");
+            assertThat(c.client.apps().deployments().inNamespace(ScenarioCluster.NS).withName("my-release-milvus-rootcoord").get())
+                    .isNotNull();
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
 
-            assertRefusedUntouched(c, "Deployment(s) my-release-milvus-datacoord, my-release-milvus-indexcoord, my-release-milvus-querycoord,"
+            assertRefusedUntouched(c,
+                    "Deployment(s) my-release-milvus-datacoord, my-release-milvus-indexcoord, my-release-milvus-querycoord,"
                     + " my-release-milvus-rootcoord of Milvus milvus/my-release have no field in the spec");
         }
     }
@@ -144,7 +149,8 @@ class OperatorTrapsScenarioTest {
             SimulatedCluster.seedOperatorDeployment(c.client, "1.3.8", "v1.2.8");
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
 
-            assertRefusedUntouched(c, "the Milvus Operator Deployment runs the image v1.2.8 but its label app.kubernetes.io/version says v1.3.8");
+            assertRefusedUntouched(c,
+                    "the Milvus Operator Deployment runs the image v1.2.8 but its label app.kubernetes.io/version says v1.3.8");
         }
     }
 
@@ -165,7 +171,8 @@ class OperatorTrapsScenarioTest {
     @Test
     void an_explicit_streaming_mode_false_with_a_streaming_node_spec_on_2_5_is_upgraded_without_waiting_for_a_streaming_node() {
         try (ScenarioCluster c = ScenarioCluster.start()) {
-            GenericKubernetesResource m = SimulatedCluster.milvusResource(ScenarioCluster.NS, ScenarioCluster.RELEASE, "milvusdb/milvus:v2.5.4",
+            GenericKubernetesResource m = SimulatedCluster.milvusResource(ScenarioCluster.NS, ScenarioCluster.RELEASE,
+                    "milvusdb/milvus:v2.5.4",
                     Layout.FOUR_COORDS, "pulsar");
             components(m).put("streamingMode", false);
             set(m, "streamingNode", "replicas", 1);

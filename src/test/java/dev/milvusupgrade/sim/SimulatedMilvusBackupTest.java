@@ -70,7 +70,8 @@ class SimulatedMilvusBackupTest {
             assertThat(hello.contentType()).startsWith("text/plain");
             assertThat(send(server, "POST", "/", "{}").body()).isEqualTo("Hello, This is backup service");
 
-            for (String[] wrong : new String[][] {{"POST", "/api/v1/hello"}, {"GET", "/api/v1/create"}, {"POST", "/api/v1/get_backup"}, {"GET", "/v2/vectordb/x"}}) {
+            for (String[] wrong : new String[][] {
+                {"POST", "/api/v1/hello"}, {"GET", "/api/v1/create"}, {"POST", "/api/v1/get_backup"}, {"GET", "/v2/vectordb/x"}}) {
                 Reply r = send(server, wrong[0], wrong[1], wrong[0].equals("POST") ? "{}" : null);
                 assertThat(r.status()).as(wrong[0] + " " + wrong[1]).isEqualTo(404);
                 assertThat(r.body()).isEqualTo("404 page not found");
@@ -123,7 +124,8 @@ class SimulatedMilvusBackupTest {
 
             Reply badCollection = create(server, "{\"backup_name\":\"a\",\"collection_names\":[\"\"],\"async\":true}");
             assertThat(badCollection.json().path("code").asInt()).isEqualTo(3);
-            assertThat(badCollection.json().path("msg").asText()).isEqualTo("server: build option: server: build filter: server: invalid collection name ");
+            assertThat(badCollection.json().path("msg").asText())
+                    .isEqualTo("server: build option: server: build filter: server: invalid collection name ");
             assertThat(server.created()).isEmpty();
             assertThat(server.createBodies()).hasSize(9);
         }
@@ -176,9 +178,11 @@ class SimulatedMilvusBackupTest {
             assertThat(d2.path("end_time").asLong()).isGreaterThanOrEqualTo(d2.path("start_time").asLong());
             JsonNode collections = d2.path("collection_backups");
             assertThat(collections.size()).isEqualTo(2);
-            assertThat(keysOf(collections.get(0))).containsExactly("id", "collection_id", "db_name", "collection_name", "schema", "shards_num",
+            assertThat(keysOf(collections.get(0)))
+                    .containsExactly("id", "collection_id", "db_name", "collection_name", "schema", "shards_num",
                     "backup_timestamp", "size", "has_index", "index_infos", "load_state", "backup_physical_timestamp");
-            assertThat(collections.get(0).path("db_name").asText() + "." + collections.get(0).path("collection_name").asText()).isEqualTo("default.books");
+            assertThat(collections.get(0).path("db_name").asText() + "." + collections.get(0).path("collection_name").asText())
+                    .isEqualTo("default.books");
             assertThat(collections.get(1).path("db_name").asText()).isEqualTo("analytics");
             long sum = collections.get(0).path("size").asLong() + collections.get(1).path("size").asLong();
             assertThat(d2.path("size").asLong()).isPositive().isEqualTo(sum);
@@ -192,10 +196,12 @@ class SimulatedMilvusBackupTest {
             Reply r = send(server, "GET", "/api/v1/get_backup?backup_name=nobody", null, "request_id", "r9");
 
             assertThat(r.status()).isEqualTo(200);
-            assertThat(r.body()).isEqualTo("{\"requestId\":\"r9\",\"msg\":\"success\",\"data\":{\"state_code\":0,\"progress\":0,\"size\":0,\"meta_size\":0}}");
+            assertThat(r.body()).isEqualTo(
+                    "{\"requestId\":\"r9\",\"msg\":\"success\",\"data\":{\"state_code\":0,\"progress\":0,\"size\":0,\"meta_size\":0}}");
             Reply neither = send(server, "GET", "/api/v1/get_backup", null);
             assertThat(neither.json().path("code").asInt()).isEqualTo(400);
-            assertThat(neither.json().path("msg").asText()).isEqualTo("server: empty backup name and backup id, please set a backup name or id");
+            assertThat(neither.json().path("msg").asText())
+                    .isEqualTo("server: empty backup name and backup id, please set a backup name or id");
             Reply unknownId = send(server, "GET", "/api/v1/get_backup?backup_id=nope", null);
             assertThat(unknownId.json().path("code").asInt()).isEqualTo(3);
             assertThat(unknownId.json().path("msg").asText()).isEqualTo("server: get backup by id server: get backup task task not found");

@@ -50,7 +50,8 @@ class SimulatedMilvusDataPlaneTest {
         }
     }
 
-    private static Reply post(SimulatedMilvusDataPlane milvus, String path, String body, String... headers) throws IOException, InterruptedException {
+    private static Reply post(SimulatedMilvusDataPlane milvus, String path, String body, String... headers) throws IOException,
+            InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(milvus.uri() + "/v2/vectordb/" + path))
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (headers.length > 0) {
@@ -82,20 +83,25 @@ class SimulatedMilvusDataPlaneTest {
             Reply empty = post(milvus, "databases/list", "");
             assertThat(empty.status()).isEqualTo(200);
             assertThat(empty.code()).isEqualTo(1801);
-            assertThat(empty.message()).isEqualTo("can only accept json format request, the request body should be nil, however {} is valid");
+            assertThat(empty.message())
+                    .isEqualTo("can only accept json format request, the request body should be nil, however {} is valid");
             Reply wrongType = post(milvus, "collections/describe", "{\"collectionName\":5}");
             assertThat(wrongType.code()).isEqualTo(1801);
-            assertThat(wrongType.message()).isEqualTo("can only accept json format request, error: json: cannot unmarshal number into Go struct field "
+            assertThat(wrongType.message())
+                    .isEqualTo("can only accept json format request, error: json: cannot unmarshal number into Go struct field "
                     + "CollectionNameReq.collectionName of type string");
             Reply missing = post(milvus, "collections/describe", "{\"collection_name\":\"books\"}");
             assertThat(missing.status()).isEqualTo(200);
             assertThat(missing.code()).isEqualTo(1802);
-            assertThat(missing.message()).isEqualTo("missing required parameters, error: Key: 'CollectionNameReq.CollectionName' Error:Field validation "
+            assertThat(missing.message())
+                    .isEqualTo("missing required parameters, error: Key: 'CollectionNameReq.CollectionName' Error:Field validation "
                     + "for 'CollectionName' failed on the 'required' tag");
 
             // Keys match case-insensitively; the DB-Name header applies when the body has no dbName.
-            assertThat(post(milvus, "collections/get_stats", "{\"COLLECTIONNAME\":\"books\"}").body()).isEqualTo("{\"code\":0,\"data\":{\"rowCount\":12000}}");
-            assertThat(post(milvus, "collections/list", "{}", "DB-Name", "analytics").body()).isEqualTo("{\"code\":0,\"data\":[\"events\"]}");
+            assertThat(post(milvus, "collections/get_stats", "{\"COLLECTIONNAME\":\"books\"}").body())
+                    .isEqualTo("{\"code\":0,\"data\":{\"rowCount\":12000}}");
+            assertThat(post(milvus, "collections/list", "{}", "DB-Name", "analytics").body())
+                    .isEqualTo("{\"code\":0,\"data\":[\"events\"]}");
             Reply noDb = post(milvus, "collections/list", "{\"dbName\":\"nope\"}");
             assertThat(noDb.status()).isEqualTo(200);
             assertThat(noDb.body()).isEqualTo("{\"code\":800,\"message\":\"database not found[database=nope]\"}");
@@ -116,7 +122,8 @@ class SimulatedMilvusDataPlaneTest {
             Reply unknown = post(milvus, "collections/nope", "{}");
             assertThat(unknown.status()).isEqualTo(404);
             assertThat(unknown.body()).isEqualTo("404 page not found");
-            HttpResponse<String> get = HTTP.send(HttpRequest.newBuilder(URI.create(milvus.uri() + "/v2/vectordb/databases/list")).GET().build(),
+            HttpResponse<String> get = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(milvus.uri() + "/v2/vectordb/databases/list")).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(get.statusCode()).isEqualTo(404);
         }
@@ -139,7 +146,8 @@ class SimulatedMilvusDataPlaneTest {
             assertThat(data.path("fields").get(2).path("elementType").asText()).isEqualTo("VarChar");
             assertThat(data.path("fields").get(1).has("elementType")).isFalse();
 
-            JsonNode index = post(milvus, "indexes/describe", "{\"dbName\":\"analytics\",\"collectionName\":\"events\",\"indexName\":\"kind_idx\"}").json();
+            JsonNode index = post(milvus, "indexes/describe",
+                    "{\"dbName\":\"analytics\",\"collectionName\":\"events\",\"indexName\":\"kind_idx\"}").json();
             assertThat(index.path("data").get(0).path("indexState").asText()).isEqualTo("Finished");
             assertThat(post(milvus, "indexes/describe", "{\"collectionName\":\"books\",\"indexName\":\"nope\"}").body())
                     .isEqualTo("{\"code\":700,\"message\":\"index not found[indexName=nope]\"}");
@@ -155,22 +163,29 @@ class SimulatedMilvusDataPlaneTest {
     @Test
     void quick_mode_creates_a_collection_that_loads_takes_an_insert_answers_a_strong_query_and_drops_idempotently() throws Exception {
         try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
-            assertThat(post(milvus, "collections/create", "{\"collectionName\":\"probe\",\"dimension\":2}").body()).isEqualTo("{\"code\":0,\"data\":{}}");
-            assertThat(post(milvus, "collections/get_load_state", "{\"collectionName\":\"probe\"}").json().path("data").path("loadState").asText())
+            assertThat(post(milvus, "collections/create", "{\"collectionName\":\"probe\",\"dimension\":2}").body())
+                    .isEqualTo("{\"code\":0,\"data\":{}}");
+            assertThat(post(milvus, "collections/get_load_state", "{\"collectionName\":\"probe\"}").json().path("data").path("loadState")
+                    .asText())
                     .isEqualTo("LoadStateLoading");
-            assertThat(post(milvus, "collections/get_load_state", "{\"collectionName\":\"probe\"}").json().path("data").path("loadState").asText())
+            assertThat(post(milvus, "collections/get_load_state", "{\"collectionName\":\"probe\"}").json().path("data").path("loadState")
+                    .asText())
                     .isEqualTo("LoadStateLoaded");
 
             // data must be an array; a wrong dimension is 1804.
-            assertThat(post(milvus, "entities/insert", "{\"collectionName\":\"probe\",\"data\":{\"id\":1,\"vector\":[0.1,0.2]}}").code()).isEqualTo(1801);
-            assertThat(post(milvus, "entities/insert", "{\"collectionName\":\"probe\",\"data\":[{\"id\":1,\"vector\":[0.1]}]}").code()).isEqualTo(1804);
-            assertThat(post(milvus, "entities/insert", INSERT_ONE).body()).isEqualTo("{\"code\":0,\"cost\":0,\"data\":{\"insertCount\":1,\"insertIds\":[1]}}");
+            assertThat(post(milvus, "entities/insert", "{\"collectionName\":\"probe\",\"data\":{\"id\":1,\"vector\":[0.1,0.2]}}").code())
+                    .isEqualTo(1801);
+            assertThat(post(milvus, "entities/insert", "{\"collectionName\":\"probe\",\"data\":[{\"id\":1,\"vector\":[0.1]}]}").code())
+                    .isEqualTo(1804);
+            assertThat(post(milvus, "entities/insert", INSERT_ONE).body())
+                    .isEqualTo("{\"code\":0,\"cost\":0,\"data\":{\"insertCount\":1,\"insertIds\":[1]}}");
             assertThat(post(milvus, "entities/query", "{\"collectionName\":\"probe\",\"filter\":\"id == 1\",\"outputFields\":[\"id\"],"
                     + "\"consistencyLevel\":\"Strong\"}").body()).isEqualTo("{\"code\":0,\"cost\":0,\"data\":[{\"id\":1}]}");
             assertThat(post(milvus, "entities/query", "{\"collectionName\":\"probe\",\"filter\":\"id == 2\"}").body())
                     .isEqualTo("{\"code\":0,\"cost\":0,\"data\":[]}");
             // Growing rows are not flushed: get_stats does not count them.
-            assertThat(post(milvus, "collections/get_stats", "{\"collectionName\":\"probe\"}").body()).isEqualTo("{\"code\":0,\"data\":{\"rowCount\":0}}");
+            assertThat(post(milvus, "collections/get_stats", "{\"collectionName\":\"probe\"}").body())
+                    .isEqualTo("{\"code\":0,\"data\":{\"rowCount\":0}}");
 
             assertThat(post(milvus, "collections/drop", "{\"collectionName\":\"probe\"}").code()).isZero();
             assertThat(post(milvus, "collections/drop", "{\"collectionName\":\"probe\"}").code()).isZero();
@@ -191,7 +206,8 @@ class SimulatedMilvusDataPlaneTest {
             assertThat(post(milvus, "databases/list", "{}", "Authorization", "Bearer key-1").status()).isEqualTo(200);
             String basic = "Basic " + Base64.getEncoder().encodeToString("root:Milvus".getBytes());
             assertThat(post(milvus, "databases/list", "{}", "Authorization", basic).status()).isEqualTo(200);
-            Reply badBasic = post(milvus, "databases/list", "{}", "Authorization", "Basic " + Base64.getEncoder().encodeToString("root:x".getBytes()));
+            Reply badBasic = post(milvus, "databases/list", "{}", "Authorization",
+                    "Basic " + Base64.getEncoder().encodeToString("root:x".getBytes()));
             assertThat(badBasic.status()).isEqualTo(401);
             assertThat(badBasic.raw().headers().firstValue("WWW-Authenticate")).isPresent();
             assertThat(post(milvus, "databases/list", "{}", "Authorization", "Bearer key-2").status()).isEqualTo(401);
@@ -222,7 +238,8 @@ class SimulatedMilvusDataPlaneTest {
 
     @Test
     void milvus_47806_inserts_time_out_after_the_proxies_reach_2_6_until_mixcoord_then_the_streaming_node_restart() throws Exception {
-        try (SimHarness c = new SimHarness(); SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane(c.client, NS, NAME).reproduce47806()) {
+        try (SimHarness c = new SimHarness();
+                SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane(c.client, NS, NAME).reproduce47806()) {
             c.seed(V2_5_16, Layout.MIXCOORD);
             Await.until(SimHarness.WAIT, "the proxy ready", milvus::available);
             post(milvus, "collections/create", "{\"collectionName\":\"probe\",\"dimension\":2}");
@@ -260,7 +277,8 @@ class SimulatedMilvusDataPlaneTest {
 
     @Test
     void milvus_47806_is_not_cleared_by_the_streaming_node_restarting_before_or_with_mixcoord() throws Exception {
-        try (SimHarness c = new SimHarness(); SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane(c.client, NS, NAME).reproduce47806()) {
+        try (SimHarness c = new SimHarness();
+                SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane(c.client, NS, NAME).reproduce47806()) {
             c.seed(V2_5_16, Layout.MIXCOORD);
             c.patch("{\"spec\":{\"components\":{\"image\":\"" + V2_6_4 + "\"}}}");
             c.await("the upgrade to 2.6.4 done", m -> done(m, V2_6_4));
@@ -268,13 +286,17 @@ class SimulatedMilvusDataPlaneTest {
 
             c.patch("{\"spec\":{\"components\":{\"streamingNode\":{\"podAnnotations\":{\"milvus-upgrade.dev/restart\":\"1\"}}}}}");
             c.await("the streaming node restarted", m -> SimHarness.completeOn(m, "streamingnode", V2_6_4)
-                    && "1".equals(c.component("streamingnode").getSpec().getTemplate().getMetadata().getAnnotations().get("milvus-upgrade.dev/restart")));
+                    && "1".equals(c.component("streamingnode").getSpec().getTemplate().getMetadata().getAnnotations()
+                        .get("milvus-upgrade.dev/restart")));
             // Both at once: mixcoord's restart completes with the streaming node's already under way.
             c.patch("{\"spec\":{\"components\":{\"mixCoord\":{\"podAnnotations\":{\"milvus-upgrade.dev/restart\":\"2\"}},"
                     + "\"streamingNode\":{\"podAnnotations\":{\"milvus-upgrade.dev/restart\":\"2\"}}}}}");
             Await.until(SimHarness.WAIT, "mixcoord restarted", milvus::mixcoordRestarted);
-            c.await("both rolled out", m -> done(m, V2_6_4) && SimHarness.completeOn(m, "streamingnode", V2_6_4) && SimHarness.completeOn(m, "mixcoord", V2_6_4)
-                    && "2".equals(c.component("streamingnode").getSpec().getTemplate().getMetadata().getAnnotations().get("milvus-upgrade.dev/restart")));
+            c.await("both rolled out",
+                    m -> done(m, V2_6_4) && SimHarness.completeOn(m, "streamingnode", V2_6_4)
+                        && SimHarness.completeOn(m, "mixcoord", V2_6_4)
+                    && "2".equals(c.component("streamingnode").getSpec().getTemplate().getMetadata().getAnnotations()
+                        .get("milvus-upgrade.dev/restart")));
             c.awaitPasses(1);
             assertThat(milvus.writesHang()).isTrue();
 
@@ -285,7 +307,8 @@ class SimulatedMilvusDataPlaneTest {
 
     @Test
     void an_instance_seeded_on_2_6_does_not_show_milvus_47806() throws Exception {
-        try (SimHarness c = new SimHarness(); SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane(c.client, NS, NAME).reproduce47806()) {
+        try (SimHarness c = new SimHarness();
+                SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane(c.client, NS, NAME).reproduce47806()) {
             c.seed(V2_6_4, Layout.MIXCOORD);
             Await.until(SimHarness.WAIT, "the proxy ready", milvus::available);
             post(milvus, "collections/create", "{\"collectionName\":\"probe\",\"dimension\":2}");
@@ -303,7 +326,8 @@ class SimulatedMilvusDataPlaneTest {
             assertThat(milvus.loadState("analytics", "events")).as("until a restart").isEqualTo(SimulatedMilvusDataPlane.LOADED);
 
             c.patch("{\"spec\":{\"components\":{\"queryNode\":{\"podAnnotations\":{\"milvus-upgrade.dev/restart\":\"1\"}}}}}");
-            Await.until(SimHarness.WAIT, "events unloaded", () -> SimulatedMilvusDataPlane.NOT_LOAD.equals(milvus.loadState("analytics", "events")));
+            Await.until(SimHarness.WAIT, "events unloaded",
+                    () -> SimulatedMilvusDataPlane.NOT_LOAD.equals(milvus.loadState("analytics", "events")));
             assertThat(milvus.loadState("default", "books")).isEqualTo(SimulatedMilvusDataPlane.LOADED);
         }
     }
@@ -333,7 +357,8 @@ class SimulatedMilvusDataPlaneTest {
             milvus.loseQueryRows("default", "books", 100); // the query path loses rows, the metadata keeps them
             milvus.loseKey("default", "books", "2");
             assertThat(post(milvus, "entities/query", count).json().path("data").get(0).path("count(*)").asLong()).isEqualTo(11_899);
-            assertThat(post(milvus, "collections/get_stats", "{\"collectionName\":\"books\"}").json().path("data").path("rowCount").asLong())
+            assertThat(post(milvus, "collections/get_stats", "{\"collectionName\":\"books\"}").json().path("data").path("rowCount")
+                    .asLong())
                     .isEqualTo(12_000);
             // entities/get: the id key, a scalar or an array, becomes `pk in [...]`.
             assertThat(post(milvus, "entities/get", "{\"collectionName\":\"books\",\"id\":[1,2,3],\"outputFields\":[\"id\"]}").json()
@@ -345,7 +370,8 @@ class SimulatedMilvusDataPlaneTest {
             milvus.compact("default", "archive");
             assertThat(milvus.rowCount("default", "archive")).isEqualTo(49_990);
             milvus.setTtl("default", "books", 60);
-            assertThat(post(milvus, "collections/describe", "{\"collectionName\":\"books\"}").json().path("data").path("properties").toString())
+            assertThat(post(milvus, "collections/describe", "{\"collectionName\":\"books\"}").json().path("data").path("properties")
+                    .toString())
                     .isEqualTo("[{\"key\":\"collection.ttl.seconds\",\"value\":\"60\"}]");
         }
     }
@@ -367,7 +393,8 @@ class SimulatedMilvusDataPlaneTest {
                     .path("extra").asText()).as("a dynamic key beside the fields").isEqualTo("dyn");
             assertThat(post(milvus, "entities/delete", "{\"collectionName\":\"probe\",\"filter\":\"id in [1]\"}").body())
                     .isEqualTo("{\"code\":0,\"data\":{\"deleteCount\":1}}");
-            assertThat(post(milvus, "entities/query", "{\"collectionName\":\"probe\",\"filter\":\"id >= 1 and id <= 5\"}").json().path("data"))
+            assertThat(post(milvus, "entities/query", "{\"collectionName\":\"probe\",\"filter\":\"id >= 1 and id <= 5\"}").json()
+                    .path("data"))
                     .hasSize(1);
         }
     }
