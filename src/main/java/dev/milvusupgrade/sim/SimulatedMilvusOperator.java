@@ -1,7 +1,5 @@
 package dev.milvusupgrade.sim;
 
-import dev.milvusupgrade.k8s.MilvusApi;
-import dev.milvusupgrade.plan.Version;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -104,14 +102,14 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
      * pkg/config/config.go DefaultMilvusVersion per operator release (git show v1.x.y:pkg/config/config.go);
      * unchanged between the releases listed. Releases before 1.2.0 were not checked.
      */
-    private static final NavigableMap<Version, String> DEFAULT_MILVUS_TAG = new TreeMap<>(Map.ofEntries(
-            Map.entry(Version.of(1, 2, 0), "v2.5.4"), Map.entry(Version.of(1, 2, 2), "v2.5.5"), Map.entry(Version.of(1, 2, 3), "v2.5.6"),
-            Map.entry(Version.of(1, 2, 4), "v2.5.7"), Map.entry(Version.of(1, 2, 5), "v2.5.10"), Map.entry(Version.of(1, 2, 7), "v2.5.13"),
-            Map.entry(Version.of(1, 2, 8), "v2.5.14"), Map.entry(Version.of(1, 3, 0), "v2.6.0"), Map.entry(Version.of(1, 3, 2), "v2.6.3"),
-            Map.entry(Version.of(1, 3, 3), "v2.6.5"), Map.entry(Version.of(1, 3, 4), "v2.6.6"), Map.entry(Version.of(1, 3, 5), "v2.6.7"),
-            Map.entry(Version.of(1, 3, 6), "v2.6.11"),
+    private static final NavigableMap<SimVersion, String> DEFAULT_MILVUS_TAG = new TreeMap<>(Map.ofEntries(
+            Map.entry(SimVersion.of(1, 2, 0), "v2.5.4"), Map.entry(SimVersion.of(1, 2, 2), "v2.5.5"), Map.entry(SimVersion.of(1, 2, 3), "v2.5.6"),
+            Map.entry(SimVersion.of(1, 2, 4), "v2.5.7"), Map.entry(SimVersion.of(1, 2, 5), "v2.5.10"), Map.entry(SimVersion.of(1, 2, 7), "v2.5.13"),
+            Map.entry(SimVersion.of(1, 2, 8), "v2.5.14"), Map.entry(SimVersion.of(1, 3, 0), "v2.6.0"), Map.entry(SimVersion.of(1, 3, 2), "v2.6.3"),
+            Map.entry(SimVersion.of(1, 3, 3), "v2.6.5"), Map.entry(SimVersion.of(1, 3, 4), "v2.6.6"), Map.entry(SimVersion.of(1, 3, 5), "v2.6.7"),
+            Map.entry(SimVersion.of(1, 3, 6), "v2.6.11"),
             // FACTS §9.1: v1.3.9 keeps v2.6.11; main after #535 and v1.3.10 default to v2.6.24 (pkg/config/config.go @6fe54d79).
-            Map.entry(Version.of(1, 3, 10), "v2.6.24")));
+            Map.entry(SimVersion.of(1, 3, 10), "v2.6.24")));
 
     private final KubernetesClient client;
     private final SimulatorOptions options;
@@ -141,7 +139,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        informer = client.genericKubernetesResources(MilvusApi.MILVUS).inAnyNamespace().inform(new ResourceEventHandler<>() {
+        informer = client.genericKubernetesResources(OperatorFacts.MILVUS).inAnyNamespace().inform(new ResourceEventHandler<>() {
             @Override
             public void onAdd(GenericKubernetesResource obj) {
                 enqueue(key(obj));
@@ -313,12 +311,12 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
     }
 
     private void reconcile(String ns, String name) {
-        GenericKubernetesResource cr = client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).withName(name).get();
+        GenericKubernetesResource cr = client.genericKubernetesResources(OperatorFacts.MILVUS).inNamespace(ns).withName(name).get();
         if (cr == null) {
             return;
         }
         Map<String, String> annotations = Optional.ofNullable(cr.getMetadata().getAnnotations()).orElse(Map.of());
-        if ("true".equals(annotations.get("milvus.io/pause-reconcile"))) {
+        if ("true".equals(annotations.get(OperatorFacts.PAUSE_RECONCILE))) {
             return;
         }
         Map<String, Object> spec = copy(map(cr.getAdditionalProperties().get("spec")));
@@ -330,7 +328,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         // FACTS §1: with webhooks off the controller writes the defaults back, bumping generation.
         if (applyDefaults(spec, defaultImage(options.operatorVersion()), legacy)) {
             cr.setAdditionalProperty("spec", spec);
-            client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).resource(cr).update();
+            client.genericKubernetesResources(OperatorFacts.MILVUS).inNamespace(ns).resource(cr).update();
             return;
         }
         Map<String, Object> components = map(spec.get("components"));
@@ -345,8 +343,8 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         // A two-Deployment component: "deployments" holds its current group, "idle" the other one.
         Map<String, Deployment> deployments = new HashMap<>();
         Map<String, Deployment> idle = new HashMap<>();
-        for (Deployment d : client.apps().deployments().inNamespace(ns).withLabel(MilvusApi.LABEL_INSTANCE, name).list().getItems()) {
-            String comp = d.getMetadata().getLabels().get(MilvusApi.LABEL_COMPONENT);
+        for (Deployment d : client.apps().deployments().inNamespace(ns).withLabel(OperatorFacts.LABEL_INSTANCE, name).list().getItems()) {
+            String comp = d.getMetadata().getLabels().get(OperatorFacts.LABEL_COMPONENT);
             String group = d.getMetadata().getLabels().get(groupLabel(comp));
             if (group != null && !group.equals(annotations.getOrDefault(currentGroupAnnotation(comp), "0"))) {
                 idle.put(comp, d);
@@ -420,7 +418,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         // No status was written in this pass, so cr still carries the resourceVersion this pass read: a
         // change made since (our tool's patch) makes this update conflict and the pass run again.
         p.cr().setAdditionalProperty("spec", spec);
-        client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(p.ns()).resource(p.cr()).update();
+        client.genericKubernetesResources(OperatorFacts.MILVUS).inNamespace(p.ns()).resource(p.cr()).update();
         return true;
     }
 
@@ -453,7 +451,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         }
         p.cr().getMetadata().setLabels(new LinkedHashMap<>(p.cr().getMetadata().getLabels()));
         done.forEach(c -> p.cr().getMetadata().getLabels().remove(rollingLabel(c)));
-        client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(p.ns()).resource(p.cr()).update();
+        client.genericKubernetesResources(OperatorFacts.MILVUS).inNamespace(p.ns()).resource(p.cr()).update();
         return true;
     }
 
@@ -506,7 +504,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         cr.getMetadata().getAnnotations().put(currentGroupAnnotation(comp), other.getMetadata().getLabels().get(groupLabel(comp)));
         cr.getMetadata().setLabels(new LinkedHashMap<>(Optional.ofNullable(cr.getMetadata().getLabels()).orElse(Map.of())));
         cr.getMetadata().getLabels().put(rollingLabel(comp), Long.toString(cr.getMetadata().getGeneration()));
-        client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(p.ns()).resource(cr).update();
+        client.genericKubernetesResources(OperatorFacts.MILVUS).inNamespace(p.ns()).resource(cr).update();
     }
 
     /**
@@ -626,10 +624,10 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
 
     private Deployment create(Pass p, String comp, String group, Template template, int replicas, boolean paused) {
         Map<String, String> labels = new LinkedHashMap<>();
-        labels.put(MilvusApi.LABEL_INSTANCE, p.name());
-        labels.put(MilvusApi.LABEL_COMPONENT, comp);
-        labels.put(MilvusApi.LABEL_NAME, "milvus");
-        labels.put(MilvusApi.LABEL_MANAGED_BY, "milvus-operator");
+        labels.put(OperatorFacts.LABEL_INSTANCE, p.name());
+        labels.put(OperatorFacts.LABEL_COMPONENT, comp);
+        labels.put(OperatorFacts.LABEL_NAME, "milvus");
+        labels.put(OperatorFacts.LABEL_MANAGED_BY, "milvus-operator");
         if (group != null) {
             labels.put(groupLabel(comp), group);
         }
@@ -741,7 +739,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         Map<String, Object> components = p.components();
         String image = p.image();
         Map<String, Object> deployStatus = new LinkedHashMap<>();
-        if (Version.parse(options.operatorVersion()).map(v -> v.isBefore(Version.of(1, 3, 8))).orElse(false)) {
+        if (SimVersion.parse(options.operatorVersion()).map(v -> v.isBefore(SimVersion.of(1, 3, 8))).orElse(false)) {
             deployStatus.putAll(map(old.get("componentsDeployStatus"))); // before 1.3.8 stale keys are never pruned (FACTS §1)
         }
         boolean rollingUpdateEnabled = !Boolean.FALSE.equals(components.get("enableRollingUpdate"));
@@ -782,7 +780,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         boolean ready = notReady.isEmpty() && proxy != null && Optional.ofNullable(proxy.getStatus().getReadyReplicas()).orElse(0) > 0;
         // syncUpdatedCondition: any Terminating pod of the instance keeps MilvusUpdated False (FACTS §3).
         boolean terminating = p.expected().stream().map(deps::get).anyMatch(d -> d != null
-                && options.stuckTerminating().contains(d.getMetadata().getLabels().get(MilvusApi.LABEL_COMPONENT))
+                && options.stuckTerminating().contains(d.getMetadata().getLabels().get(OperatorFacts.LABEL_COMPONENT))
                 && "update".equals(d.getMetadata().getAnnotations().get(ROLLOUT)) && rolloutComplete(d, p.now()));
         String mode = str(components.getOrDefault("imageUpdateMode", "rollingUpgrade"));
         String pending = "[" + String.join(",", updating) + "]";
@@ -820,7 +818,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
             return false;
         }
         p.cr().setAdditionalProperty("status", normalised);
-        client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(p.ns()).resource(p.cr()).updateStatus();
+        client.genericKubernetesResources(OperatorFacts.MILVUS).inNamespace(p.ns()).resource(p.cr()).updateStatus();
         lastStatusWrite.set(Instant.now());
         statusWrites.incrementAndGet();
         return true;
@@ -872,13 +870,13 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
 
     /** FACTS §8.8: an operator release before 1.3.0 (v1.2.x) has none of the 2.6 logic. */
     static boolean isLegacy(String operatorVersion) {
-        return Version.parse(operatorVersion).map(v -> v.release().isBefore(Version.of(1, 3, 0))).orElse(false);
+        return SimVersion.parse(operatorVersion).map(v -> v.release().isBefore(SimVersion.of(1, 3, 0))).orElse(false);
     }
 
     /** config.DefaultMilvusImage of the operator release (see {@link #DEFAULT_MILVUS_TAG}); the newest when unparsable. */
     static String defaultImage(String operatorVersion) {
-        Version v = Version.parse(operatorVersion).map(Version::release).orElse(DEFAULT_MILVUS_TAG.lastKey());
-        Map.Entry<Version, String> e = Optional.ofNullable(DEFAULT_MILVUS_TAG.floorEntry(v)).orElse(DEFAULT_MILVUS_TAG.firstEntry());
+        SimVersion v = SimVersion.parse(operatorVersion).map(SimVersion::release).orElse(DEFAULT_MILVUS_TAG.lastKey());
+        Map.Entry<SimVersion, String> e = Optional.ofNullable(DEFAULT_MILVUS_TAG.floorEntry(v)).orElse(DEFAULT_MILVUS_TAG.firstEntry());
         return "milvusdb/milvus:" + e.getValue();
     }
 
@@ -993,7 +991,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
     static boolean isVersionGE26(Map<String, Object> components) {
         String version = str(components.get("version"));
         if (!version.isEmpty()) {
-            return Version.parse(version).map(v -> v.release().isAtLeast(Version.of(2, 6, 0))).orElse(false);
+            return SimVersion.parse(version).map(v -> v.release().isAtLeast(SimVersion.of(2, 6, 0))).orElse(false);
         }
         return isImageGE26(str(components.get("image")));
     }
@@ -1004,7 +1002,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         if (tag.startsWith("master-")) {
             return true;
         }
-        return Version.parse(tag).map(v -> v.release().isAtLeast(Version.of(2, 6, 0))).orElse(false);
+        return SimVersion.parse(tag).map(v -> v.release().isAtLeast(SimVersion.of(2, 6, 0))).orElse(false);
     }
 
     /** The component's field under spec.components, e.g. {@code queryNode} for {@code querynode}. */
@@ -1030,7 +1028,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
 
     /** Operators before v1.3.6 never finish a two-Deployment rollout under a user's HPA (FACTS §9.4, #458). */
     private boolean userHpaHangs() {
-        return Version.parse(options.operatorVersion()).map(v -> v.release().isBefore(Version.of(1, 3, 6))).orElse(false);
+        return SimVersion.parse(options.operatorVersion()).map(v -> v.release().isBefore(SimVersion.of(1, 3, 6))).orElse(false);
     }
 
     private static int replicas(Map<String, Object> components, String comp) {
