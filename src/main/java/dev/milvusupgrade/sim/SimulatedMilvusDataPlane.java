@@ -108,15 +108,6 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
     private static final long DEFAULT_TIMEOUT_MILLIS = 30_000;
     private static final AtomicInteger SERVERS = new AtomicInteger();
 
-    static {
-        // The JDK server writes the response headers and the body separately and leaves Nagle's algorithm on unless told
-        // otherwise (read once, when its configuration class loads): every answer would then wait for the client's delayed
-        // ACK, some 40 ms. Milvus's Go server sets TCP_NODELAY, as Go does by default.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-    }
-
     private final SimulatedMilvusCatalog catalog = new SimulatedMilvusCatalog();
     private final ObjectMapper json = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
     private final AtomicLong requests = new AtomicLong();
