@@ -606,13 +606,13 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
     private void recompute() {
         List<Deployment> proxies = serving("proxy");
         available = proxies.stream().mapToInt(d -> Optional.ofNullable(d.getStatus()).map(s -> s.getReadyReplicas()).orElse(0)).sum() > 0;
-        proxyRelease = proxies.stream().map(d -> imageRelease(SimulatedMilvusOperator.imageOf(d))).flatMap(Optional::stream)
+        proxyRelease = proxies.stream().map(d -> imageRelease(SimulatedDeploymentController.imageOf(d))).flatMap(Optional::stream)
                 .min(java.util.Comparator.naturalOrder()).or(() -> proxyRelease);
-        if (proxies.stream().anyMatch(d -> !SimulatedMilvusOperator.isImageGE26(SimulatedMilvusOperator.imageOf(d)))) {
+        if (proxies.stream().anyMatch(d -> !OperatorComponents.isImageGE26(SimulatedDeploymentController.imageOf(d)))) {
             proxySeenBelow26 = true;
         }
         if (!proxyOn26 && proxySeenBelow26 && !proxies.isEmpty()
-                && proxies.stream().allMatch(d -> SimulatedMilvusOperator.isImageGE26(SimulatedMilvusOperator.imageOf(d)) && rolledOut(d))) {
+                && proxies.stream().allMatch(d -> OperatorComponents.isImageGE26(SimulatedDeploymentController.imageOf(d)) && rolledOut(d))) {
             proxyOn26 = true;
             mixcoordBaseline = templates("mixcoord");
         }
