@@ -92,8 +92,8 @@ public class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--clusters and --max-concurrent must be at least 1");
         }
         List<String> namespaces = FLEET_NAMESPACES.subList(0, Math.min(clusters, FLEET_NAMESPACES.size()));
-        try (DemoWorld world = DemoWorld.fleet(namespaces, clusters, Map.of(FLEET_LABEL, FLEET_LABEL_VALUE), FleetIntent.CANARY_LABEL, fromImage,
-                step, System.out::println)) {
+        try (DemoWorld world = DemoWorld.fleet(namespaces, clusters, Map.of(FLEET_LABEL, FLEET_LABEL_VALUE), FleetIntent.CANARY_LABEL,
+                fromImage, step, System.out::println)) {
             KubernetesClient client = world.client();
             Map<String, String> intent = new LinkedHashMap<>();
             intent.put(FleetIntent.SELECTOR, FLEET_LABEL + "=" + FLEET_LABEL_VALUE);

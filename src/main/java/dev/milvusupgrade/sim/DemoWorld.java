@@ -37,7 +37,8 @@ public final class DemoWorld implements AutoCloseable {
         try {
             KubernetesClient operatorClient = api.newClient();
             parts.add(operatorClient);
-            SimulatedMilvusOperator operator = new SimulatedMilvusOperator(operatorClient, SimulatorOptions.fast().withStepDelay(stepDelay));
+            SimulatedMilvusOperator operator = new SimulatedMilvusOperator(operatorClient,
+                    SimulatorOptions.fast().withStepDelay(stepDelay));
             parts.add(operator);
             operator.start();
             SimulatedCluster.seedOperatorDeployment(api.client(), OPERATOR_VERSION);
@@ -101,16 +102,17 @@ public final class DemoWorld implements AutoCloseable {
             // Seeded side by side: each waits until the simulated operator reports it Healthy.
             ExecutorService seeders = Executors.newFixedThreadPool(Math.min(clusters, 16));
             try {
-                CompletableFuture.allOf(members.stream().map(m -> CompletableFuture.runAsync(() -> SimulatedCluster.seedMilvus(w.client(), m,
-                        Duration.ofSeconds(60)), seeders)).toArray(CompletableFuture[]::new)).join();
+                CompletableFuture.allOf(members.stream().map(m -> CompletableFuture.runAsync(
+                        () -> SimulatedCluster.seedMilvus(w.client(), m, Duration.ofSeconds(60)), seeders))
+                        .toArray(CompletableFuture[]::new)).join();
             } finally {
                 seeders.shutdown();
             }
             GenericKubernetesResource canary = members.get(clusters - 1);
-            say.accept("demo: " + clusters + " Milvus clusters labelled " + labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                    .reduce((a, b) -> a + "," + b).orElse("") + " in " + String.join(", ", namespaces) + ", all Healthy on " + fromImage
-                    + " with separate coordinators; " + canary.getMetadata().getNamespace() + "/" + canary.getMetadata().getName()
-                    + " is labelled " + canaryLabel);
+            String selector = String.join(",", labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+            say.accept("demo: " + clusters + " Milvus clusters labelled " + selector + " in " + String.join(", ", namespaces)
+                    + ", all Healthy on " + fromImage + " with separate coordinators; " + canary.getMetadata().getNamespace() + "/"
+                    + canary.getMetadata().getName() + " is labelled " + canaryLabel);
             return w;
         } catch (RuntimeException e) {
             w.close();

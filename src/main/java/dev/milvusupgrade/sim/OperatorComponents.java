@@ -19,7 +19,8 @@ final class OperatorComponents {
 
     static final List<String> COORDS = List.of("rootCoord", "dataCoord", "queryCoord", "indexCoord");
 
-    static final List<String> CLUSTER_GRAPH = List.of("indexnode", "rootcoord", "datacoord", "indexcoord", "querycoord", "querynode", "datanode", "proxy");
+    static final List<String> CLUSTER_GRAPH = List.of("indexnode", "rootcoord", "datacoord", "indexcoord", "querycoord", "querynode",
+            "datanode", "proxy");
 
     static final List<String> MIXCOORD_GRAPH = List.of("indexnode", "mixcoord", "querynode", "datanode", "proxy");
 
@@ -60,7 +61,8 @@ final class OperatorComponents {
         if (components.get("mixCoord") != null) {
             list.addAll(List.of("mixcoord", "datanode", "querynode", "indexnode", "proxy", "standalone"));
         } else {
-            list.addAll(List.of("rootcoord", "datacoord", "querycoord", "indexcoord", "datanode", "querynode", "indexnode", "proxy", "standalone"));
+            list.addAll(List.of("rootcoord", "datacoord", "querycoord", "indexcoord", "datanode", "querynode", "indexnode", "proxy",
+                    "standalone"));
         }
         if (useStreamingNode(components, legacy)) {
             list.add("streamingnode");
@@ -132,13 +134,19 @@ final class OperatorComponents {
         return r instanceof Number n ? Math.max(0, n.intValue()) : "standalone".equals(comp) ? 0 : 1;
     }
 
-    /** FACTS §8.3: {@code spec.components.<c>.image} wins over the global image for that component's container (MergeComponentSpec ~734). */
+    /**
+     * FACTS §8.3: {@code spec.components.<c>.image} wins over the global image for that component's container
+     * (MergeComponentSpec ~734).
+     */
     static String targetImage(Map<String, Object> components, String comp) {
         String own = str(map(components.get(specKey(comp))).get("image"));
         return own.isEmpty() ? str(components.get("image")) : own;
     }
 
-    /** FACTS §8.4: the merged {@code paused}: the global one or the component's (MergeComponentSpec ~730; deploy_ctrl.go IsPaused ~209). */
+    /**
+     * FACTS §8.4: the merged {@code paused}: the global one or the component's (MergeComponentSpec ~730;
+     * deploy_ctrl.go IsPaused ~209).
+     */
     static boolean isPaused(Map<String, Object> components, String comp) {
         return Boolean.TRUE.equals(components.get("paused")) || Boolean.TRUE.equals(map(components.get(specKey(comp))).get("paused"));
     }

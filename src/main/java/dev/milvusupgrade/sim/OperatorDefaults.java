@@ -27,10 +27,12 @@ final class OperatorDefaults {
      * unchanged between the releases listed. Releases before 1.2.0 were not checked.
      */
     private static final NavigableMap<SimVersion, String> DEFAULT_MILVUS_TAG = new TreeMap<>(Map.ofEntries(
-            Map.entry(SimVersion.of(1, 2, 0), "v2.5.4"), Map.entry(SimVersion.of(1, 2, 2), "v2.5.5"), Map.entry(SimVersion.of(1, 2, 3), "v2.5.6"),
-            Map.entry(SimVersion.of(1, 2, 4), "v2.5.7"), Map.entry(SimVersion.of(1, 2, 5), "v2.5.10"), Map.entry(SimVersion.of(1, 2, 7), "v2.5.13"),
-            Map.entry(SimVersion.of(1, 2, 8), "v2.5.14"), Map.entry(SimVersion.of(1, 3, 0), "v2.6.0"), Map.entry(SimVersion.of(1, 3, 2), "v2.6.3"),
-            Map.entry(SimVersion.of(1, 3, 3), "v2.6.5"), Map.entry(SimVersion.of(1, 3, 4), "v2.6.6"), Map.entry(SimVersion.of(1, 3, 5), "v2.6.7"),
+            Map.entry(SimVersion.of(1, 2, 0), "v2.5.4"), Map.entry(SimVersion.of(1, 2, 2), "v2.5.5"),
+            Map.entry(SimVersion.of(1, 2, 3), "v2.5.6"), Map.entry(SimVersion.of(1, 2, 4), "v2.5.7"),
+            Map.entry(SimVersion.of(1, 2, 5), "v2.5.10"), Map.entry(SimVersion.of(1, 2, 7), "v2.5.13"),
+            Map.entry(SimVersion.of(1, 2, 8), "v2.5.14"), Map.entry(SimVersion.of(1, 3, 0), "v2.6.0"),
+            Map.entry(SimVersion.of(1, 3, 2), "v2.6.3"), Map.entry(SimVersion.of(1, 3, 3), "v2.6.5"),
+            Map.entry(SimVersion.of(1, 3, 4), "v2.6.6"), Map.entry(SimVersion.of(1, 3, 5), "v2.6.7"),
             Map.entry(SimVersion.of(1, 3, 6), "v2.6.11"),
             // FACTS §9.1: v1.3.9 keeps v2.6.11; main after #535 and v1.3.10 default to v2.6.24 (pkg/config/config.go @6fe54d79).
             Map.entry(SimVersion.of(1, 3, 10), "v2.6.24")));

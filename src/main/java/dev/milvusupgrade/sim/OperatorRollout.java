@@ -47,7 +47,10 @@ final class OperatorRollout {
         this.kube = kube;
     }
 
-    /** The part of a pod template the operator renders and the simulator compares: the component container's image and the pod annotations. */
+    /**
+     * The part of a pod template the operator renders and the simulator compares: the component container's image and the
+     * pod annotations.
+     */
     record Template(String image, Map<String, String> podAnnotations) {
         static Template of(Deployment d) {
             return new Template(imageOf(d), podAnnotationsOf(d));
@@ -169,7 +172,8 @@ final class OperatorRollout {
      */
     Deployment reconcileOneDeployment(ReconcilePass p, String comp, Deployment d, boolean paused, Map<String, Deployment> deployments) {
         // deployment_updater.go updateDeploymentReplicas: under a user's HPA (replicas -1) the count is the HPA's, raised to 1 from 0.
-        int replicas = p.manual() ? replicasOf(d) : hpaManaged(p.components(), comp) ? Math.max(1, replicasOf(d)) : replicas(p.components(), comp);
+        int replicas = p.manual() ? replicasOf(d)
+                : hpaManaged(p.components(), comp) ? Math.max(1, replicasOf(d)) : replicas(p.components(), comp);
         Template want = desiredTemplate(p, comp, d, deployments, replicas == 0);
         boolean templateChanged = !want.equals(Template.of(d));
         boolean wasPaused = Boolean.TRUE.equals(d.getSpec().getPaused());
@@ -209,7 +213,8 @@ final class OperatorRollout {
         if (!options.deadlock446() || !"streamingnode".equals(comp)) {
             return d;
         }
-        boolean holds = upgrading26 && image.equals(imageOf(d)) && deps.get("mixcoord") != null && !image.equals(imageOf(deps.get("mixcoord")));
+        boolean holds = upgrading26 && image.equals(imageOf(d)) && deps.get("mixcoord") != null
+                && !image.equals(imageOf(deps.get("mixcoord")));
         long readyAt = readyAt(d);
         if (holds && readyAt != NEVER && readyAt > now - 1) {
             d.getMetadata().getAnnotations().put(READY_AT, Long.toString(NEVER));
@@ -266,9 +271,11 @@ final class OperatorRollout {
         }
         Deployment d = new DeploymentBuilder()
                 .withNewMetadata().withName(name).withNamespace(p.ns()).withLabels(labels).withAnnotations(annotations).endMetadata()
-                .withNewSpec().withReplicas(replicas).withPaused(paused ? Boolean.TRUE : null).withMinReadySeconds(30).withProgressDeadlineSeconds(2_592_000)
+                .withNewSpec().withReplicas(replicas).withPaused(paused ? Boolean.TRUE : null).withMinReadySeconds(30)
+                .withProgressDeadlineSeconds(2_592_000)
                 .withNewSelector().withMatchLabels(labels).endSelector()
-                .withNewTemplate().withNewMetadata().withLabels(labels).withAnnotations(new LinkedHashMap<>(template.podAnnotations())).endMetadata()
+                .withNewTemplate().withNewMetadata().withLabels(labels).withAnnotations(new LinkedHashMap<>(template.podAnnotations()))
+                .endMetadata()
                 .withNewSpec().addNewContainer().withName(comp).withImage(template.image()).endContainer().endSpec().endTemplate()
                 .endSpec().build();
         return client.apps().deployments().inNamespace(p.ns()).resource(d).create();

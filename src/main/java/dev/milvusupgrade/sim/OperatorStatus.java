@@ -94,7 +94,8 @@ final class OperatorStatus {
             DeploymentStatus ds = d.getStatus();
             boolean rolling = p.rolling(comp);
             if (rolling) {
-                // makeWorkloadDeploymentMap (conditions.go ~380): a two-Deployment component that is rolling reports Progressing False/Rolling.
+                // makeWorkloadDeploymentMap (conditions.go ~380): a two-Deployment component that is rolling reports
+                // Progressing False/Rolling.
                 ds = new DeploymentStatusBuilder(ds).withConditions(ds.getConditions().stream().map(c -> "Progressing".equals(c.getType())
                         ? new DeploymentConditionBuilder(c).withStatus("False").withReason("Rolling").build() : c).toList()).build();
             }
@@ -123,9 +124,11 @@ final class OperatorStatus {
         Map<String, Object> updatedCondition = terminating
                 ? condition(old, "MilvusUpdated", false, "MilvusComponentsUpdating", "Milvus has terminating pods")
                 : updatingImage && "rollingUpgrade".equals(mode)
-                ? condition(old, "MilvusUpdated", false, "MilvusUpgradingImage", "Milvus is performing rolling upgrade pending components" + pending)
+                ? condition(old, "MilvusUpdated", false, "MilvusUpgradingImage",
+                        "Milvus is performing rolling upgrade pending components" + pending)
                 : updatingImage && "rollingDowngrade".equals(mode)
-                ? condition(old, "MilvusUpdated", false, "MilvusDowngradingImage", "{Milvus is performing rolling downgrade, pending components" + pending + "}")
+                ? condition(old, "MilvusUpdated", false, "MilvusDowngradingImage",
+                        "{Milvus is performing rolling downgrade, pending components" + pending + "}")
                 : !updating.isEmpty()
                 ? condition(old, "MilvusUpdated", false, "MilvusComponentsUpdating", "Milvus components" + pending + " are updating")
                 : condition(old, "MilvusUpdated", true, "MilvusComponentsUpdated", "Milvus components are all updated");

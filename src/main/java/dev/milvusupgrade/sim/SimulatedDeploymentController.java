@@ -15,20 +15,14 @@ import java.util.Optional;
  * Plays Kubernetes' Deployment controller (kube-controller-manager) for the simulated operator: how long a rollout takes,
  * what a Deployment's status reports while it rolls, is paused or is done. The real one is a separate controller; here
  * the operator's pass asks it to report at the points where the real one would have reacted to the change, so the
- * order of writes is the one the simulator always had (no thread of its own).
+ * order of writes is the one the simulator always had (no thread of its own). The conditions and reasons it reports
+ * (Available, Progressing; NewReplicaSetAvailable, ReplicaSetUpdated, DeploymentPaused) are Kubernetes' own
+ * (pkg/controller/deployment/util/deployment_util.go); the operator reads them (FACTS §3, §8.4).
  *
  * <p>Rollout time is simulated with annotations on the Deployment (no pods): {@link #READY_AT} when the current
  * rollout completes, {@link #ROLLOUT} whether it is a create or an update, {@link #HELD} a change held while paused.
  */
 final class SimulatedDeploymentController {
-
-    private final KubernetesClient client;
-    private final SimulatorOptions options;
-
-    SimulatedDeploymentController(KubernetesClient client, SimulatorOptions options) {
-        this.client = client;
-        this.options = options;
-    }
 
     /** When the current rollout of a Deployment completes, epoch millis; {@link #NEVER} when stuck. */
     static final String READY_AT = "sim.milvus-upgrade.dev/ready-at";
@@ -40,6 +34,14 @@ final class SimulatedDeploymentController {
     static final String HELD = "sim.milvus-upgrade.dev/held";
 
     static final long NEVER = Long.MAX_VALUE;
+
+    private final KubernetesClient client;
+    private final SimulatorOptions options;
+
+    SimulatedDeploymentController(KubernetesClient client, SimulatorOptions options) {
+        this.client = client;
+        this.options = options;
+    }
 
     /** A new pod template: rolled out now, or held until the Deployment is resumed (old pods keep serving meanwhile). */
     void startRollout(Deployment d, String comp, boolean paused, long now) {

@@ -74,6 +74,14 @@ import java.util.logging.Logger;
  * rollouts take a fixed time per component instead of depending on probes; the status is written
  * on every pass rather than by a 30 s syncer, and it carries the dependency conditions, which only
  * the syncer writes in the operator.
+ *
+ * <p>Its parts follow the operator's own source files: this class is the controller loop and ReconcileMilvus
+ * (milvus_controller.go, milvus.go); {@link OperatorDefaults} (milvus_webhook.go), {@link OperatorComponents}
+ * (components.go), {@link OperatorRollout} (deployments.go, deploy_ctrl*.go, deployment_updater.go),
+ * {@link OperatorStatus} (status_cluster.go, conditions.go), {@link OperatorCleanup} (deployments.go
+ * cleanup*IfNeeded); the operator's names are in {@link OperatorFacts}. {@link SimulatedDeploymentController} plays
+ * Kubernetes' Deployment controller. To add a behaviour: find the operator file that has it, add it to the part named
+ * after that file, and cite the FACTS section or the file and function.
  */
 public final class SimulatedMilvusOperator implements AutoCloseable {
 
@@ -275,8 +283,8 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         boolean ge26 = !legacy && isVersionGE26(components);
         String currentImage = str(status.get("currentImage"));
         boolean upgrading26 = ge26 && !currentImage.isEmpty() && !isImageGE26(currentImage);
-        ReconcilePass p = new ReconcilePass(ns, name, cr, components, image, ge26, upgrading26, legacy, componentsBySpec(components, ge26, legacy),
-                dependencyGraph(components, upgrading26, legacy), System.currentTimeMillis());
+        ReconcilePass p = new ReconcilePass(ns, name, cr, components, image, ge26, upgrading26, legacy,
+                componentsBySpec(components, ge26, legacy), dependencyGraph(components, upgrading26, legacy), System.currentTimeMillis());
 
         // A two-Deployment component: "deployments" holds its current group, "idle" the other one.
         Map<String, Deployment> deployments = new HashMap<>();
@@ -317,13 +325,15 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
             return;
         }
         long now = p.now();
-        long next = deployments.values().stream().mapToLong(SimulatedDeploymentController::readyAt).filter(t -> t > now && t != NEVER).min().orElse(0);
+        long next = deployments.values().stream().mapToLong(SimulatedDeploymentController::readyAt).filter(t -> t > now && t != NEVER)
+                .min().orElse(0);
         if (next > 0) {
             enqueueAt(ns + "/" + name, next);
         }
         // The real operator's status syncer revisits an instance that is not Healthy and Updated every 30 s
         // (FACTS §3); compressed here, it also keeps one missed trigger from stalling a rollout for good.
-        if (statusChanged || next > 0 || p.expected().stream().anyMatch(c -> deployments.get(c) == null || !image.equals(imageOf(deployments.get(c))))) {
+        boolean behind = p.expected().stream().anyMatch(c -> deployments.get(c) == null || !image.equals(imageOf(deployments.get(c))));
+        if (statusChanged || next > 0 || behind) {
             enqueueAt(ns + "/" + name, now + RESYNC_MILLIS);
         }
     }

@@ -242,7 +242,8 @@ class MilvusRestClientTest {
 
             milvus.clearFailures();
             milvus.failEndpoint("collections/create", 1100, "invalid parameter");
-            assertThat(client(MilvusEndpoint.of(milvus.uri())).probe()).isEqualTo(new MilvusData.Probe.Failed("create", "code 1100: invalid parameter", false));
+            assertThat(client(MilvusEndpoint.of(milvus.uri())).probe())
+                    .isEqualTo(new MilvusData.Probe.Failed("create", "code 1100: invalid parameter", false));
             assertThat(milvus.requests("collections/drop")).isEqualTo(2);
 
             milvus.clearFailures();
@@ -260,7 +261,8 @@ class MilvusRestClientTest {
     void no_more_requests_are_in_flight_than_the_parallelism(int parallelism) {
         try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
             milvus.addCollections("scale", 300);
-            assertThat(new MilvusRestClient(MilvusEndpoint.of(milvus.uri()), parallelism, TIMEOUT).snapshot().collectionCount()).isEqualTo(303);
+            assertThat(new MilvusRestClient(MilvusEndpoint.of(milvus.uri()), parallelism, TIMEOUT).snapshot().collectionCount())
+                    .isEqualTo(303);
             assertThat(milvus.maxConcurrentRequests()).isBetween(1, parallelism);
         }
     }
@@ -338,7 +340,8 @@ class MilvusRestClientTest {
                     dev.milvusupgrade.plan.Canary.JSON_FIELDS);
             assertThat(dev.milvusupgrade.plan.Canary.compare(dev.milvusupgrade.plan.Canary.rows(), read)).isEmpty();
             assertThat(c.search("default", name, "vector", dev.milvusupgrade.plan.Canary.vector(97), 3)).startsWith(97L);
-            assertThat(client(MilvusEndpoint.of(milvus.uri())).snapshot().databases().get(0).collections()).extracting(DataSnapshot.Collection::name)
+            assertThat(client(MilvusEndpoint.of(milvus.uri())).snapshot().databases().get(0).collections())
+                    .extracting(DataSnapshot.Collection::name)
                     .doesNotContain(name);
             c.drop("default", name);
             assertThat(milvus.collections("default")).doesNotContain(name);

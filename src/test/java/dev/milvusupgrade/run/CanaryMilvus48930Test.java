@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 class CanaryMilvus48930Test {
 
     private static DataGate gate(SimulatedMilvusDataPlane data, List<String> log) {
-        return new DataGate(new MilvusRestClient(MilvusEndpoint.of(data.uri()), 4, Duration.ofSeconds(5)), DataCheck.Mode.WRITE, Clock.systemUTC(),
-                Duration.ofMillis(50), log::add, Canary.name("milvus/my-release", Version.of(2, 6, 13)), false);
+        return new DataGate(new MilvusRestClient(MilvusEndpoint.of(data.uri()), 4, Duration.ofSeconds(5)), DataCheck.Mode.WRITE,
+                Clock.systemUTC(), Duration.ofMillis(50), log::add, Canary.name("milvus/my-release", Version.of(2, 6, 13)), false);
     }
 
     @Test
