@@ -5,26 +5,15 @@ import dev.milvusupgrade.plan.FleetIntent;
 import dev.milvusupgrade.plan.Intent;
 import dev.milvusupgrade.run.Fleet;
 import dev.milvusupgrade.run.Runner;
-import dev.milvusupgrade.sim.EmbeddedApiServer;
-import dev.milvusupgrade.sim.SimulatedCluster;
-import dev.milvusupgrade.sim.SimulatedMilvusBackup;
-import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
-import dev.milvusupgrade.sim.SimulatedMilvusOperator;
-import dev.milvusupgrade.sim.SimulatorOptions;
+import dev.milvusupgrade.sim.DemoWorld;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -74,33 +63,13 @@ public class DemoCommand implements Callable<Integer> {
         if (fleet) {
             return fleet(step);
         }
-        try (EmbeddedApiServer api = new EmbeddedApiServer();
-                KubernetesClient operatorClient = api.newClient();
-                SimulatedMilvusOperator operator = new SimulatedMilvusOperator(operatorClient,
-                        SimulatorOptions.fast().withStepDelay(step));
-                // Milvus's data plane behind the proxies, reached through the real RESTful API client.
-                SimulatedMilvusDataPlane data = new SimulatedMilvusDataPlane(api.client(), NAMESPACE, RELEASE);
-                // milvus-backup's REST server: the backup before the point of no return.
-                SimulatedMilvusBackup backup = new SimulatedMilvusBackup()) {
-            KubernetesClient client = api.client();
-            operator.start();
-            SimulatedCluster.seedOperatorDeployment(client, "1.3.8");
-            System.out.println("demo: embedded API server at " + api.url() + " with a simulated Milvus Operator 1.3.8");
-            SimulatedCluster.seedMilvus(client, NAMESPACE, RELEASE, fromImage, SimulatedCluster.Layout.FOUR_COORDS, "pulsar",
-                    Duration.ofSeconds(30));
-            if (issue47806) {
-                data.reproduce47806();
-            }
-            System.out.println("demo: milvus-backup server at " + backup.uri());
-            System.out.println("demo: Milvus data plane (RESTful API) at " + data.uri() + ": " + String.join(", ", data.databases())
-                    + (issue47806 ? "; milvus#47806 reproduced: writes will hang once the proxies run 2.6" : ""));
-            System.out.println("demo: Milvus " + NAMESPACE + "/" + RELEASE + " is Healthy on " + fromImage
-                    + " with separate coordinators (root, data, query, index)");
+        try (DemoWorld world = DemoWorld.single(NAMESPACE, RELEASE, fromImage, step, issue47806, System.out::println)) {
+            KubernetesClient client = world.client();
             client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder()
                     .withNewMetadata().withName("milvus-upgrade").withNamespace(NAMESPACE).endMetadata()
                     .withData(Map.of(Intent.MILVUS, RELEASE, Intent.TARGET_VERSION, target, Intent.STAGE_TIMEOUT, "2m",
-                            Intent.DATA_CHECK, "write", Intent.MILVUS_ENDPOINT, data.uri().toString(),
-                            Intent.BACKUP_ENDPOINT, backup.uri().toString()))
+                            Intent.DATA_CHECK, "write", Intent.MILVUS_ENDPOINT, world.milvusUri().orElseThrow().toString(),
+                            Intent.BACKUP_ENDPOINT, world.backupUri().orElseThrow().toString()))
                     .build()).create();
             Runner runner = new Runner(client, Clock.systemUTC(), new Runner.Settings(Duration.ofMinutes(1), Duration.ofSeconds(2), Duration.ofSeconds(30),
                     Duration.ofSeconds(1)),
@@ -122,38 +91,10 @@ public class DemoCommand implements Callable<Integer> {
         if (clusters < 1 || maxConcurrent < 1) {
             throw new IllegalArgumentException("--clusters and --max-concurrent must be at least 1");
         }
-        try (EmbeddedApiServer api = new EmbeddedApiServer();
-                KubernetesClient operatorClient = api.newClient();
-                SimulatedMilvusOperator operator = new SimulatedMilvusOperator(operatorClient, SimulatorOptions.fast().withStepDelay(step))) {
-            KubernetesClient client = api.client();
-            operator.start();
-            SimulatedCluster.seedOperatorDeployment(client, "1.3.8");
-            System.out.println("demo: embedded API server at " + api.url() + " with a simulated Milvus Operator 1.3.8");
-            List<String> namespaces = FLEET_NAMESPACES.subList(0, Math.min(clusters, FLEET_NAMESPACES.size()));
-            // The last cluster carries the canary label: the fleet's order puts it first whatever its name.
-            List<GenericKubernetesResource> fleetMembers = new ArrayList<>();
-            for (int i = 0; i < clusters; i++) {
-                String ns = namespaces.get(i % namespaces.size());
-                GenericKubernetesResource m = SimulatedCluster.milvusResource(ns, "milvus-" + (i + 1), fromImage, SimulatedCluster.Layout.FOUR_COORDS,
-                        "pulsar");
-                Map<String, String> labels = new HashMap<>(Map.of(FLEET_LABEL, FLEET_LABEL_VALUE));
-                if (i == clusters - 1) {
-                    labels.put(FleetIntent.CANARY_LABEL, "true");
-                }
-                m.getMetadata().setLabels(labels);
-                fleetMembers.add(m);
-            }
-            // Seeded side by side: each waits until the simulated operator reports it Healthy.
-            ExecutorService seeders = Executors.newFixedThreadPool(Math.min(clusters, 16));
-            try {
-                CompletableFuture.allOf(fleetMembers.stream().map(m -> CompletableFuture.runAsync(() -> SimulatedCluster.seedMilvus(client, m,
-                        Duration.ofSeconds(60)), seeders)).toArray(CompletableFuture[]::new)).join();
-            } finally {
-                seeders.shutdown();
-            }
-            System.out.println("demo: " + clusters + " Milvus clusters labelled " + FLEET_LABEL + "=" + FLEET_LABEL_VALUE + " in " + String.join(", ", namespaces)
-                    + ", all Healthy on " + fromImage + " with separate coordinators; " + fleetMembers.get(clusters - 1).getMetadata().getNamespace() + "/"
-                    + fleetMembers.get(clusters - 1).getMetadata().getName() + " is labelled " + FleetIntent.CANARY_LABEL);
+        List<String> namespaces = FLEET_NAMESPACES.subList(0, Math.min(clusters, FLEET_NAMESPACES.size()));
+        try (DemoWorld world = DemoWorld.fleet(namespaces, clusters, Map.of(FLEET_LABEL, FLEET_LABEL_VALUE), FleetIntent.CANARY_LABEL,
+                fromImage, step, System.out::println)) {
+            KubernetesClient client = world.client();
             Map<String, String> intent = new LinkedHashMap<>();
             intent.put(FleetIntent.SELECTOR, FLEET_LABEL + "=" + FLEET_LABEL_VALUE);
             intent.put(FleetIntent.NAMESPACES, String.join(",", namespaces));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.milvusupgrade.plan.Canary;
 import dev.milvusupgrade.plan.DataSnapshot;
+import dev.milvusupgrade.plan.MilvusEndpoint;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;

@@ -1,6 +1,6 @@
 package dev.milvusupgrade.k8s;
 
-import dev.milvusupgrade.data.MilvusEndpoint;
+import dev.milvusupgrade.plan.MilvusEndpoint;
 import dev.milvusupgrade.plan.Catalogue;
 import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.ClusterSnapshot;

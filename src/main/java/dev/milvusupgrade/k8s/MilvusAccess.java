@@ -1,7 +1,7 @@
 package dev.milvusupgrade.k8s;
 
-import dev.milvusupgrade.data.MilvusEndpoint;
 import dev.milvusupgrade.plan.Checked;
+import dev.milvusupgrade.plan.MilvusEndpoint;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;

@@ -2,7 +2,6 @@ package dev.milvusupgrade.run;
 
 import dev.milvusupgrade.data.MilvusBackup;
 import dev.milvusupgrade.data.MilvusData;
-import dev.milvusupgrade.data.MilvusEndpoint;
 import dev.milvusupgrade.k8s.ApiError;
 import dev.milvusupgrade.k8s.ClusterGateway;
 import dev.milvusupgrade.k8s.EventRecorder;
@@ -21,6 +20,7 @@ import dev.milvusupgrade.plan.Decision;
 import dev.milvusupgrade.plan.ImageRef;
 import dev.milvusupgrade.plan.Intent;
 import dev.milvusupgrade.plan.MilvusRef;
+import dev.milvusupgrade.plan.MilvusEndpoint;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.Plan;
 import dev.milvusupgrade.plan.Progress;

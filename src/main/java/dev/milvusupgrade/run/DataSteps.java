@@ -1,7 +1,7 @@
 package dev.milvusupgrade.run;
 
 import dev.milvusupgrade.data.MilvusData;
-import dev.milvusupgrade.data.MilvusEndpoint;
+import dev.milvusupgrade.plan.MilvusEndpoint;
 import dev.milvusupgrade.k8s.ApiError;
 import dev.milvusupgrade.k8s.BaselineCodec;
 import dev.milvusupgrade.k8s.BaselineStore;

@@ -1,6 +1,5 @@
 package dev.milvusupgrade.sim;
 
-import dev.milvusupgrade.k8s.MilvusApi;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -22,11 +21,11 @@ import java.util.function.UnaryOperator;
 public final class EmbeddedApiServer implements AutoCloseable {
 
     public static final CustomResourceDefinitionContext MILVUS_CRD = new CustomResourceDefinitionContext.Builder()
-            .withName(MilvusApi.PLURAL + "." + MilvusApi.GROUP)
-            .withGroup(MilvusApi.GROUP)
-            .withVersion(MilvusApi.VERSION)
-            .withKind(MilvusApi.KIND)
-            .withPlural(MilvusApi.PLURAL)
+            .withName(OperatorFacts.PLURAL + "." + OperatorFacts.GROUP)
+            .withGroup(OperatorFacts.GROUP)
+            .withVersion(OperatorFacts.VERSION)
+            .withKind(OperatorFacts.KIND)
+            .withPlural(OperatorFacts.PLURAL)
             .withScope("Namespaced")
             .withStatusSubresource(true)
             .build();

@@ -1,6 +1,5 @@
 package dev.milvusupgrade.sim;
 
-import dev.milvusupgrade.k8s.MilvusApi;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -51,8 +50,8 @@ public final class SimulatedCluster {
         spec.put("components", components);
         spec.put("dependencies", new LinkedHashMap<>(Map.of("msgStreamType", msgStreamType)));
         GenericKubernetesResource m = new GenericKubernetesResource();
-        m.setApiVersion(MilvusApi.API_VERSION);
-        m.setKind(MilvusApi.KIND);
+        m.setApiVersion(OperatorFacts.API_VERSION);
+        m.setKind(OperatorFacts.KIND);
         m.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).withAnnotations(new LinkedHashMap<>()).build());
         m.setAdditionalProperty("spec", spec);
         return m;
@@ -65,10 +64,10 @@ public final class SimulatedCluster {
     public static GenericKubernetesResource seedMilvus(KubernetesClient client, GenericKubernetesResource milvus, Duration timeout) {
         String namespace = milvus.getMetadata().getNamespace();
         String name = milvus.getMetadata().getName();
-        client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(namespace).resource(milvus).create();
+        client.genericKubernetesResources(OperatorFacts.MILVUS).inNamespace(namespace).resource(milvus).create();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            GenericKubernetesResource now = client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(namespace).withName(name).get();
+            GenericKubernetesResource now = client.genericKubernetesResources(OperatorFacts.MILVUS).inNamespace(namespace).withName(name).get();
             Map<?, ?> status = now.getAdditionalProperties().get("status") instanceof Map<?, ?> s ? s : Map.of();
             Map<?, ?> spec = now.getAdditionalProperties().get("spec") instanceof Map<?, ?> s ? s : Map.of();
             Object image = spec.get("components") instanceof Map<?, ?> c ? c.get("image") : null;
@@ -107,15 +106,15 @@ public final class SimulatedCluster {
     public static void seedOperatorDeployment(KubernetesClient client, String labelVersion, String imageTag) {
         Map<String, String> labels = Map.of("app.kubernetes.io/name", "milvus-operator", "app.kubernetes.io/instance", "milvus-operator");
         Map<String, String> all = new LinkedHashMap<>(labels);
-        all.put(MilvusApi.LABEL_VERSION, labelVersion);
+        all.put(OperatorFacts.LABEL_VERSION, labelVersion);
         all.put("app.kubernetes.io/managed-by", "Helm");
         all.put("helm.sh/chart", "milvus-operator-" + labelVersion);
-        client.apps().deployments().inNamespace(MilvusApi.OPERATOR_NAMESPACE).resource(new DeploymentBuilder()
-                .withNewMetadata().withName(MilvusApi.OPERATOR_DEPLOYMENT).withNamespace(MilvusApi.OPERATOR_NAMESPACE).withLabels(all).endMetadata()
+        client.apps().deployments().inNamespace(OperatorFacts.OPERATOR_NAMESPACE).resource(new DeploymentBuilder()
+                .withNewMetadata().withName(OperatorFacts.OPERATOR_DEPLOYMENT).withNamespace(OperatorFacts.OPERATOR_NAMESPACE).withLabels(all).endMetadata()
                 .withNewSpec().withReplicas(1).withNewSelector().withMatchLabels(labels).endSelector()
                 .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
                 .withNewSpec().addNewContainer().withName("manager").withImage("milvusdb/milvus-operator:" + imageTag)
-                .withArgs("-namespace", MilvusApi.OPERATOR_NAMESPACE, "-name", MilvusApi.OPERATOR_DEPLOYMENT).endContainer().endSpec()
+                .withArgs("-namespace", OperatorFacts.OPERATOR_NAMESPACE, "-name", OperatorFacts.OPERATOR_DEPLOYMENT).endContainer().endSpec()
                 .endTemplate().endSpec().build()).createOr(existing -> existing.update());
     }
 }

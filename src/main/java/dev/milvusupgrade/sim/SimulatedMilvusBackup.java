@@ -123,13 +123,6 @@ public final class SimulatedMilvusBackup implements AutoCloseable {
     private static final String TEXT_TYPE = "text/plain; charset=utf-8";
     private static final AtomicInteger SERVERS = new AtomicInteger();
 
-    static {
-        // As in SimulatedMilvusDataPlane: without it every answer waits some 40 ms for the client's delayed ACK.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-    }
-
     /**
      * How a backup goes: it ends ({@link Ending}) after {@code polls} get_backup answers that did not show the end, or
      * once {@code after} has passed since the create when {@code after} is set.

@@ -8,9 +8,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import dev.milvusupgrade.data.MilvusEndpoint;
-import dev.milvusupgrade.k8s.MilvusApi;
-import dev.milvusupgrade.plan.Version;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -111,15 +108,6 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
     private static final long DEFAULT_TIMEOUT_MILLIS = 30_000;
     private static final AtomicInteger SERVERS = new AtomicInteger();
 
-    static {
-        // The JDK server writes the response headers and the body separately and leaves Nagle's algorithm on unless told
-        // otherwise (read once, when its configuration class loads): every answer would then wait for the client's delayed
-        // ACK, some 40 ms. Milvus's Go server sets TCP_NODELAY, as Go does by default.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-    }
-
     private final SimulatedMilvusCatalog catalog = new SimulatedMilvusCatalog();
     private final ObjectMapper json = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
     private final AtomicLong requests = new AtomicLong();
@@ -143,7 +131,7 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
     private volatile boolean available;
     private volatile boolean reproduce47806;
     /** The lowest release the serving proxies run (from their images); empty without a cluster or before the first sight. */
-    private volatile Optional<Version> proxyRelease = Optional.empty();
+    private volatile Optional<SimVersion> proxyRelease = Optional.empty();
     private final Set<String> denied = ConcurrentHashMap.newKeySet();
     private volatile boolean proxyOn26;
     private volatile boolean mixcoordRestarted;
@@ -227,11 +215,6 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
     /** {@code http://127.0.0.1:<port>} or {@code https://...}. */
     public URI uri() {
         return URI.create(scheme + "://127.0.0.1:" + server.getAddress().getPort());
-    }
-
-    /** The endpoint without credentials. */
-    public MilvusEndpoint endpoint() {
-        return MilvusEndpoint.of(uri());
     }
 
     // ---- authentication (milvus-rest FACTS.md "Authentication"); both may be required at once
@@ -415,7 +398,7 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
         if (client != null) {
             throw new IllegalStateException("with a cluster the proxies' release follows their images");
         }
-        proxyRelease = Optional.of(Version.parse(release).orElseThrow(() -> new IllegalArgumentException("not a release: " + release)).release());
+        proxyRelease = Optional.of(SimVersion.parse(release).orElseThrow(() -> new IllegalArgumentException("not a release: " + release)).release());
     }
 
     /** Whether inserts and queries hang now (milvus#47806). */
@@ -529,8 +512,8 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
         SimulatedMilvusCatalog.Answer answer = failures.get(path);
         if (answer == null) {
             answer = catalog.handle(path, request, headers.getFirst("DB-Name"), new SimulatedMilvusCatalog.Era(
-                    writesHang() && SimulatedMilvusCatalog.throughWal(path), proxyRelease.map(v -> !v.isAtLeast(Version.of(2, 6, 0))).orElse(true),
-                    proxyRelease.map(v -> v.isAtLeast(Version.of(2, 6, 12)) && !v.isAtLeast(Version.of(2, 6, 15))).orElse(false)));
+                    writesHang() && SimulatedMilvusCatalog.throughWal(path), proxyRelease.map(v -> !v.isAtLeast(SimVersion.of(2, 6, 0))).orElse(true),
+                    proxyRelease.map(v -> v.isAtLeast(SimVersion.of(2, 6, 12)) && !v.isAtLeast(SimVersion.of(2, 6, 15))).orElse(false)));
         }
         if (answer.status() == 408) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.min(HANG.toMillis(), requestTimeoutMillis(exchange))));
@@ -590,7 +573,7 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
     // ---- the cluster: the instance's Deployments through an informer
 
     private void watch() {
-        informer = client.apps().deployments().inNamespace(namespace).withLabel(MilvusApi.LABEL_INSTANCE, release).inform(new ResourceEventHandler<>() {
+        informer = client.apps().deployments().inNamespace(namespace).withLabel(OperatorFacts.LABEL_INSTANCE, release).inform(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Deployment d) {
                 seen(d, false);
@@ -623,13 +606,13 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
     private void recompute() {
         List<Deployment> proxies = serving("proxy");
         available = proxies.stream().mapToInt(d -> Optional.ofNullable(d.getStatus()).map(s -> s.getReadyReplicas()).orElse(0)).sum() > 0;
-        proxyRelease = proxies.stream().map(d -> imageRelease(SimulatedMilvusOperator.imageOf(d))).flatMap(Optional::stream)
+        proxyRelease = proxies.stream().map(d -> imageRelease(SimulatedDeploymentController.imageOf(d))).flatMap(Optional::stream)
                 .min(java.util.Comparator.naturalOrder()).or(() -> proxyRelease);
-        if (proxies.stream().anyMatch(d -> !SimulatedMilvusOperator.isImageGE26(SimulatedMilvusOperator.imageOf(d)))) {
+        if (proxies.stream().anyMatch(d -> !OperatorComponents.isImageGE26(SimulatedDeploymentController.imageOf(d)))) {
             proxySeenBelow26 = true;
         }
         if (!proxyOn26 && proxySeenBelow26 && !proxies.isEmpty()
-                && proxies.stream().allMatch(d -> SimulatedMilvusOperator.isImageGE26(SimulatedMilvusOperator.imageOf(d)) && rolledOut(d))) {
+                && proxies.stream().allMatch(d -> OperatorComponents.isImageGE26(SimulatedDeploymentController.imageOf(d)) && rolledOut(d))) {
             proxyOn26 = true;
             mixcoordBaseline = templates("mixcoord");
         }
@@ -647,14 +630,14 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
         queryNodeTemplates = queryNodes;
     }
 
-    private static Optional<Version> imageRelease(String image) {
+    private static Optional<SimVersion> imageRelease(String image) {
         int colon = image.lastIndexOf(':');
-        return colon > image.lastIndexOf('/') ? Version.parse(image.substring(colon + 1)).map(Version::release) : Optional.empty();
+        return colon > image.lastIndexOf('/') ? SimVersion.parse(image.substring(colon + 1)).map(SimVersion::release) : Optional.empty();
     }
 
     /** The component's Deployments that have replicas (a two-Deployment component's idle group has none). */
     private List<Deployment> serving(String component) {
-        return deployments.values().stream().filter(d -> component.equals(d.getMetadata().getLabels().get(MilvusApi.LABEL_COMPONENT)))
+        return deployments.values().stream().filter(d -> component.equals(d.getMetadata().getLabels().get(OperatorFacts.LABEL_COMPONENT)))
                 .filter(d -> replicas(d) > 0).toList();
     }
 

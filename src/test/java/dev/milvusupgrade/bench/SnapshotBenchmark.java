@@ -4,6 +4,7 @@ import dev.milvusupgrade.data.MilvusData;
 import dev.milvusupgrade.data.MilvusRestClient;
 import dev.milvusupgrade.plan.DataCheck;
 import dev.milvusupgrade.plan.DataSnapshot;
+import dev.milvusupgrade.plan.MilvusEndpoint;
 import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -111,7 +112,7 @@ public final class SnapshotBenchmark {
                 }
             }
             milvus.addCollections(DB, Math.max(0, total - SEEDED));
-            MilvusRestClient client = new MilvusRestClient(milvus.endpoint(), PARALLELISM, REQUEST_TIMEOUT);
+            MilvusRestClient client = new MilvusRestClient(MilvusEndpoint.of(milvus.uri()), PARALLELISM, REQUEST_TIMEOUT);
             List<String> failures = new ArrayList<>();
             List<Long> nanos = new ArrayList<>();
             List<Long> requests = new ArrayList<>();

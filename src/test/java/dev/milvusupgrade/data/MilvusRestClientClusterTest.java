@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.milvusupgrade.k8s.MilvusApi;
+import dev.milvusupgrade.plan.MilvusEndpoint;
 import dev.milvusupgrade.sim.EmbeddedApiServer;
 import dev.milvusupgrade.sim.SimulatedCluster;
 import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
@@ -63,7 +64,7 @@ class MilvusRestClientClusterTest {
         try (Cluster c = new Cluster(); SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane(c.client, NS, RELEASE)) {
             SimulatedCluster.seedMilvus(c.client, NS, RELEASE, "milvusdb/milvus:v2.5.16", SimulatedCluster.Layout.MIXCOORD, "pulsar", WAIT);
             Await.until(WAIT, "the proxy ready", milvus::available);
-            MilvusRestClient client = new MilvusRestClient(milvus.endpoint(), 4, Duration.ofSeconds(5));
+            MilvusRestClient client = new MilvusRestClient(MilvusEndpoint.of(milvus.uri()), 4, Duration.ofSeconds(5));
             assertThat(client.snapshot().collectionCount()).isEqualTo(3);
 
             c.patch("{\"spec\":{\"components\":{\"proxy\":{\"replicas\":0}}}}");
@@ -78,7 +79,7 @@ class MilvusRestClientClusterTest {
         try (Cluster c = new Cluster(); SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane(c.client, NS, RELEASE).reproduce47806()) {
             SimulatedCluster.seedMilvus(c.client, NS, RELEASE, "milvusdb/milvus:v2.5.16", SimulatedCluster.Layout.MIXCOORD, "pulsar", WAIT);
             Await.until(WAIT, "the proxy ready", milvus::available);
-            MilvusRestClient client = new MilvusRestClient(milvus.endpoint(), 4, Duration.ofSeconds(5));
+            MilvusRestClient client = new MilvusRestClient(MilvusEndpoint.of(milvus.uri()), 4, Duration.ofSeconds(5));
             assertThat(client.probe()).isEqualTo(new MilvusData.Probe.Passed());
 
             c.patch("{\"spec\":{\"components\":{\"image\":\"milvusdb/milvus:v2.6.4\"}}}");

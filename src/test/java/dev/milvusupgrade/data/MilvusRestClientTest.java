@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.milvusupgrade.plan.DataSnapshot;
+import dev.milvusupgrade.plan.MilvusEndpoint;
 import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
 import dev.milvusupgrade.testing.Tls;
 import java.io.IOException;
@@ -49,7 +50,7 @@ class MilvusRestClientTest {
     @Test
     void snapshot_reads_every_database_and_collection_with_row_counts_load_states_indexes_and_schemas() {
         try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
-            DataSnapshot s = client(milvus.endpoint()).snapshot();
+            DataSnapshot s = client(MilvusEndpoint.of(milvus.uri())).snapshot();
 
             assertThat(s.databases()).extracting(DataSnapshot.Database::name).containsExactly("default", "analytics");
             assertThat(s.databases().get(0).collections()).extracting(DataSnapshot.Collection::name).containsExactly("books", "archive");
@@ -85,7 +86,7 @@ class MilvusRestClientTest {
     void the_schema_fingerprint_follows_the_schema_and_nothing_that_changes_by_itself() {
         try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
             milvus.addCollection("default", "twin", 5, true);
-            MilvusRestClient client = client(milvus.endpoint());
+            MilvusRestClient client = client(MilvusEndpoint.of(milvus.uri()));
             DataSnapshot before = client.snapshot();
             // Same schema as archive (both standard), although load state and row count differ.
             assertThat(byName(before, "default").get("twin").schemaFingerprint()).isEqualTo(byName(before, "default").get("archive").schemaFingerprint());
@@ -111,7 +112,7 @@ class MilvusRestClientTest {
         try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
             milvus.addCollection("default", MilvusRestClient.PROBE_PREFIX + "0badf00d", 1, true);
             milvus.loseCollection("default", "archive");
-            DataSnapshot s = client(milvus.endpoint()).snapshot();
+            DataSnapshot s = client(MilvusEndpoint.of(milvus.uri())).snapshot();
             assertThat(s.databases().get(0).collections()).extracting(DataSnapshot.Collection::name).containsExactly("books");
             assertThat(milvus.requests("collections/describe")).isEqualTo(2);
         }
@@ -127,7 +128,7 @@ class MilvusRestClientTest {
             assertThatThrownBy(() -> client(token(milvus.uri(), "wrong-key")).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
                     .hasMessageStartingWith("Milvus refused the credentials").hasMessageContaining("code 1800").hasMessageContaining(milvus.uri().toString())
                     .hasMessageNotContaining("wrong-key");
-            assertThatThrownBy(() -> client(milvus.endpoint()).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
+            assertThatThrownBy(() -> client(MilvusEndpoint.of(milvus.uri())).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
                     .hasMessageStartingWith("Milvus refused the credentials");
         }
     }
@@ -161,7 +162,7 @@ class MilvusRestClientTest {
             assertThat(client(withCa(milvus.uri(), "/tls/ca.pem")).snapshot().collectionCount()).isEqualTo(3);
             assertThat(client(withCa(milvus.uri(), "/tls/ca.pem")).probe()).isEqualTo(new MilvusData.Probe.Passed());
 
-            assertThatThrownBy(() -> client(milvus.endpoint()).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
+            assertThatThrownBy(() -> client(MilvusEndpoint.of(milvus.uri())).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
                     .hasMessageStartingWith("TLS with Milvus at " + milvus.uri());
             assertThatThrownBy(() -> client(withCa(milvus.uri(), "/tls/other-ca.pem")).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
                     .hasMessageStartingWith("TLS with Milvus at " + milvus.uri());
@@ -199,7 +200,7 @@ class MilvusRestClientTest {
     @Test
     void the_probe_creates_loads_writes_reads_back_and_drops_its_scratch_collection() {
         try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
-            assertThat(client(milvus.endpoint()).probe()).isEqualTo(new MilvusData.Probe.Passed());
+            assertThat(client(MilvusEndpoint.of(milvus.uri())).probe()).isEqualTo(new MilvusData.Probe.Passed());
             assertThat(milvus.requests("collections/create")).isEqualTo(1);
             assertThat(milvus.requests("collections/get_load_state")).as("Loading once, then Loaded").isEqualTo(2);
             assertThat(milvus.requests("entities/insert")).isEqualTo(1);
@@ -213,19 +214,19 @@ class MilvusRestClientTest {
     void an_error_code_other_than_a_vanished_object_ends_the_snapshot_naming_endpoint_path_and_collection() {
         try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
             milvus.failEndpoint("collections/get_stats", 65535, "PrivilegeGetStatistics: permission deny");
-            assertThatThrownBy(() -> client(milvus.endpoint()).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
+            assertThatThrownBy(() -> client(MilvusEndpoint.of(milvus.uri())).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
                     .hasMessageContaining("Milvus at " + milvus.uri() + " answered collections/get_stats for collection ")
                     .hasMessageContaining("code 65535: PrivilegeGetStatistics: permission deny");
 
             milvus.clearFailures();
             milvus.failEndpoint("collections/describe", 10001, "request timeout");
-            assertThatThrownBy(() -> client(milvus.endpoint()).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
+            assertThatThrownBy(() -> client(MilvusEndpoint.of(milvus.uri())).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
                     .hasMessageContaining("Milvus at " + milvus.uri() + " did not answer collections/describe for collection ")
                     .hasMessageContaining("request timeout");
 
             milvus.clearFailures();
             milvus.failEndpoint("databases/list", 65535, "PrivilegeListDatabases: permission deny");
-            assertThatThrownBy(() -> client(milvus.endpoint()).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
+            assertThatThrownBy(() -> client(MilvusEndpoint.of(milvus.uri())).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
                     .hasMessage("Milvus at " + milvus.uri() + " answered databases/list with code 65535: PrivilegeListDatabases: permission deny");
         }
     }
@@ -234,19 +235,20 @@ class MilvusRestClientTest {
     void a_probe_step_milvus_refuses_is_a_failure_of_that_step_and_the_collection_is_dropped_all_the_same() {
         try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
             milvus.failEndpoint("entities/insert", 1804, "fail to deal the insert data, error: something");
-            assertThat(client(milvus.endpoint()).probe())
+            assertThat(client(MilvusEndpoint.of(milvus.uri())).probe())
                     .isEqualTo(new MilvusData.Probe.Failed("insert", "code 1804: fail to deal the insert data, error: something", false));
             assertThat(milvus.requests("collections/drop")).isEqualTo(1);
             assertThat(milvus.collections("default")).containsExactly("books", "archive");
 
             milvus.clearFailures();
             milvus.failEndpoint("collections/create", 1100, "invalid parameter");
-            assertThat(client(milvus.endpoint()).probe()).isEqualTo(new MilvusData.Probe.Failed("create", "code 1100: invalid parameter", false));
+            assertThat(client(MilvusEndpoint.of(milvus.uri())).probe())
+                    .isEqualTo(new MilvusData.Probe.Failed("create", "code 1100: invalid parameter", false));
             assertThat(milvus.requests("collections/drop")).isEqualTo(2);
 
             milvus.clearFailures();
             milvus.failEndpoint("collections/drop", 65535, "PrivilegeDropCollection: permission deny");
-            MilvusData.Probe probe = client(milvus.endpoint()).probe();
+            MilvusData.Probe probe = client(MilvusEndpoint.of(milvus.uri())).probe();
             assertThat(probe).isInstanceOf(MilvusData.Probe.Failed.class);
             assertThat(((MilvusData.Probe.Failed) probe).step()).isEqualTo("drop");
             assertThat(((MilvusData.Probe.Failed) probe).detail()).startsWith("the scratch collection default/" + MilvusRestClient.PROBE_PREFIX)
@@ -259,7 +261,8 @@ class MilvusRestClientTest {
     void no_more_requests_are_in_flight_than_the_parallelism(int parallelism) {
         try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
             milvus.addCollections("scale", 300);
-            assertThat(new MilvusRestClient(milvus.endpoint(), parallelism, TIMEOUT).snapshot().collectionCount()).isEqualTo(303);
+            assertThat(new MilvusRestClient(MilvusEndpoint.of(milvus.uri()), parallelism, TIMEOUT).snapshot().collectionCount())
+                    .isEqualTo(303);
             assertThat(milvus.maxConcurrentRequests()).isBetween(1, parallelism);
         }
     }
@@ -269,7 +272,7 @@ class MilvusRestClientTest {
     void a_snapshot_of_many_collections_completes_with_five_requests_per_collection_and_two_per_loaded_one(int n) {
         try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
             milvus.addCollections("scale", n);
-            MilvusRestClient client = new MilvusRestClient(milvus.endpoint(), 8, TIMEOUT);
+            MilvusRestClient client = new MilvusRestClient(MilvusEndpoint.of(milvus.uri()), 8, TIMEOUT);
             long start = System.nanoTime();
             DataSnapshot s = client.snapshot();
             long millis = (System.nanoTime() - start) / 1_000_000;
@@ -301,7 +304,7 @@ class MilvusRestClientTest {
     void a_403_is_denied_not_unreachable_and_names_the_path() {
         try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
             milvus.denyEndpoint("collections/get_stats");
-            assertThatThrownBy(() -> client(milvus.endpoint()).snapshot()).isInstanceOf(MilvusData.Denied.class)
+            assertThatThrownBy(() -> client(MilvusEndpoint.of(milvus.uri())).snapshot()).isInstanceOf(MilvusData.Denied.class)
                     .hasMessageContaining("refused collections/get_stats for lack of privileges (HTTP 403, code 1401");
         }
     }
@@ -309,7 +312,7 @@ class MilvusRestClientTest {
     @Test
     void the_after_stage_snapshot_reads_back_the_sampled_keys_and_a_timed_out_count_is_marked_so() {
         try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
-            MilvusRestClient c = client(milvus.endpoint());
+            MilvusRestClient c = client(MilvusEndpoint.of(milvus.uri()));
             DataSnapshot baseline = c.snapshot();
             milvus.loseKey("default", "books", "4");
             DataSnapshot after = c.snapshot(baseline);
@@ -326,7 +329,7 @@ class MilvusRestClientTest {
     @Test
     void the_canarys_steps_round_trip_rows_with_dynamic_keys_json_and_exact_vectors() {
         try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane()) {
-            MilvusRestClient c = client(milvus.endpoint());
+            MilvusRestClient c = client(MilvusEndpoint.of(milvus.uri()));
             String name = dev.milvusupgrade.plan.Canary.PREFIX + "test";
             assertThat(c.shape("default", name)).isEmpty();
             c.create(dev.milvusupgrade.plan.Canary.createBody(name));
@@ -337,7 +340,8 @@ class MilvusRestClientTest {
                     dev.milvusupgrade.plan.Canary.JSON_FIELDS);
             assertThat(dev.milvusupgrade.plan.Canary.compare(dev.milvusupgrade.plan.Canary.rows(), read)).isEmpty();
             assertThat(c.search("default", name, "vector", dev.milvusupgrade.plan.Canary.vector(97), 3)).startsWith(97L);
-            assertThat(client(milvus.endpoint()).snapshot().databases().get(0).collections()).extracting(DataSnapshot.Collection::name)
+            assertThat(client(MilvusEndpoint.of(milvus.uri())).snapshot().databases().get(0).collections())
+                    .extracting(DataSnapshot.Collection::name)
                     .doesNotContain(name);
             c.drop("default", name);
             assertThat(milvus.collections("default")).doesNotContain(name);

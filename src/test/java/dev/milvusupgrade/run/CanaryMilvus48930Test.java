@@ -7,6 +7,7 @@ import dev.milvusupgrade.plan.Canary;
 import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.DataCheck;
 import dev.milvusupgrade.plan.DataCheckRecord;
+import dev.milvusupgrade.plan.MilvusEndpoint;
 import dev.milvusupgrade.plan.Version;
 import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
 import java.time.Clock;
@@ -24,8 +25,8 @@ import org.junit.jupiter.api.Test;
 class CanaryMilvus48930Test {
 
     private static DataGate gate(SimulatedMilvusDataPlane data, List<String> log) {
-        return new DataGate(new MilvusRestClient(data.endpoint(), 4, Duration.ofSeconds(5)), DataCheck.Mode.WRITE, Clock.systemUTC(),
-                Duration.ofMillis(50), log::add, Canary.name("milvus/my-release", Version.of(2, 6, 13)), false);
+        return new DataGate(new MilvusRestClient(MilvusEndpoint.of(data.uri()), 4, Duration.ofSeconds(5)), DataCheck.Mode.WRITE,
+                Clock.systemUTC(), Duration.ofMillis(50), log::add, Canary.name("milvus/my-release", Version.of(2, 6, 13)), false);
     }
 
     @Test

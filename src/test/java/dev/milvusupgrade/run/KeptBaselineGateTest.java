@@ -8,6 +8,7 @@ import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.DataCheck;
 import dev.milvusupgrade.plan.DataCheckRecord;
 import dev.milvusupgrade.plan.DataSnapshot;
+import dev.milvusupgrade.plan.MilvusEndpoint;
 import dev.milvusupgrade.plan.Rejection;
 import dev.milvusupgrade.plan.Version;
 import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class KeptBaselineGateTest {
 
     private static DataGate gate(SimulatedMilvusDataPlane data, List<String> log, DataCheck.Mode mode) {
-        return new DataGate(new MilvusRestClient(data.endpoint(), 4, Duration.ofSeconds(5)), mode, Clock.systemUTC(),
+        return new DataGate(new MilvusRestClient(MilvusEndpoint.of(data.uri()), 4, Duration.ofSeconds(5)), mode, Clock.systemUTC(),
                 Duration.ofMillis(50), log::add, Canary.name("milvus/my-release", Version.of(2, 6, 4)), false);
     }
 

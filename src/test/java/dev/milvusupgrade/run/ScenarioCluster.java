@@ -1,12 +1,12 @@
 package dev.milvusupgrade.run;
 
 import dev.milvusupgrade.data.MilvusData;
-import dev.milvusupgrade.data.MilvusEndpoint;
 import dev.milvusupgrade.data.MilvusRestClient;
 import dev.milvusupgrade.k8s.MilvusApi;
 import dev.milvusupgrade.k8s.ClusterGateway;
 import dev.milvusupgrade.k8s.RecordCodec;
 import dev.milvusupgrade.k8s.RetryAfter;
+import dev.milvusupgrade.plan.MilvusEndpoint;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.sim.EmbeddedApiServer;
 import dev.milvusupgrade.sim.SimulatedCluster;

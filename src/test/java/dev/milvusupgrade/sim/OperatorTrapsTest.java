@@ -363,12 +363,12 @@ class OperatorTrapsTest {
 
     @Test
     void the_default_milvus_image_follows_the_operator_release() {
-        assertThat(SimulatedMilvusOperator.defaultImage("1.2.8")).isEqualTo("milvusdb/milvus:v2.5.14");
-        assertThat(SimulatedMilvusOperator.defaultImage("1.3.0")).isEqualTo("milvusdb/milvus:v2.6.0");
-        assertThat(SimulatedMilvusOperator.defaultImage("1.3.5")).isEqualTo("milvusdb/milvus:v2.6.7");
-        assertThat(SimulatedMilvusOperator.defaultImage("1.3.8")).isEqualTo("milvusdb/milvus:v2.6.11");
-        assertThat(SimulatedMilvusOperator.isLegacy("1.2.8")).isTrue();
-        assertThat(SimulatedMilvusOperator.isLegacy("1.3.0")).isFalse();
+        assertThat(OperatorDefaults.defaultImage("1.2.8")).isEqualTo("milvusdb/milvus:v2.5.14");
+        assertThat(OperatorDefaults.defaultImage("1.3.0")).isEqualTo("milvusdb/milvus:v2.6.0");
+        assertThat(OperatorDefaults.defaultImage("1.3.5")).isEqualTo("milvusdb/milvus:v2.6.7");
+        assertThat(OperatorDefaults.defaultImage("1.3.8")).isEqualTo("milvusdb/milvus:v2.6.11");
+        assertThat(OperatorDefaults.isLegacy("1.2.8")).isTrue();
+        assertThat(OperatorDefaults.isLegacy("1.3.0")).isFalse();
     }
 
     // §8.11

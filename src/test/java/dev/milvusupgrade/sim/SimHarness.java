@@ -63,20 +63,20 @@ final class SimHarness implements AutoCloseable {
     }
 
     static Map<String, Object> spec(GenericKubernetesResource m) {
-        return SimulatedMilvusOperator.map(m.getAdditionalProperties().get("spec"));
+        return Unstructured.map(m.getAdditionalProperties().get("spec"));
     }
 
     static Map<String, Object> components(GenericKubernetesResource m) {
-        return SimulatedMilvusOperator.map(spec(m).get("components"));
+        return Unstructured.map(spec(m).get("components"));
     }
 
     static Map<String, Object> status(GenericKubernetesResource m) {
-        return SimulatedMilvusOperator.map(m.getAdditionalProperties().get("status"));
+        return Unstructured.map(m.getAdditionalProperties().get("status"));
     }
 
     static Map<String, Object> condition(GenericKubernetesResource m, String type) {
         if (status(m).get("conditions") instanceof List<?> list) {
-            return list.stream().map(SimulatedMilvusOperator::map).filter(c -> type.equals(c.get("type"))).findFirst().orElse(Map.of());
+            return list.stream().map(Unstructured::map).filter(c -> type.equals(c.get("type"))).findFirst().orElse(Map.of());
         }
         return Map.of();
     }
@@ -98,14 +98,14 @@ final class SimHarness implements AutoCloseable {
 
     /** The operator's componentsDeployStatus entry of a component: {generation, image, status}. */
     static Map<String, Object> deployStatus(GenericKubernetesResource m, String component) {
-        return SimulatedMilvusOperator.map(SimulatedMilvusOperator.map(status(m).get("componentsDeployStatus")).get(component));
+        return Unstructured.map(Unstructured.map(status(m).get("componentsDeployStatus")).get(component));
     }
 
     /** The reason of the Progressing condition the operator recorded for a component. */
     static String progressingReason(GenericKubernetesResource m, String component) {
-        if (SimulatedMilvusOperator.map(deployStatus(m, component).get("status")).get("conditions") instanceof List<?> list) {
-            return list.stream().map(SimulatedMilvusOperator::map).filter(c -> "Progressing".equals(c.get("type")))
-                    .map(c -> SimulatedMilvusOperator.str(c.get("reason"))).findFirst().orElse("");
+        if (Unstructured.map(deployStatus(m, component).get("status")).get("conditions") instanceof List<?> list) {
+            return list.stream().map(Unstructured::map).filter(c -> "Progressing".equals(c.get("type")))
+                    .map(c -> Unstructured.str(c.get("reason"))).findFirst().orElse("");
         }
         return "";
     }
@@ -128,7 +128,7 @@ final class SimHarness implements AutoCloseable {
     }
 
     static String image(Deployment d) {
-        return SimulatedMilvusOperator.imageOf(d);
+        return SimulatedDeploymentController.imageOf(d);
     }
 
     void await(String what, java.util.function.Predicate<GenericKubernetesResource> condition) {

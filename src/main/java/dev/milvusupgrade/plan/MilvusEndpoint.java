@@ -1,4 +1,4 @@
-package dev.milvusupgrade.data;
+package dev.milvusupgrade.plan;
 
 import java.net.URI;
 import java.util.Optional;
