@@ -235,13 +235,13 @@ final class ClusterUpgrade {
                 if (execute && r.dataCheck().filter(d -> !d.kept().isEmpty()).isPresent()) {
                     dropBaseline(milvusRef);
                 }
-                return finish(execute, r, Optional.empty());
+                return finish(execute, r, Optional.empty(), noop.warnings());
             }
             RunRecord r = new RunRecord(Phase.NoOp, milvusRef, noop.version().toString(),
                     (intent.recommendedTarget() ? noop.version() : intent.targetVersion()).toString(), List.of(),
                     "Milvus " + milvusRef + " already runs " + noop.version() + " and the operator finished rolling it; nothing to do",
                     started, Optional.of(now()), runId);
-            return finish(execute, r, Optional.empty());
+            return finish(execute, r, Optional.empty(), noop.warnings());
         }
         Plan plan = ((Decision.Staged) decision).plan();
         Optional<Rejection> lost = CheckpointGuard.lost(intent, plan, s, resumable(home.previous(), milvusRef, plan.target().toString()).isPresent());
@@ -782,6 +782,10 @@ final class ClusterUpgrade {
 
     Runner.Report finish(boolean write, RunRecord r, Optional<Plan> plan) {
         return new Runner.Report(write ? recordEnd(r) : r, plan);
+    }
+
+    private Runner.Report finish(boolean write, RunRecord r, Optional<Plan> plan, List<String> warnings) {
+        return new Runner.Report(write ? recordEnd(r) : r, plan, warnings);
     }
 
     private void save(RunRecord r, String stage) {
