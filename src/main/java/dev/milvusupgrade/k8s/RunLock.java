@@ -98,7 +98,8 @@ public final class RunLock implements AutoCloseable {
             Duration watched = Duration.ofNanos(Math.max(0, sent - firstSeen));
             LeaseExpiry.Verdict verdict = LeaseExpiry.judge(first, observed(lease), watched, clock.instant(), duration);
             if (verdict instanceof LeaseExpiry.Held held) {
-                throw new Busy("another run (" + held.holder() + ") holds Lease " + namespace + "/" + name + " " + held.why() + "; retry later");
+                throw new Busy("another run (" + held.holder() + ") holds Lease " + namespace + "/" + name + " " + held.why()
+                        + "; retry later");
             }
             if (verdict instanceof LeaseExpiry.Watch watch) {
                 pause(watch.remaining());

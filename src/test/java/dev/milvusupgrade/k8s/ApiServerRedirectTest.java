@@ -31,7 +31,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ApiServerRedirectTest {
 
     private static final String TOKEN = "s3cr3t-service-account-token";
-    private static final String CONFIGMAP = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\",\"namespace\":\"ns\"}}";
+    private static final String CONFIGMAP = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+            + "\"metadata\":{\"name\":\"x\",\"namespace\":\"ns\"}}";
 
     private final List<String> elsewhere = Collections.synchronizedList(new ArrayList<>());
     private HttpServer apiServer;
@@ -61,7 +62,8 @@ class ApiServerRedirectTest {
     private KubernetesClient redirectingTo(int status) throws IOException {
         other = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         other.createContext("/", e -> {
-            elsewhere.add(e.getRequestMethod() + " " + e.getRequestURI() + " Authorization=" + e.getRequestHeaders().getFirst("Authorization"));
+            elsewhere.add(e.getRequestMethod() + " " + e.getRequestURI() + " Authorization="
+                    + e.getRequestHeaders().getFirst("Authorization"));
             answer(e, 200, CONFIGMAP);
         });
         other.start();
@@ -82,7 +84,8 @@ class ApiServerRedirectTest {
         try (KubernetesClient client = redirectingTo(status)) {
             assertThat(client.getHttpClient().getClass().getName()).as("the client the commands use").contains("Vertx");
 
-            assertThatThrownBy(() -> client.configMaps().inNamespace("ns").withName("x").get()).isInstanceOf(KubernetesClientException.class);
+            assertThatThrownBy(() -> client.configMaps().inNamespace("ns").withName("x").get())
+                    .isInstanceOf(KubernetesClientException.class);
             assertThatThrownBy(() -> client.configMaps().inNamespace("ns").withName("x").edit(c -> c))
                     .isInstanceOf(KubernetesClientException.class);
 

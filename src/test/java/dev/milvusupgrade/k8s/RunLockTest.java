@@ -62,7 +62,8 @@ class RunLockTest {
 
         long start = System.nanoTime();
         try (RunLock lock = lock("pod-c/3", Duration.ofSeconds(30)).acquire()) {
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("watched on this run's clock first").isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("watched on this run's clock first")
+                    .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
             assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("pod-c/3");
             assertThat(lease().getSpec().getLeaseTransitions()).isEqualTo(4);
             assertThat(log).anyMatch(l -> l.startsWith("taking over Lease ns/milvus-upgrade-my-release from dead-pod/0: not renewed for"));
@@ -83,7 +84,8 @@ class RunLockTest {
         Clock behind = Clock.offset(Clock.systemUTC(), Duration.ofHours(-1));
         try (RunLock live = new RunLock(client, "ns", "my-release", "pod-late/1", Duration.ofSeconds(1), behind, log::add).acquire()) {
             assertThatThrownBy(() -> lock("pod-b/2", Duration.ofSeconds(30)).acquire()).isInstanceOf(RunLock.Busy.class)
-                    .hasMessageContaining("another run (pod-late/1) holds Lease ns/milvus-upgrade-my-release and renewed it while this run watched");
+                    .hasMessageContaining("another run (pod-late/1) holds Lease ns/milvus-upgrade-my-release"
+                            + " and renewed it while this run watched");
             assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("pod-late/1");
             assertThat(live.lost()).isFalse();
         }
