@@ -1,5 +1,6 @@
 package dev.milvusupgrade.cli;
 
+import dev.milvusupgrade.plan.ExitCode;
 import dev.milvusupgrade.run.RetryLater;
 import dev.milvusupgrade.run.Runner;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -11,43 +12,43 @@ import java.nio.file.Path;
 import org.eclipse.microprofile.config.ConfigProvider;
 import picocli.CommandLine;
 
-/** The one mapping from failures to the contract's exit codes. */
+/** The one mapping from failures to the contract's exit codes ({@link ExitCode}). */
 @ApplicationScoped
 public class ExitCodes {
-
-    public static final int FAILED = 1;
-    public static final int REJECTED = 2;
-    public static final int TEMPORARY = 75;
 
     @Produces
     CommandLine commandLine(PicocliCommandLineFactory factory) {
         return factory.create().setExecutionExceptionHandler((e, cmd, parsed) -> {
-            int code = of(e);
-            String line = (code == TEMPORARY ? "Temporary failure, a retry may succeed: " : code == REJECTED ? "Rejected: " : "Error: ") + oneLine(e)
+            ExitCode code = of(e);
+            String line = switch (code) {
+                case TEMPORARY -> "Temporary failure, a retry may succeed: ";
+                case REJECTED -> "Rejected: ";
+                default -> "Error: ";
+            } + oneLine(e)
                     + (unreachable(e) ? "; fix: check that the API server is reachable (the in-cluster ServiceAccount, or KUBECONFIG), then retry" : "");
             cmd.getErr().println(line);
             TerminationMessage.write(Path.of(ConfigProvider.getConfig().getOptionalValue("milvus-upgrade.termination-log", String.class)
                     .orElse("/dev/termination-log")), line);
-            return code;
+            return code.code();
         });
     }
 
-    static int of(Throwable e) {
+    static ExitCode of(Throwable e) {
         if (e instanceof Runner.NoIntent) {
-            return REJECTED;
+            return ExitCode.REJECTED;
         }
         if (RetryLater.isTemporary(e)) {
-            return TEMPORARY;
+            return ExitCode.TEMPORARY;
         }
         if (e instanceof Runner.AfterChange) {
-            return FAILED; // exit 2 means nothing changed, and this run changed the cluster
+            return ExitCode.FAILED; // exit 2 means nothing changed, and this run changed the cluster
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof KubernetesClientException k && (k.getCode() == 401 || k.getCode() == 403)) {
-                return REJECTED;
+                return ExitCode.REJECTED;
             }
         }
-        return FAILED;
+        return ExitCode.FAILED;
     }
 
     static boolean unreachable(Throwable e) {

@@ -6,8 +6,6 @@ import dev.milvusupgrade.run.Runner;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.inject.Inject;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,13 +34,10 @@ public class PlanCommand implements Callable<Integer> {
             System.out.println(fleet.record().phase() + ": " + fleet.record().message());
             return fleet.exitCode();
         }
-        List<String> warnings = new ArrayList<>();
-        Runner.Report report = new Runner(client, Clock.systemUTC(), config.settings(), line -> {
-            if (line.startsWith("warning: ")) {
-                warnings.add(line);
-            }
-        }).plan(namespace, options.intent());
-        report.plan().ifPresentOrElse(p -> Console.printPlan(System.out, p), () -> warnings.forEach(w -> System.out.println("  " + w)));
+        Runner.Report report = new Runner(client, Clock.systemUTC(), config.settings(), line -> { }).plan(namespace, options.intent());
+        // A staged plan prints its warnings with it; a cluster already on its target (NoOp) has only the warnings.
+        report.plan().ifPresentOrElse(p -> Console.printPlan(System.out, p),
+                () -> report.warnings().forEach(w -> System.out.println("  warning: " + w)));
         report.record().stage(BackupPoint.STAGE).ifPresent(b -> System.out.println("  backup " + b.image()
                 + " by milvus-backup, before the first 2.6 stage"));
         System.out.println(report.record().phase() + ": " + report.record().message());

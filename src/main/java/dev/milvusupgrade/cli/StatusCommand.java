@@ -3,6 +3,7 @@ package dev.milvusupgrade.cli;
 import dev.milvusupgrade.k8s.FleetStore;
 import dev.milvusupgrade.k8s.IntentStore;
 import dev.milvusupgrade.k8s.MilvusApi;
+import dev.milvusupgrade.plan.ExitCode;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
@@ -37,7 +38,7 @@ public class StatusCommand implements Callable<Integer> {
         var read = store.read(ns, options.intent());
         if (read.isEmpty()) {
             System.err.println("intent ConfigMap " + ns + "/" + options.intent() + " not found; fix: pass --intent/--namespace");
-            return ExitCodes.REJECTED;
+            return ExitCode.REJECTED.code();
         }
         FleetStore fleets = new FleetStore(client);
         var fleet = fleets.previous(ns, options.intent());
@@ -47,19 +48,19 @@ public class StatusCommand implements Callable<Integer> {
             } else {
                 Console.printFleet(Console.terminalSafe(System.out), fleet.get());
             }
-            return 0;
+            return ExitCode.OK.code();
         }
         if (read.get().previous().isEmpty()) {
             // JSON readers (jq, scripts) get an empty object, people a sentence.
             System.out.println(output == Format.json ? "{}"
                     : "no result recorded on " + ns + "/" + options.intent() + " yet (annotation " + MilvusApi.ANNOTATION_RESULT + ")");
-            return 0;
+            return ExitCode.OK.code();
         }
         if (output == Format.json) {
             System.out.println(store.codec().encode(read.get().previous().get()));
         } else {
             Console.printTable(Console.terminalSafe(System.out), read.get().previous().get());
         }
-        return 0;
+        return ExitCode.OK.code();
     }
 }

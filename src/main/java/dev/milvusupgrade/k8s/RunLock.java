@@ -1,5 +1,6 @@
 package dev.milvusupgrade.k8s;
 
+import dev.milvusupgrade.plan.LeaseExpiry;
 import dev.milvusupgrade.plan.LeaseNames;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
@@ -7,7 +8,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
@@ -21,8 +21,8 @@ import java.util.function.Consumer;
 /**
  * One run per Milvus instance at a time: a coordination.k8s.io Lease
  * {@code milvus-upgrade-<milvus>} ({@link LeaseNames}) in the Milvus namespace, held and renewed while a run works. A
- * Lease whose holder stopped renewing for longer than its duration is taken over; every write is
- * guarded by resourceVersion so two runs cannot both win.
+ * Lease this run has watched unrenewed for its whole duration, on its own monotonic clock ({@link LeaseExpiry}: never
+ * the holder's renewTime alone), is taken over; every write is guarded by resourceVersion so two runs cannot both win.
  */
 public final class RunLock implements AutoCloseable {
 
@@ -81,10 +81,73 @@ public final class RunLock implements AutoCloseable {
         return new RunLock(leaseName, client, namespace, holder, duration, clock, log);
     }
 
-    /** Takes the Lease or throws {@link Busy}; then renews it every third of its duration. */
+    /**
+     * Takes the Lease or throws {@link Busy}; then renews it every third of its duration. A Lease another run holds is
+     * judged by {@link LeaseExpiry}: refused at once when its renewTime is believable and says it is live, otherwise
+     * watched on this process's monotonic clock, refused as soon as it changes, taken over once it has stayed unchanged
+     * for its whole duration.
+     */
     public RunLock acquire() {
         long sent = System.nanoTime();
         Lease lease = client.leases().inNamespace(namespace).withName(name).get();
+        // Watched from when the first answer came back: any renewal it shows was sent before then, so the holder's own
+        // deadline (its renewal's send time plus the duration, RunLock#lost) has passed before this run takes over.
+        long firstSeen = System.nanoTime();
+        LeaseExpiry.Observed first = observed(lease);
+        while (true) {
+            Duration watched = Duration.ofNanos(Math.max(0, sent - firstSeen));
+            LeaseExpiry.Verdict verdict = LeaseExpiry.judge(first, observed(lease), watched, clock.instant(), duration);
+            if (verdict instanceof LeaseExpiry.Held held) {
+                throw new Busy("another run (" + held.holder() + ") holds Lease " + namespace + "/" + name + " " + held.why()
+                        + "; retry later");
+            }
+            if (verdict instanceof LeaseExpiry.Watch watch) {
+                pause(watch.remaining());
+                sent = System.nanoTime();
+                lease = client.leases().inNamespace(namespace).withName(name).get();
+                continue;
+            }
+            if (verdict instanceof LeaseExpiry.Expired expired) {
+                log.accept("taking over Lease " + namespace + "/" + name + " from " + expired.holder() + ": not renewed for "
+                        + expired.unchangedFor().toSeconds() + " s while this run watched");
+            }
+            break;
+        }
+        take(lease);
+        renewedAtNanos = sent;
+        renewer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lease-renewer");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = Math.max(200, duration.toMillis() / 3);
+        renewer.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    private static LeaseExpiry.Observed observed(Lease lease) {
+        if (lease == null || lease.getSpec() == null) {
+            return new LeaseExpiry.Observed("", Optional.empty(), Duration.ZERO, "");
+        }
+        return new LeaseExpiry.Observed(Optional.ofNullable(lease.getSpec().getHolderIdentity()).orElse(""),
+                Optional.ofNullable(lease.getSpec().getRenewTime()).map(ZonedDateTime::toInstant),
+                Duration.ofSeconds(Math.max(0, Optional.ofNullable(lease.getSpec().getLeaseDurationSeconds()).orElse(0))),
+                Optional.ofNullable(lease.getMetadata().getResourceVersion()).orElse(""));
+    }
+
+    /** Waits a tenth of the Lease's remaining duration (between 50 ms and 1 s) before reading it again: a renewal comes every third. */
+    private void pause(Duration remaining) {
+        long millis = Math.min(remaining.toMillis(), Math.max(50, Math.min(1000, duration.toMillis() / 10)));
+        try {
+            Thread.sleep(Math.max(1, millis));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Busy("stopped while watching whether Lease " + namespace + "/" + name + " is still renewed; retry later");
+        }
+    }
+
+    /** Writes this run as the holder: creates the Lease, or updates the one read (its resourceVersion guards the write). */
+    private void take(Lease lease) {
         ZonedDateTime now = ZonedDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
         try {
             if (lease == null) {
@@ -92,16 +155,6 @@ public final class RunLock implements AutoCloseable {
                         .endMetadata().withNewSpec().withHolderIdentity(holder).withLeaseDurationSeconds((int) duration.toSeconds())
                         .withAcquireTime(now).withRenewTime(now).withLeaseTransitions(0).endSpec().build()).create();
             } else {
-                String current = Optional.ofNullable(lease.getSpec().getHolderIdentity()).orElse("");
-                Instant expires = Optional.ofNullable(lease.getSpec().getRenewTime()).map(ZonedDateTime::toInstant).orElse(Instant.EPOCH)
-                        .plusSeconds(Optional.ofNullable(lease.getSpec().getLeaseDurationSeconds()).orElse(0));
-                if (!current.isEmpty() && expires.isAfter(now.toInstant())) {
-                    throw new Busy("another run (" + current + ") holds Lease " + namespace + "/" + name + " until " + expires
-                            + "; retry later");
-                }
-                if (!current.isEmpty()) {
-                    log.accept("taking over Lease " + namespace + "/" + name + " from " + current + ", expired at " + expires);
-                }
                 lease.getSpec().setHolderIdentity(holder);
                 lease.getSpec().setLeaseDurationSeconds((int) duration.toSeconds());
                 lease.getSpec().setAcquireTime(now);
@@ -115,15 +168,6 @@ public final class RunLock implements AutoCloseable {
             }
             throw e;
         }
-        renewedAtNanos = sent;
-        renewer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "lease-renewer");
-            t.setDaemon(true);
-            return t;
-        });
-        long every = Math.max(200, duration.toMillis() / 3);
-        renewer.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
-        return this;
     }
 
     /**

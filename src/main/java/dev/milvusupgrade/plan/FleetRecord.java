@@ -92,16 +92,21 @@ public record FleetRecord(Phase phase, String selector, String targetVersion, Li
 
     /** 0 when every cluster ended Succeeded, NoOp or Deferred; 1 when one Failed, was Rejected or Halted; 75 when one must be retried. */
     public int exitCode() {
+        return exit().code();
+    }
+
+    /** {@link #exitCode()} as the contract's value. */
+    public ExitCode exit() {
         if (phase == Phase.Rejected) {
-            return 2;
+            return ExitCode.REJECTED;
         }
         if (anyFailed(clusters)) {
-            return 1;
+            return ExitCode.FAILED;
         }
         if (clusters.stream().anyMatch(l -> l.state() == State.Retry || l.state() == State.Running || l.state() == State.Pending)) {
-            return 75;
+            return ExitCode.TEMPORARY;
         }
-        return 0;
+        return ExitCode.OK;
     }
 
     /** The fleet's phase once no cluster runs any more. */

@@ -2,19 +2,25 @@ package dev.milvusupgrade.plan;
 
 /** The phase of a run, as recorded in the milvus-upgrade.dev/phase annotation. */
 public enum Phase {
-    Planned(0), Running(0), Succeeded(0), NoOp(0), Deferred(0), Paused(0), Rejected(2), Failed(1),
+    Planned(ExitCode.OK), Running(ExitCode.OK), Succeeded(ExitCode.OK), NoOp(ExitCode.OK), Deferred(ExitCode.OK), Paused(ExitCode.OK),
+    Rejected(ExitCode.REJECTED), Failed(ExitCode.FAILED),
     /** Stopped by SIGTERM (the Job's deadline, an eviction) where the record says; the next run resumes it, so 75. */
-    Interrupted(75);
+    Interrupted(ExitCode.TEMPORARY);
 
-    private final int exitCode;
+    private final ExitCode exit;
 
-    Phase(int exitCode) {
-        this.exitCode = exitCode;
+    Phase(ExitCode exit) {
+        this.exit = exit;
+    }
+
+    /** The exit code of the contract for a run that ended in this phase. */
+    public ExitCode exit() {
+        return exit;
     }
 
     /** The process exit code of the contract for a run that ended in this phase. */
     public int exitCode() {
-        return exitCode;
+        return exit.code();
     }
 
     public boolean isTerminal() {

@@ -147,7 +147,7 @@ final class ClusterUpgrade {
                     .orElseGet(() -> new RunRecord(Phase.NoOp, ref.toString(), noop.version().toString(),
                             (intent.recommendedTarget() ? noop.version() : intent.targetVersion()).toString(), List.of(), "Milvus " + ref
                             + " already runs " + noop.version() + " and the operator finished rolling it; nothing to do",
-                            started, Optional.of(now()), runId)), Optional.empty());
+                            started, Optional.of(now()), runId)), Optional.empty(), noop.warnings());
         }
         Plan plan = ((Decision.Staged) decision).plan();
         boolean resuming = Resume.resumable(home.previous(), ref.toString(), plan.target().toString()).isPresent();
@@ -406,6 +406,10 @@ final class ClusterUpgrade {
     /** What the run says: {@code r} recorded and emitted when {@code write}, as it is when only planning. */
     Runner.Report finish(boolean write, RunRecord r, Optional<Plan> plan) {
         return new Runner.Report(write ? finish(r) : r, plan);
+    }
+
+    private Runner.Report finish(boolean write, RunRecord r, Optional<Plan> plan, List<String> warnings) {
+        return new Runner.Report(write ? finish(r) : r, plan, warnings);
     }
 
     /** A {@link StageGuard} stop: an end recorded, or the run left Running for the next one. */

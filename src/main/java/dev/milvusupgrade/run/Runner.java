@@ -31,6 +31,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -76,8 +77,19 @@ public final class Runner {
     static final int DATA_PARALLELISM = 8;
     static final Duration DATA_REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
-    /** What a run reports back to the command line. */
-    public record Report(RunRecord record, Optional<Plan> plan) {
+    /**
+     * What a run reports back to the command line; {@code warnings} are the planner's (a staged plan's, or those of a
+     * cluster already on its target), as values, so that {@code plan} prints them without reading the log.
+     */
+    public record Report(RunRecord record, Optional<Plan> plan, List<String> warnings) {
+        public Report {
+            warnings = List.copyOf(warnings);
+        }
+
+        public Report(RunRecord record, Optional<Plan> plan) {
+            this(record, plan, plan.map(Plan::warnings).orElse(List.of()));
+        }
+
         public int exitCode() {
             return record.phase().exitCode();
         }

@@ -1,5 +1,6 @@
 package dev.milvusupgrade.run;
 
+import dev.milvusupgrade.plan.ExitCode;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -17,7 +18,7 @@ public final class Shutdown {
     private final AtomicReference<String> reason = new AtomicReference<>();
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile Thread worker;
-    private volatile int exitCode = 75;
+    private volatile int exitCode = ExitCode.TEMPORARY.code();
 
     /** The thread doing the run: the one {@link #request} interrupts. */
     public Shutdown workOn(Thread t) {

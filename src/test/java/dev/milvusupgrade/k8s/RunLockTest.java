@@ -49,16 +49,45 @@ class RunLockTest {
         }
     }
 
-    @Test
-    void an_expired_lease_of_a_dead_holder_is_taken_over() {
+    private void deadHolder(ZonedDateTime renewTime) {
+        // A Lease of one second, so that watching it for its duration takes one second.
         client.leases().inNamespace("ns").resource(new LeaseBuilder().withNewMetadata().withName("milvus-upgrade-my-release")
-                .withNamespace("ns").endMetadata().withNewSpec().withHolderIdentity("dead-pod/0").withLeaseDurationSeconds(30)
-                .withRenewTime(ZonedDateTime.now().minusMinutes(5)).withLeaseTransitions(3).endSpec().build()).create();
+                .withNamespace("ns").endMetadata().withNewSpec().withHolderIdentity("dead-pod/0").withLeaseDurationSeconds(1)
+                .withRenewTime(renewTime).withLeaseTransitions(3).endSpec().build()).create();
+    }
+
+    @Test
+    void an_expired_lease_of_a_dead_holder_is_taken_over_after_watching_it_unrenewed_for_its_duration() {
+        deadHolder(ZonedDateTime.now().minusMinutes(5));
+
+        long start = System.nanoTime();
+        try (RunLock lock = lock("pod-c/3", Duration.ofSeconds(30)).acquire()) {
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("watched on this run's clock first")
+                    .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+            assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("pod-c/3");
+            assertThat(lease().getSpec().getLeaseTransitions()).isEqualTo(4);
+            assertThat(log).anyMatch(l -> l.startsWith("taking over Lease ns/milvus-upgrade-my-release from dead-pod/0: not renewed for"));
+        }
+    }
+
+    @Test
+    void a_dead_holder_whose_clock_ran_a_day_ahead_is_not_waited_on_for_ever() {
+        deadHolder(ZonedDateTime.now().plusDays(1));
 
         try (RunLock lock = lock("pod-c/3", Duration.ofSeconds(30)).acquire()) {
             assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("pod-c/3");
-            assertThat(lease().getSpec().getLeaseTransitions()).isEqualTo(4);
-            assertThat(log).anyMatch(l -> l.contains("taking over Lease ns/milvus-upgrade-my-release from dead-pod/0"));
+        }
+    }
+
+    @Test
+    void a_live_holder_whose_clock_is_an_hour_behind_keeps_its_lease() {
+        Clock behind = Clock.offset(Clock.systemUTC(), Duration.ofHours(-1));
+        try (RunLock live = new RunLock(client, "ns", "my-release", "pod-late/1", Duration.ofSeconds(1), behind, log::add).acquire()) {
+            assertThatThrownBy(() -> lock("pod-b/2", Duration.ofSeconds(30)).acquire()).isInstanceOf(RunLock.Busy.class)
+                    .hasMessageContaining("another run (pod-late/1) holds Lease ns/milvus-upgrade-my-release"
+                            + " and renewed it while this run watched");
+            assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("pod-late/1");
+            assertThat(live.lost()).isFalse();
         }
     }
 

@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
@@ -179,6 +180,13 @@ class HelmChartTest {
             assertThat(chart.remove("ConfigMap milvus-upgrade")).isNotNull();
         }
         assertSameObjects(chart, kustomize, "mode " + mode);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"job", "cronjob", "argocd-hook", "fleet"})
+    void every_job_of_the_chart_maps_the_exit_codes_of_the_contract(String mode) {
+        List<JobSpec> jobs = ManifestsTest.jobSpecs(render(mode));
+        assertThat(jobs).isNotEmpty().allSatisfy(j -> ManifestsTest.assertExitCodesAsTheContractSays(j.getPodFailurePolicy().getRules()));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.milvusupgrade.manifests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.milvusupgrade.plan.ExitCode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -137,24 +138,32 @@ class ManifestsTest {
             assertThat(job.getBackoffLimit()).isPositive();
             assertThat(job.getActiveDeadlineSeconds()).isPositive();
             assertThat(job.getTtlSecondsAfterFinished()).isPositive();
-            List<PodFailurePolicyRule> rules = job.getPodFailurePolicy().getRules();
-            assertThat(rules).anySatisfy(r -> {
-                assertThat(r.getAction()).isEqualTo("FailJob");
-                assertThat(r.getOnExitCodes().getOperator()).isEqualTo("In");
-                assertThat(r.getOnExitCodes().getValues()).containsExactlyInAnyOrder(1, 2);
-            });
-            assertThat(rules).anySatisfy(r -> {
-                assertThat(r.getAction()).isEqualTo("Count");
-                assertThat(r.getOnExitCodes().getValues()).containsExactly(75);
-            });
-            assertThat(rules).noneSatisfy(r -> {
-                assertThat(r.getAction()).isEqualTo("FailJob");
-                assertThat(r.getOnExitCodes().getValues()).contains(75);
-            });
-            assertThat(rules).anySatisfy(r -> assertThat(r.getOnPodConditions()).anySatisfy(c -> assertThat(c.getType()).isEqualTo("DisruptionTarget")));
+            assertExitCodesAsTheContractSays(job.getPodFailurePolicy().getRules());
         }
         assertThat(objects).filteredOn(ServiceAccount.class::isInstance)
                 .allSatisfy(sa -> assertThat(((ServiceAccount) sa).getAutomountServiceAccountToken()).isFalse());
+    }
+
+    /**
+     * The podFailurePolicy maps exactly the codes of {@link ExitCode}: every failing code the Job must not retry ends it
+     * (FailJob), every retried code is counted against backoffLimit (Count), no code is in both or left to the default,
+     * and an eviction is not counted.
+     */
+    static void assertExitCodesAsTheContractSays(List<PodFailurePolicyRule> rules) {
+        List<Integer> fail = Stream.of(ExitCode.values()).filter(c -> c.isFailure() && !c.retried()).map(ExitCode::code).toList();
+        List<Integer> count = Stream.of(ExitCode.values()).filter(ExitCode::retried).map(ExitCode::code).toList();
+        List<PodFailurePolicyRule> onCodes = rules.stream().filter(r -> r.getOnExitCodes() != null).toList();
+        assertThat(onCodes).allSatisfy(r -> {
+            assertThat(r.getOnExitCodes().getOperator()).isEqualTo("In");
+            assertThat(r.getOnExitCodes().getContainerName()).isEqualTo("milvus-upgrade");
+        });
+        assertThat(onCodes).filteredOn(r -> r.getAction().equals("FailJob")).flatExtracting(r -> r.getOnExitCodes().getValues())
+                .as("FailJob: the failing codes a retry cannot cure").containsExactlyInAnyOrderElementsOf(fail);
+        assertThat(onCodes).filteredOn(r -> r.getAction().equals("Count")).flatExtracting(r -> r.getOnExitCodes().getValues())
+                .as("Count: the codes the Job retries").containsExactlyInAnyOrderElementsOf(count);
+        assertThat(onCodes).extracting(PodFailurePolicyRule::getAction).containsOnly("FailJob", "Count");
+        assertThat(rules).as("an eviction is not the tool's failure").anySatisfy(r -> assertThat(r.getOnPodConditions())
+                .anySatisfy(c -> assertThat(c.getType()).isEqualTo("DisruptionTarget")));
     }
 
     @ParameterizedTest(name = "{0}")

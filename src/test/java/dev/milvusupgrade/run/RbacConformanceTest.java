@@ -253,7 +253,7 @@ class RbacConformanceTest {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.6.4", Layout.MIXCOORD);
             c.client.leases().inNamespace(ScenarioCluster.NS).resource(new LeaseBuilder().withNewMetadata().withName("milvus-upgrade-my-release")
-                    .withNamespace(ScenarioCluster.NS).endMetadata().withNewSpec().withHolderIdentity("dead/0").withLeaseDurationSeconds(15)
+                    .withNamespace(ScenarioCluster.NS).endMetadata().withNewSpec().withHolderIdentity("dead/0").withLeaseDurationSeconds(1)
                     .withRenewTime(ZonedDateTime.now().minusHours(1)).endSpec().build()).create();
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.2"));
             assertThat(c.run().record().phase()).isEqualTo(Phase.Rejected);
