@@ -609,7 +609,8 @@ final class ClusterUpgrade {
 
     /** The endpoint and credentials the intent names, and a gate on that data plane; refused if the Secret cannot be used. */
     private Checked<Data> dataGate(Intent intent, String milvusNs) {
-        return MilvusAccess.endpoint(cluster.client(), intent.dataEndpoint(milvusNs), milvusNs, intent.milvusAuthSecret())
+        return MilvusAccess.endpoint(cluster.client(), intent.dataEndpoint(milvusNs), milvusNs, intent.milvus(), intent.milvusAuthSecret(),
+                        settings.policy().credentials())
                 .map(e -> Checked.ok(new Data(e, new DataGate(dataPlane.apply(e), intent.dataCheck(), clock, settings.progressEvery(), log,
                         Canary.name(milvusNs + "/" + intent.milvus(), intent.targetVersion()), intent.clientsWrite()))));
     }
