@@ -25,15 +25,15 @@ public final class AccessFailure extends MilvusData.Unreachable {
 
     /** HTTP 401 from Milvus; {@code answer} is what it said (code and message), already bounded. */
     static AccessFailure credentialsRefused(MilvusEndpoint endpoint, String answer) {
-        if (endpoint.secret().isEmpty() || !endpoint.hasCredentials()) {
-            return new AccessFailure("Milvus refused the request (HTTP 401" + answer + ") at " + endpoint + ": authentication is on and the"
-                    + " intent names no credentials", "create a Secret with key token, or username and password, in the Milvus namespace"
-                    + " and name it in intent key " + Intent.MILVUS_AUTH_SECRET, null);
+        if (!endpoint.hasCredentials()) {
+            return new AccessFailure("Milvus requires authentication (HTTP 401" + answer + ") at " + endpoint + " and the intent names no"
+                    + " credentials", "create a Secret with key token, or username and password, in the Milvus namespace and name it in"
+                    + " intent key " + Intent.MILVUS_AUTH_SECRET, null);
         }
-        String secret = endpoint.secret().get();
-        return new AccessFailure("Milvus refused the credentials of Secret " + secret + " (HTTP 401" + answer + ") at " + endpoint
-                + ": authentication failed", "put a valid token, or the username and password of an existing Milvus user, in Secret "
-                + secret + " (intent key " + Intent.MILVUS_AUTH_SECRET + ")", null);
+        String secret = endpoint.secret().map(s -> " of Secret " + s).orElse("");
+        return new AccessFailure("Milvus refused the credentials" + secret + " (HTTP 401" + answer + ") at " + endpoint + ": authentication failed",
+                "put a valid token, or the username and password of an existing Milvus user, in " + endpoint.secret().map(s -> "Secret " + s)
+                .orElse("the Secret") + " (intent key " + Intent.MILVUS_AUTH_SECRET + ")", null);
     }
 
     /** A certificate no trusted CA signed. */
