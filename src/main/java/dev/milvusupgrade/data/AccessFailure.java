@@ -31,9 +31,10 @@ public final class AccessFailure extends MilvusData.Unreachable {
                     + " intent key " + Intent.MILVUS_AUTH_SECRET, null);
         }
         String secret = endpoint.secret().map(s -> " of Secret " + s).orElse("");
-        return new AccessFailure("Milvus refused the credentials" + secret + " (HTTP 401" + answer + ") at " + endpoint + ": authentication failed",
-                "put a valid token, or the username and password of an existing Milvus user, in " + endpoint.secret().map(s -> "Secret " + s)
-                .orElse("the Secret") + " (intent key " + Intent.MILVUS_AUTH_SECRET + ")", null);
+        String where = endpoint.secret().map(s -> "Secret " + s).orElse("the Secret");
+        return new AccessFailure("Milvus refused the credentials" + secret + " (HTTP 401" + answer + ") at " + endpoint
+                + ": authentication failed", "put a valid token, or the username and password of an existing Milvus user, in " + where
+                + " (intent key " + Intent.MILVUS_AUTH_SECRET + ")", null);
     }
 
     /** A certificate no trusted CA signed. */

@@ -92,7 +92,8 @@ final class PinnedTrust {
     private static KeyStore store(String pem) throws GeneralSecurityException, java.io.IOException {
         Collection<? extends Certificate> certs;
         try {
-            certs = CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+            certs = CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
         } catch (CertificateException e) {
             throw new IllegalArgumentException("the CA certificate is not a PEM certificate: " + e.getMessage(), e);
         }

@@ -34,8 +34,8 @@ public final class MilvusAccess {
      * The endpoint of Milvus {@code milvus} in {@code namespace} at {@code uri} with the Secret's credentials, or why they may
      * not be used there ({@link CredentialRule}): decided before any request carries them.
      */
-    public static Checked<MilvusEndpoint> endpoint(KubernetesClient client, URI uri, String namespace, String milvus, Optional<String> secretName,
-            CredentialRule rule) {
+    public static Checked<MilvusEndpoint> endpoint(KubernetesClient client, URI uri, String namespace, String milvus,
+            Optional<String> secretName, CredentialRule rule) {
         if (secretName.isEmpty()) {
             return Checked.ok(MilvusEndpoint.of(uri));
         }

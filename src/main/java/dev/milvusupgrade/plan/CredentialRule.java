@@ -69,9 +69,9 @@ public record CredentialRule(List<String> plainHttpHosts, boolean trustPublicCas
         if (!plain || !credentials || serviceHosts(milvus, namespace).contains(stripDot(host)) || plainHttpHosts.contains(stripDot(host))) {
             return Optional.empty();
         }
-        return Optional.of(Rejection.of("the credentials of Secret " + secret + " would go over plain http to " + shown + ", which is neither"
-                + " the Service of Milvus " + namespace + "/" + milvus + " nor a host this Job allows", "write intent key "
-                + Intent.MILVUS_ENDPOINT + " with https://, or add " + shown + " to the Job's setting " + PLAIN_HTTP_SETTING
+        return Optional.of(Rejection.of("the credentials of Secret " + secret + " would go over plain http to " + shown
+                + ", which is neither the Service of Milvus " + namespace + "/" + milvus + " nor a host this Job allows",
+                "write intent key " + Intent.MILVUS_ENDPOINT + " with https://, or add " + shown + " to the Job's setting " + PLAIN_HTTP_SETTING
                 + " in its manifest"));
     }
 

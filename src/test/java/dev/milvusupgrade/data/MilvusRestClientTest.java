@@ -128,7 +128,8 @@ class MilvusRestClientTest {
                     .hasMessageStartingWith("Milvus refused the credentials").hasMessageContaining("code 1800").hasMessageContaining(milvus.uri().toString())
                     .hasMessageNotContaining("wrong-key");
             assertThatThrownBy(() -> client(milvus.endpoint()).snapshot()).isInstanceOf(AccessFailure.class)
-                    .hasMessageStartingWith("Milvus requires authentication (HTTP 401").hasMessageEndingWith("and the intent names no credentials");
+                    .hasMessageStartingWith("Milvus requires authentication (HTTP 401")
+                    .hasMessageEndingWith("and the intent names no credentials");
         }
     }
 

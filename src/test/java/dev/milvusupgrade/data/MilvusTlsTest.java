@@ -56,12 +56,12 @@ class MilvusTlsTest {
     void a_certificate_another_ca_signed_is_reported_as_an_untrusted_ca() {
         try (TestCa.Server server = new TestCa.Server(OTHER.serverContext("ip:127.0.0.1"))) {
             assertThatThrownBy(() -> client(withCa(server.uri(), CA.pem())).snapshot()).isInstanceOf(AccessFailure.class)
-                    .hasMessage("TLS with Milvus at " + server.uri() + " (token) failed, an untrusted CA: its certificate (CN=simulated-milvus)"
-                            + " is signed by neither the CA in ca.crt (the only one trusted)")
+                    .hasMessage("TLS with Milvus at " + server.uri() + " (token) failed, an untrusted CA: its certificate"
+                            + " (CN=simulated-milvus) is signed by neither the CA in ca.crt (the only one trusted)")
                     .hasMessageNotContaining("does not name host")
-                    .satisfies(e -> assertThat(((AccessFailure) e).fix()).isEqualTo("put the CA that signed Milvus's certificate in ca.crt"
-                            + " of Secret milvus/milvus-auth, or, if a public CA signed it, set the Job's setting milvus-upgrade.trust-public-cas"
-                            + " (env MILVUS_UPGRADE_TRUST_PUBLIC_CAS) to true"));
+                    .satisfies(e -> assertThat(((AccessFailure) e).fix()).isEqualTo("put the CA that signed Milvus's certificate in"
+                            + " ca.crt of Secret milvus/milvus-auth, or, if a public CA signed it, set the Job's setting"
+                            + " milvus-upgrade.trust-public-cas (env MILVUS_UPGRADE_TRUST_PUBLIC_CAS) to true"));
             assertThat(server.requests()).isZero();
         }
     }
@@ -71,7 +71,8 @@ class MilvusTlsTest {
         try (TestCa.Server server = new TestCa.Server(CA.serverContext("ip:127.0.0.1"))) {
             assertThatThrownBy(() -> client(MilvusEndpoint.of(server.uri())).snapshot()).isInstanceOf(AccessFailure.class)
                     .hasMessageContaining("an untrusted CA").hasMessageContaining("a CA this tool trusts")
-                    .satisfies(e -> assertThat(((AccessFailure) e).fix()).contains("ca.crt of a Secret named by intent key milvusAuthSecret"));
+                    .satisfies(e -> assertThat(((AccessFailure) e).fix())
+                            .contains("ca.crt of a Secret named by intent key milvusAuthSecret"));
         }
     }
 
@@ -95,6 +96,7 @@ class MilvusTlsTest {
 
     private static int get(SSLContext context, URI uri) throws Exception {
         HttpClient http = HttpClient.newBuilder().sslContext(context).connectTimeout(Duration.ofSeconds(10)).build();
-        return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build();
+        return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 }

@@ -60,10 +60,11 @@ class CredentialRuleTest {
 
     @Test
     void the_refusal_is_one_line_with_the_host_the_secret_and_the_fix() {
-        assertThat(check(DEFAULTS, "http://milvus.example.com:19530", true, false)).contains(new Rejection("the credentials of Secret"
-                + " milvus/milvus-auth would go over plain http to milvus.example.com, which is neither the Service of Milvus milvus/my-release"
-                + " nor a host this Job allows; fix: write intent key milvusEndpoint with https://, or add milvus.example.com to the Job's"
-                + " setting milvus-upgrade.plain-http-hosts (env MILVUS_UPGRADE_PLAIN_HTTP_HOSTS) in its manifest"));
+        assertThat(check(DEFAULTS, "http://milvus.example.com:19530", true, false)).contains(new Rejection("the credentials of"
+                + " Secret milvus/milvus-auth would go over plain http to milvus.example.com, which is neither the Service of Milvus"
+                + " milvus/my-release nor a host this Job allows; fix: write intent key milvusEndpoint with https://, or add"
+                + " milvus.example.com to the Job's setting milvus-upgrade.plain-http-hosts (env MILVUS_UPGRADE_PLAIN_HTTP_HOSTS) in its"
+                + " manifest"));
     }
 
     @ParameterizedTest(name = "{0}: ca.crt refused")
@@ -71,8 +72,8 @@ class CredentialRuleTest {
     void a_ca_certificate_with_plain_http_is_refused_even_where_credentials_may_go(String uri) {
         assertThat(check(LAB, uri, true, true)).get().extracting(Rejection::message).asString()
                 .startsWith("Secret milvus/milvus-auth holds a ca.crt, but the Milvus endpoint ")
-                .endsWith("is plain http: the CA would not be used; fix: write intent key milvusEndpoint with https:// if Milvus serves TLS,"
-                        + " or remove ca.crt from the Secret");
+                .endsWith("is plain http: the CA would not be used; fix: write intent key milvusEndpoint with https:// if Milvus"
+                        + " serves TLS, or remove ca.crt from the Secret");
     }
 
     @Test

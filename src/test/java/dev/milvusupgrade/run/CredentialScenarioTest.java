@@ -52,7 +52,8 @@ class CredentialScenarioTest {
 
             String message = rejectedUntouched(c);
 
-            assertThat(message).contains("the credentials of Secret " + ScenarioCluster.NS + "/milvus-auth would go over plain http to 127.0.0.1")
+            assertThat(message).contains("the credentials of Secret " + ScenarioCluster.NS + "/milvus-auth would go over plain http to"
+                    + " 127.0.0.1")
                     .contains("MILVUS_UPGRADE_PLAIN_HTTP_HOSTS").doesNotContain("s3cret-token");
             assertThat(foreign.requests()).as("no request reached the foreign host").isZero();
             assertThat(foreign.lastHeader("Authorization")).isEmpty();
@@ -83,8 +84,8 @@ class CredentialScenarioTest {
             secret(c, Map.of("token", "t", "ca.crt", "-----BEGIN CERTIFICATE-----"));
             c.intent(intent("milvusAuthSecret", "milvus-auth"));
 
-            assertThat(rejectedUntouched(c)).startsWith("Secret " + ScenarioCluster.NS + "/milvus-auth holds a ca.crt, but the Milvus endpoint "
-                    + ScenarioCluster.RELEASE + "-milvus." + ScenarioCluster.NS + " is plain http");
+            assertThat(rejectedUntouched(c)).startsWith("Secret " + ScenarioCluster.NS + "/milvus-auth holds a ca.crt, but the Milvus"
+                    + " endpoint " + ScenarioCluster.RELEASE + "-milvus." + ScenarioCluster.NS + " is plain http");
             assertThat(c.data.requests()).isZero();
         }
     }
