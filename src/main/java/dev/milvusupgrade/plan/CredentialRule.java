@@ -71,8 +71,8 @@ public record CredentialRule(List<String> plainHttpHosts, boolean trustPublicCas
         }
         return Optional.of(Rejection.of("the credentials of Secret " + secret + " would go over plain http to " + shown
                 + ", which is neither the Service of Milvus " + namespace + "/" + milvus + " nor a host this Job allows",
-                "write intent key " + Intent.MILVUS_ENDPOINT + " with https://, or add " + shown + " to the Job's setting " + PLAIN_HTTP_SETTING
-                + " in its manifest"));
+                "write intent key " + Intent.MILVUS_ENDPOINT + " with https://, or add " + shown + " to the Job's setting "
+                + PLAIN_HTTP_SETTING + " in its manifest"));
     }
 
     private static String stripDot(String host) {

@@ -326,7 +326,8 @@ class HelmChartTest {
     @Test
     void settings_become_the_environment_variables_the_tool_reads_and_nothing_else() {
         Map<String, Object> values = new HashMap<>(Map.of("settings.deadlockGrace", "20m", "settings.settle", "90s",
-                "settings.progressInterval", "30s", "settings.leaseDuration", "45s", "settings.logJson", true, "extraEnv[0].name", "TZ", "extraEnv[0].value", "Europe/Berlin",
+                "settings.progressInterval", "30s", "settings.leaseDuration", "45s", "settings.logJson", true, "extraEnv[0].name", "TZ",
+                "extraEnv[0].value", "Europe/Berlin",
                 "settings.allowedRepositories[0]", "registry.local:5000/milvusdb/milvus", "settings.allowedRepositories[1]", "milvusdb/milvus",
                 "settings.allowedNamespaces[0]", "team-a"));
         values.putAll(Map.of("settings.plainHttpHosts[0]", "milvus.lab.internal", "settings.plainHttpHosts[1]", "10.0.0.7",
