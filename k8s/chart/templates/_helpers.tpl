@@ -183,6 +183,14 @@ template:
           - name: MILVUS_UPGRADE_ALLOWED_NAMESPACES
             value: {{ join "," . | quote }}
           {{- end }}
+          {{- with .plainHttpHosts }}
+          - name: MILVUS_UPGRADE_PLAIN_HTTP_HOSTS
+            value: {{ join "," . | quote }}
+          {{- end }}
+          {{- if .trustPublicCas }}
+          - name: MILVUS_UPGRADE_TRUST_PUBLIC_CAS
+            value: "true"
+          {{- end }}
           {{- if .logJson }}
           - name: QUARKUS_LOG_CONSOLE_JSON_ENABLED
             value: "true"

@@ -1,5 +1,6 @@
 package dev.milvusupgrade.cli;
 
+import dev.milvusupgrade.plan.CredentialRule;
 import dev.milvusupgrade.plan.JobPolicy;
 import dev.milvusupgrade.run.Runner;
 import io.smallrye.config.ConfigMapping;
@@ -56,8 +57,19 @@ public interface UpgradeConfig {
      */
     Optional<List<String>> allowedNamespaces();
 
+    /**
+     * Hosts (comma-separated) the credentials of milvusAuthSecret may reach over plain http besides the Milvus Service
+     * ({@code <milvus>-milvus.<namespace>}); any other host only over https.
+     */
+    Optional<List<String>> plainHttpHosts();
+
+    /** With a ca.crt in milvusAuthSecret, trust the JVM's public CAs beside it; by default the given CA only. */
+    @WithDefault("false")
+    boolean trustPublicCas();
+
     default Runner.Settings settings() {
         return new Runner.Settings(deadlockGrace(), progressInterval(), leaseDuration(), settle())
-                .withPolicy(new JobPolicy(allowedRepositories().orElse(List.of()), jobDeadline(), allowedNamespaces().orElse(List.of())));
+                .withPolicy(new JobPolicy(allowedRepositories().orElse(List.of()), jobDeadline(), allowedNamespaces().orElse(List.of()),
+                        new CredentialRule(plainHttpHosts().orElse(List.of()), trustPublicCas())));
     }
 }

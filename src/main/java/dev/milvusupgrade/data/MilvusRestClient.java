@@ -35,7 +35,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
 /**
@@ -77,8 +76,8 @@ import javax.net.ssl.SSLException;
  * which Milvus honours by answering HTTP 408, code 10001; the client's own timeout is that plus
  * {@link #CLIENT_GRACE}, so Milvus's answer normally arrives first. Success is HTTP 200 with
  * {@code code} 0; errors are HTTP 200 with a non-zero {@code code}; 401 (code 1800) means the
- * credentials were refused. For {@code https} the JVM's trusted CAs are trusted, plus the endpoint's CA
- * certificate when given (ignored for {@code http}).
+ * credentials were refused ({@link AccessFailure}). For {@code https} the endpoint's CA certificate is the only CA
+ * trusted when given (the JVM's beside it only if the endpoint says so), otherwise the JVM's ({@link PinnedTrust}).
  *
  * <p><b>Probe.</b> Creates {@code milvus_upgrade_probe_<8 hex>} in database {@code default} in quick mode
  * ({@code dimension: 2}: an Int64 primary key {@code id}, a FloatVector {@code vector}, AUTOINDEX, loaded
@@ -162,9 +161,8 @@ public final class MilvusRestClient implements MilvusData {
                 .or(() -> endpoint.username().map(u -> "Bearer " + u + ":" + endpoint.password().orElse("")));
         HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(timeoutSeconds)).followRedirects(HttpClient.Redirect.NEVER);
-        if (scheme.equals("https") && endpoint.caCertificate().isPresent()) {
-            SSLContext context = TrustWithExtraCa.sslContext(endpoint.caCertificate().get());
-            builder.sslContext(context);
+        if (scheme.equals("https")) {
+            builder.sslContext(PinnedTrust.sslContext(endpoint.caCertificate(), endpoint.trustPublicCas()));
         }
         this.http = builder.build();
     }
@@ -695,14 +693,13 @@ public final class MilvusRestClient implements MilvusData {
             throw new Unreachable("Milvus at " + endpoint + " answered " + path + " with " + e.getMessage()
                     + ": that is not a RESTful API v2 answer this tool reads", e);
         } catch (IOException e) {
-            throw new Unreachable(connectionFailure(e), e);
+            throw connectionFailure(e);
         }
         int status = response.statusCode();
         String text = new String(response.body(), StandardCharsets.UTF_8);
         JsonNode answer = parse(text);
         if (status == 401) {
-            throw new Unreachable("Milvus refused the credentials (HTTP 401" + codeAndMessage(answer, text) + ") at " + endpoint
-                    + ": check the token, or the user and password", null);
+            throw AccessFailure.credentialsRefused(endpoint, codeAndMessage(answer, text));
         }
         if (status == 403) {
             throw new Denied("Milvus at " + endpoint + " refused " + path + " for lack of privileges (HTTP 403" + codeAndMessage(answer, text) + ")");
@@ -749,16 +746,26 @@ public final class MilvusRestClient implements MilvusData {
         return true;
     }
 
-    private String connectionFailure(IOException e) {
+    /** Why a request got no answer: an {@link AccessFailure} when TLS says the CA or the host is wrong. */
+    private Unreachable connectionFailure(IOException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SSLException) {
-                return "TLS with Milvus at " + endpoint + " failed (is the CA certificate the one that signed Milvus's?): " + t.getMessage();
+            if (t instanceof PinnedTrust.HostMismatch m) {
+                return AccessFailure.hostMismatch(endpoint, m);
             }
-            if (t instanceof ConnectException) {
-                return "cannot connect to Milvus at " + endpoint + ": connection refused";
+            if (t instanceof PinnedTrust.Untrusted u) {
+                return AccessFailure.untrusted(endpoint, u);
             }
         }
-        return "the connection to Milvus at " + endpoint + " failed without an answer: " + Optional.ofNullable(e.getMessage()).orElse(e.toString());
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                return new Unreachable("TLS with Milvus at " + endpoint + " failed: " + t.getMessage(), e);
+            }
+            if (t instanceof ConnectException) {
+                return new Unreachable("cannot connect to Milvus at " + endpoint + ": connection refused", e);
+            }
+        }
+        return new Unreachable("the connection to Milvus at " + endpoint + " failed without an answer: "
+                + Optional.ofNullable(e.getMessage()).orElse(e.toString()), e);
     }
 
     /** Any JSON value, or null when the text is not JSON. */

@@ -3,6 +3,7 @@ package dev.milvusupgrade.k8s;
 import dev.milvusupgrade.plan.MilvusEndpoint;
 import dev.milvusupgrade.plan.Catalogue;
 import dev.milvusupgrade.plan.Checked;
+import dev.milvusupgrade.plan.CredentialRule;
 import dev.milvusupgrade.plan.ClusterSnapshot;
 import dev.milvusupgrade.plan.ClusterSnapshot.OperatorVersion;
 import dev.milvusupgrade.plan.Component;
@@ -84,8 +85,9 @@ public final class ClusterGateway {
     }
 
     /** The data plane's endpoint with the credentials of {@code secretName}; refused if the Secret cannot be used. */
-    public Checked<MilvusEndpoint> endpoint(URI uri, String namespace, Optional<String> secretName) {
-        return MilvusAccess.endpoint(client, uri, namespace, secretName);
+    public Checked<MilvusEndpoint> endpoint(URI uri, String namespace, String milvus, Optional<String> secretName,
+            CredentialRule rule) {
+        return MilvusAccess.endpoint(client, uri, namespace, milvus, secretName, rule);
     }
 
     /** How a guarded stage patch went. */

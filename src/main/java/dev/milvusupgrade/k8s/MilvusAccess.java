@@ -2,6 +2,8 @@ package dev.milvusupgrade.k8s;
 
 import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.MilvusEndpoint;
+import dev.milvusupgrade.plan.CredentialRule;
+import dev.milvusupgrade.plan.Rejection;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -15,7 +17,8 @@ import java.util.Optional;
  * How to reach Milvus's RESTful API: the address, and the credentials of the intent's
  * {@code milvusAuthSecret} (keys {@code token}, or {@code username} and {@code password}, and
  * optionally {@code ca.crt}). The default install may not read Secrets; the optional overlay
- * {@code k8s/optional/milvus-auth-secret-reader} grants {@code get} on that one Secret by name.
+ * {@code k8s/optional/milvus-auth-secret-reader} grants {@code get} on that one Secret by name. Where the
+ * credentials may go is the Job's {@link CredentialRule}.
  */
 public final class MilvusAccess {
 
@@ -27,7 +30,12 @@ public final class MilvusAccess {
     private MilvusAccess() {
     }
 
-    public static Checked<MilvusEndpoint> endpoint(KubernetesClient client, URI uri, String namespace, Optional<String> secretName) {
+    /**
+     * The endpoint of Milvus {@code milvus} in {@code namespace} at {@code uri} with the Secret's credentials, or why they may
+     * not be used there ({@link CredentialRule}): decided before any request carries them.
+     */
+    public static Checked<MilvusEndpoint> endpoint(KubernetesClient client, URI uri, String namespace, String milvus,
+            Optional<String> secretName, CredentialRule rule) {
         if (secretName.isEmpty()) {
             return Checked.ok(MilvusEndpoint.of(uri));
         }
@@ -54,8 +62,13 @@ public final class MilvusAccess {
             return Checked.refused("Secret " + namespace + "/" + name + " has neither a key token nor both username and password",
                     "add token, or username and password, to the Secret");
         }
+        Optional<String> ca = value(data, CA);
+        Optional<Rejection> refused = rule.check(uri, milvus, namespace, namespace + "/" + name, true, ca.isPresent());
+        if (refused.isPresent()) {
+            return new Checked.Refused<>(refused.get());
+        }
         return Checked.ok(new MilvusEndpoint(uri, token, token.isPresent() ? Optional.empty() : user,
-                token.isPresent() ? Optional.empty() : password, value(data, CA)));
+                token.isPresent() ? Optional.empty() : password, ca, rule.trustPublicCas(), Optional.of(namespace + "/" + name)));
     }
 
     private static Optional<String> value(Map<String, String> data, String key) {

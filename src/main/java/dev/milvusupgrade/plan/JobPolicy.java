@@ -14,8 +14,10 @@ import java.util.Optional;
  * @param jobDeadline the Job's activeDeadlineSeconds, where the manifest passes it: no stage or backup may be allowed
  *     longer than the Job may live
  * @param allowedNamespaces the namespaces a fleet may look in; empty: whatever the intent says (RBAC is the limit)
+ * @param credentials where Milvus credentials may go over plain http, and which CAs are trusted for https
  */
-public record JobPolicy(List<String> allowedRepositories, Optional<Duration> jobDeadline, List<String> allowedNamespaces) {
+public record JobPolicy(List<String> allowedRepositories, Optional<Duration> jobDeadline, List<String> allowedNamespaces,
+        CredentialRule credentials) {
 
     /** The setting and its environment variable, as a refusal names them. */
     public static final String REPOSITORIES_SETTING = "milvus-upgrade.allowed-repositories (env MILVUS_UPGRADE_ALLOWED_REPOSITORIES)";
@@ -31,6 +33,11 @@ public record JobPolicy(List<String> allowedRepositories, Optional<Duration> job
         allowedNamespaces = List.copyOf(allowedNamespaces);
     }
 
+    /** Credentials over plain http only to the Service, a given CA pinned. */
+    public JobPolicy(List<String> allowedRepositories, Optional<Duration> jobDeadline, List<String> allowedNamespaces) {
+        this(allowedRepositories, jobDeadline, allowedNamespaces, CredentialRule.defaults());
+    }
+
     /** Without a known Job deadline, any namespace RBAC allows. */
     public JobPolicy(List<String> allowedRepositories) {
         this(allowedRepositories, Optional.empty(), List.of());
@@ -42,11 +49,15 @@ public record JobPolicy(List<String> allowedRepositories, Optional<Duration> job
     }
 
     public JobPolicy withJobDeadline(Optional<Duration> deadline) {
-        return new JobPolicy(allowedRepositories, deadline, allowedNamespaces);
+        return new JobPolicy(allowedRepositories, deadline, allowedNamespaces, credentials);
     }
 
     public JobPolicy withAllowedNamespaces(List<String> namespaces) {
-        return new JobPolicy(allowedRepositories, jobDeadline, namespaces);
+        return new JobPolicy(allowedRepositories, jobDeadline, namespaces, credentials);
+    }
+
+    public JobPolicy withCredentials(CredentialRule rule) {
+        return new JobPolicy(allowedRepositories, jobDeadline, allowedNamespaces, rule);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.milvusupgrade.run;
 
+import dev.milvusupgrade.data.AccessFailure;
 import dev.milvusupgrade.data.MilvusData;
 import dev.milvusupgrade.plan.Canary;
 import dev.milvusupgrade.plan.Checked;
@@ -80,8 +81,8 @@ final class DataGate {
         while (now == null) {
             try {
                 now = kept.isPresent() ? data.snapshot(kept.get()) : data.snapshot();
-            } catch (MilvusData.Denied e) {
-                return refusedUnreachable(endpoint, e); // waiting does not grant a privilege
+            } catch (MilvusData.Denied | AccessFailure e) {
+                return refusedUnreachable(endpoint, e); // waiting grants no privilege, and fixes no credentials or certificate
             } catch (MilvusData.Unreachable e) {
                 if (retryUntil.isPresent() && clock.instant().isBefore(retryUntil.get())) {
                     log.accept("data: Milvus not reachable yet (" + e.getMessage() + "); checking again");
@@ -169,6 +170,9 @@ final class DataGate {
     private static Checked<DataCheckRecord> refusedUnreachable(String endpoint, MilvusData.Unreachable e) {
         if (e instanceof MilvusData.Denied) {
             return Checked.refused("Milvus's user may not do what the data check needs: " + e.getMessage(), PRIVILEGES);
+        }
+        if (e instanceof AccessFailure a) {
+            return Checked.refused(a.getMessage(), a.fix() + ", or set " + Intent.DATA_CHECK + ": off");
         }
         return Checked.refused("Milvus at " + endpoint + " cannot be reached for the data check (" + e.getMessage() + ")",
                 "allow egress from this Job to port 19530 (NetworkPolicy), set " + Intent.MILVUS_ENDPOINT + " (and "

@@ -162,7 +162,8 @@ final class DataSteps {
 
     /** The endpoint and credentials the intent names, and a gate on that data plane; refused if the Secret cannot be used. */
     Checked<Data> dataGate(Intent intent) {
-        return cluster.endpoint(intent.dataEndpoint(ref.namespace()), ref.namespace(), intent.milvusAuthSecret())
+        return cluster.endpoint(intent.dataEndpoint(ref.namespace()), ref.namespace(), ref.name(), intent.milvusAuthSecret(),
+                ctx.settings().policy().credentials())
                 .map(e -> Checked.ok(new Data(e, new DataGate(dataPlane.apply(e), intent.dataCheck(), ctx.clock(),
                         ctx.settings().progressEvery(), log, Canary.name(ref.toString(), intent.targetVersion()), intent.clientsWrite()))));
     }

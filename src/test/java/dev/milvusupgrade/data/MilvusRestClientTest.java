@@ -128,8 +128,9 @@ class MilvusRestClientTest {
             assertThatThrownBy(() -> client(token(milvus.uri(), "wrong-key")).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
                     .hasMessageStartingWith("Milvus refused the credentials").hasMessageContaining("code 1800").hasMessageContaining(milvus.uri().toString())
                     .hasMessageNotContaining("wrong-key");
-            assertThatThrownBy(() -> client(MilvusEndpoint.of(milvus.uri())).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
-                    .hasMessageStartingWith("Milvus refused the credentials");
+            assertThatThrownBy(() -> client(MilvusEndpoint.of(milvus.uri())).snapshot()).isInstanceOf(AccessFailure.class)
+                    .hasMessageStartingWith("Milvus requires authentication (HTTP 401")
+                    .hasMessageEndingWith("and the intent names no credentials");
         }
     }
 

@@ -26,6 +26,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -332,10 +333,14 @@ class HelmChartTest {
 
     @Test
     void settings_become_the_environment_variables_the_tool_reads_and_nothing_else() {
-        List<HasMetadata> objects = render("job", Map.of("settings.deadlockGrace", "20m", "settings.settle", "90s", "settings.progressInterval", "30s",
-                "settings.leaseDuration", "45s", "settings.logJson", true, "extraEnv[0].name", "TZ", "extraEnv[0].value", "Europe/Berlin",
+        Map<String, Object> values = new HashMap<>(Map.of("settings.deadlockGrace", "20m", "settings.settle", "90s",
+                "settings.progressInterval", "30s", "settings.leaseDuration", "45s", "settings.logJson", true, "extraEnv[0].name", "TZ",
+                "extraEnv[0].value", "Europe/Berlin",
                 "settings.allowedRepositories[0]", "registry.local:5000/milvusdb/milvus", "settings.allowedRepositories[1]", "milvusdb/milvus",
                 "settings.allowedNamespaces[0]", "team-a"));
+        values.putAll(Map.of("settings.plainHttpHosts[0]", "milvus.lab.internal", "settings.plainHttpHosts[1]", "10.0.0.7",
+                "settings.trustPublicCas", true));
+        List<HasMetadata> objects = render("job", values);
         Container c = ManifestsTest.podSpecs(objects).get(0).getContainers().get(0);
         Map<String, String> env = c.getEnv().stream().filter(e -> e.getValue() != null).collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
         assertThat(env).containsEntry("MILVUS_UPGRADE_DEADLOCK_GRACE", "20m").containsEntry("MILVUS_UPGRADE_SETTLE", "90s")
@@ -343,7 +348,8 @@ class HelmChartTest {
                 .containsEntry("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true").containsEntry("TZ", "Europe/Berlin")
                 .containsEntry("MILVUS_UPGRADE_ALLOWED_REPOSITORIES", "registry.local:5000/milvusdb/milvus,milvusdb/milvus")
                 .containsEntry("MILVUS_UPGRADE_JOB_DEADLINE", "5400s").containsEntry("MILVUS_UPGRADE_ALLOWED_NAMESPACES", "team-a")
-                .containsEntry("MILVUS_UPGRADE_INTENT", "milvus-upgrade");
+                .containsEntry("MILVUS_UPGRADE_PLAIN_HTTP_HOSTS", "milvus.lab.internal,10.0.0.7")
+                .containsEntry("MILVUS_UPGRADE_TRUST_PUBLIC_CAS", "true").containsEntry("MILVUS_UPGRADE_INTENT", "milvus-upgrade");
         assertThat(c.getEnv()).extracting(EnvVar::getName).first().isEqualTo("POD_NAMESPACE");
         // Each MILVUS_UPGRADE_ variable is a setting of UpgradeConfig (milvus-upgrade.<kebab-case>), or --intent's default.
         Set<String> settings = new HashSet<>();
@@ -351,9 +357,9 @@ class HelmChartTest {
             settings.add("MILVUS_UPGRADE_" + m.getName().replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT));
         }
         assertThat(env.keySet()).filteredOn(n -> n.startsWith("MILVUS_UPGRADE_") && !n.equals("MILVUS_UPGRADE_INTENT"))
-                .hasSize(7).allSatisfy(n -> assertThat(settings).contains(n));
+                .hasSize(9).allSatisfy(n -> assertThat(settings).contains(n));
         assertThat(schemaProperties("settings").keySet()).containsExactlyInAnyOrder("deadlockGrace", "settle", "progressInterval",
-                "leaseDuration", "allowedRepositories", "allowedNamespaces", "logJson");
+                "leaseDuration", "allowedRepositories", "allowedNamespaces", "plainHttpHosts", "trustPublicCas", "logJson");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -76,7 +76,7 @@ class DataCheckScenarioTest {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             c.data.requireToken("s3cret-token");
             c.intent(intent());
-            assertRejectedUntouched(c, "cannot be reached for the data check");
+            assertRejectedUntouched(c, "Milvus requires authentication (HTTP 401");
 
             secret(c, Map.of("token", "s3cret-token"));
             c.editIntent("milvusAuthSecret", "milvus-auth");

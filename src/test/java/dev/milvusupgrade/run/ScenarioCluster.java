@@ -98,7 +98,8 @@ public final class ScenarioCluster implements AutoCloseable {
      */
     public MilvusData dataPlane(MilvusEndpoint e) {
         boolean service = (RELEASE + "-milvus." + NS).equals(e.uri().getHost());
-        MilvusEndpoint to = service ? new MilvusEndpoint(data.uri(), e.token(), e.username(), e.password(), e.caCertificate()) : e;
+        MilvusEndpoint to = service ? new MilvusEndpoint(data.uri(), e.token(), e.username(), e.password(), e.caCertificate(),
+                e.trustPublicCas(), e.secret()) : e;
         // A generous timeout: the first TLS handshake of a JVM on a loaded 2-core machine can take seconds.
         return new MilvusRestClient(to, 4, Duration.ofSeconds(10));
     }
