@@ -1,5 +1,6 @@
 package dev.milvusupgrade.cli;
 
+import dev.milvusupgrade.k8s.Kube;
 import dev.milvusupgrade.plan.BackupPoint;
 import dev.milvusupgrade.run.Fleet;
 import dev.milvusupgrade.run.Runner;
@@ -28,7 +29,7 @@ public class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         String namespace = options.namespace(client);
-        Runner quiet = new Runner(client, Clock.systemUTC(), config.settings(), line -> { });
+        Runner quiet = new Runner(new Kube(client), Clock.systemUTC(), config.settings(), line -> { });
         if (quiet.isFleet(namespace, options.intent())) {
             Fleet.Report fleet = quiet.planFleet(namespace, options.intent());
             System.out.println("Fleet plan, in order (canaries first and alone, then up to maxConcurrent at once):");
@@ -37,7 +38,7 @@ public class PlanCommand implements Callable<Integer> {
             return fleet.exitCode();
         }
         List<String> warnings = new ArrayList<>();
-        Runner.Report report = new Runner(client, Clock.systemUTC(), config.settings(), line -> {
+        Runner.Report report = new Runner(new Kube(client), Clock.systemUTC(), config.settings(), line -> {
             if (line.startsWith("warning: ")) {
                 warnings.add(line);
             }
