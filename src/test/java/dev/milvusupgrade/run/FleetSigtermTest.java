@@ -87,7 +87,10 @@ class FleetSigtermTest {
             // The next run (the Job's retry on 75) finishes the fleet: m2 resumes where it stopped, m3 starts.
             Fleet.Report again = c.runner().runFleet(NS, INTENT);
             assertThat(again.exitCode()).as(String.join("\n", c.log)).isZero();
-            assertThat(again.record().clusters()).extracting(Line::state).containsOnly(State.Succeeded);
+            assertThat(again.record().clusters()).extracting(Line::state).containsExactly(State.NoOp, State.Succeeded, State.Succeeded);
+            assertThat(image(c, "m3")).isEqualTo("milvusdb/milvus:v2.6.4");
+            assertThat(c.ourMilvusPatches().stream().filter(p -> p.path().contains("/namespaces/" + NAMESPACE + "/milvuses/m2?"))
+                    .filter(p -> p.body().contains("v2.5.16")).count()).as("m2's interrupted stage is not patched again").isEqualTo(1);
         }
     }
 
