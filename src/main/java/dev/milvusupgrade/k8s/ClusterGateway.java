@@ -1,5 +1,8 @@
 package dev.milvusupgrade.k8s;
 
+import dev.milvusupgrade.data.MilvusEndpoint;
+import dev.milvusupgrade.plan.Catalogue;
+import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.ClusterSnapshot;
 import dev.milvusupgrade.plan.ClusterSnapshot.OperatorVersion;
 import dev.milvusupgrade.plan.Component;
@@ -14,6 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,8 +39,27 @@ public final class ClusterGateway {
         this.client = client;
     }
 
+    /**
+     * The client itself: only for {@code run/ClusterUpgrade} until it uses {@link #catalogue}, {@link #baselines} and
+     * {@link #milvusEndpoint} instead (issue 18: no fabric8 in {@code run/}); then this goes.
+     */
     public KubernetesClient client() {
         return client;
+    }
+
+    /** The intent's release catalogue: the bundled one with the user's ConfigMap {@code name} in {@code namespace} on top. */
+    public Checked<Catalogue> catalogue(String namespace, Optional<String> name) {
+        return CatalogueStore.load(client, namespace, name);
+    }
+
+    /** Where the run keeps its data baseline: on the Lease up to {@code leaseBudget} bytes, else a ConfigMap. */
+    public BaselineStore baselines(int leaseBudget) {
+        return new BaselineStore(client, leaseBudget);
+    }
+
+    /** The data plane the intent names, with the credentials of Secret {@code secretName}; refused if they cannot be used. */
+    public Checked<MilvusEndpoint> milvusEndpoint(URI uri, String namespace, Optional<String> secretName) {
+        return MilvusAccess.endpoint(client, uri, namespace, secretName);
     }
 
     /** A fresh read: the Milvus resource, its Deployments and the operator version. */

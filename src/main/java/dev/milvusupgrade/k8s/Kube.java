@@ -112,6 +112,6 @@ public final class Kube {
 
     /** The intent's release catalogue: the bundled one with the user's ConfigMap {@code name} on top. */
     public Checked<Catalogue> catalogue(String namespace, Optional<String> name) {
-        return CatalogueStore.load(client, namespace, name);
+        return cluster.catalogue(namespace, name);
     }
 }
