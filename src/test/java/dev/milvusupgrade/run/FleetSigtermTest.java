@@ -35,15 +35,7 @@ class FleetSigtermTest {
     @Test
     void sigterm_mid_fleet_records_where_it_stopped_emits_an_event_releases_the_leases_and_exits_75() throws Exception {
         try (ScenarioCluster c = ScenarioCluster.start()) {
-            c.settings = new Runner.Settings(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofMillis(200));
-            for (String name : new String[] {"m1", "m2", "m3"}) {
-                GenericKubernetesResource m = SimulatedCluster.milvusResource(NAMESPACE, name, "milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS,
-                        "pulsar");
-                m.getMetadata().setLabels(Map.of("fleet", "yes"));
-                SimulatedCluster.seedMilvus(c.client, m, Duration.ofSeconds(20));
-            }
-            c.intent(Map.of("selector", "fleet=yes", "namespaces", NAMESPACE, "targetVersion", "v2.6.4", "dataCheck", "off",
-                    "canary", "1", "maxConcurrent", "1"));
+            seed(c, "m1", "m2", "m3");
             Shutdown shutdown = new Shutdown().workOn(Thread.currentThread());
             AtomicReference<Thread> hook = new AtomicReference<>();
             AtomicBoolean answeredInGrace = new AtomicBoolean();
@@ -92,6 +84,51 @@ class FleetSigtermTest {
             assertThat(c.ourMilvusPatches().stream().filter(p -> p.path().contains("/namespaces/" + NAMESPACE + "/milvuses/m2?"))
                     .filter(p -> p.body().contains("v2.5.16")).count()).as("m2's interrupted stage is not patched again").isEqualTo(1);
         }
+    }
+
+    @Test
+    void sigterm_during_the_canary_stops_it_on_the_fleets_own_thread_and_starts_nothing_else() throws Exception {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            seed(c, "m1", "m2");
+            Shutdown shutdown = new Shutdown().workOn(Thread.currentThread());
+            AtomicReference<Thread> hook = new AtomicReference<>();
+            Thread fleetThread = Thread.currentThread();
+            AtomicBoolean onFleetThread = new AtomicBoolean();
+
+            Fleet.Report report = c.runner().stoppedBy(shutdown).runFleet(NS, INTENT, (milvus, cp, stage) -> {
+                if (milvus.equals(NAMESPACE + "/m1") && cp == Checkpoint.MID_WAIT && hook.get() == null) {
+                    onFleetThread.set(Thread.currentThread() == fleetThread);
+                    Thread t = new Thread(() -> shutdown.request("SIGTERM", Duration.ofSeconds(30)), "sigterm");
+                    hook.set(t);
+                    t.start();
+                }
+            });
+            shutdown.finished(report.exitCode());
+            hook.get().join(Duration.ofSeconds(30).toMillis());
+
+            assertThat(onFleetThread).as("the canary runs on the fleet's own thread").isTrue();
+            assertThat(report.exitCode()).as(String.join("\n", c.log)).isEqualTo(75);
+            assertThat(report.record().phase()).isEqualTo(Phase.Interrupted);
+            assertThat(report.record().clusters()).extracting(Line::state).containsExactly(State.Interrupted, State.Pending);
+            assertThat(new FleetStore(c.client).previous(NS, INTENT).orElseThrow().phase()).isEqualTo(Phase.Interrupted);
+            assertThat(holder(c, NS, LeaseNames.fleet(INTENT))).as("the fleet's Lease is released").isNull();
+            assertThat(holder(c, NAMESPACE, LeaseNames.milvus("m1"))).as("the canary's Lease is released").isNull();
+            assertThat(image(c, "m2")).as("m2 was never started").isEqualTo("milvusdb/milvus:v2.5.4");
+            assertThat(Thread.currentThread().isInterrupted()).as("the caller's thread is left without a pending interrupt").isFalse();
+        }
+    }
+
+    /** Clusters {@code names} in {@value #NAMESPACE}, selected by a fleet intent of one canary and one cluster at a time. */
+    private static void seed(ScenarioCluster c, String... names) {
+        c.settings = new Runner.Settings(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofMillis(200));
+        for (String name : names) {
+            GenericKubernetesResource m = SimulatedCluster.milvusResource(NAMESPACE, name, "milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS,
+                    "pulsar");
+            m.getMetadata().setLabels(Map.of("fleet", "yes"));
+            SimulatedCluster.seedMilvus(c.client, m, Duration.ofSeconds(20));
+        }
+        c.intent(Map.of("selector", "fleet=yes", "namespaces", NAMESPACE, "targetVersion", "v2.6.4", "dataCheck", "off",
+                "canary", "1", "maxConcurrent", "1"));
     }
 
     private static String holder(ScenarioCluster c, String namespace, String lease) {
