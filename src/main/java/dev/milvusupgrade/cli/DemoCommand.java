@@ -1,5 +1,6 @@
 package dev.milvusupgrade.cli;
 
+import dev.milvusupgrade.k8s.Kube;
 import dev.milvusupgrade.k8s.MilvusApi;
 import dev.milvusupgrade.plan.FleetIntent;
 import dev.milvusupgrade.plan.Intent;
@@ -71,10 +72,12 @@ public class DemoCommand implements Callable<Integer> {
                             Intent.DATA_CHECK, "write", Intent.MILVUS_ENDPOINT, world.milvusUri().orElseThrow().toString(),
                             Intent.BACKUP_ENDPOINT, world.backupUri().orElseThrow().toString()))
                     .build()).create();
-            Runner runner = new Runner(client, Clock.systemUTC(), new Runner.Settings(Duration.ofMinutes(1), Duration.ofSeconds(2), Duration.ofSeconds(30),
+            Runner runner = new Runner(new Kube(client),
+                    Clock.systemUTC(), new Runner.Settings(Duration.ofMinutes(1), Duration.ofSeconds(2), Duration.ofSeconds(30),
                     Duration.ofSeconds(1)),
                     Console::log);
-            Runner.Report plan = new Runner(client, Clock.systemUTC(), Runner.Settings.defaults(), line -> { }).plan(NAMESPACE, "milvus-upgrade");
+            Runner.Report plan = new Runner(new Kube(client),
+                    Clock.systemUTC(), Runner.Settings.defaults(), line -> { }).plan(NAMESPACE, "milvus-upgrade");
             plan.plan().ifPresent(p -> Console.printPlan(System.out, p));
             Runner.Report report = runner.run(NAMESPACE, "milvus-upgrade");
             System.out.println();
@@ -106,10 +109,12 @@ public class DemoCommand implements Callable<Integer> {
             client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder()
                     .withNewMetadata().withName("milvus-upgrade").withNamespace(NAMESPACE).endMetadata().withData(intent).build()).create();
             System.out.println("demo: fleet intent " + NAMESPACE + "/milvus-upgrade: " + intent);
-            Fleet.Report plan = new Runner(client, Clock.systemUTC(), Runner.Settings.defaults(), line -> { }).planFleet(NAMESPACE, "milvus-upgrade");
+            Fleet.Report plan = new Runner(new Kube(client),
+                    Clock.systemUTC(), Runner.Settings.defaults(), line -> { }).planFleet(NAMESPACE, "milvus-upgrade");
             System.out.println("Fleet plan, in order (canaries first and alone, then up to maxConcurrent at once):");
             plan.plan().forEach(l -> System.out.println("  " + l));
-            Runner runner = new Runner(client, Clock.systemUTC(), new Runner.Settings(Duration.ofMinutes(1), Duration.ofSeconds(2), Duration.ofSeconds(30),
+            Runner runner = new Runner(new Kube(client),
+                    Clock.systemUTC(), new Runner.Settings(Duration.ofMinutes(1), Duration.ofSeconds(2), Duration.ofSeconds(30),
                     Duration.ofSeconds(1)), Console::log);
             Fleet.Report report = runner.runFleet(NAMESPACE, "milvus-upgrade");
             System.out.println();

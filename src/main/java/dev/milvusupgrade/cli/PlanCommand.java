@@ -1,5 +1,6 @@
 package dev.milvusupgrade.cli;
 
+import dev.milvusupgrade.k8s.Kube;
 import dev.milvusupgrade.plan.BackupPoint;
 import dev.milvusupgrade.run.Fleet;
 import dev.milvusupgrade.run.Runner;
@@ -26,7 +27,7 @@ public class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         String namespace = options.namespace(client);
-        Runner quiet = new Runner(client, Clock.systemUTC(), config.settings(), line -> { });
+        Runner quiet = new Runner(new Kube(client), Clock.systemUTC(), config.settings(), line -> { });
         if (quiet.isFleet(namespace, options.intent())) {
             Fleet.Report fleet = quiet.planFleet(namespace, options.intent());
             System.out.println("Fleet plan, in order (canaries first and alone, then up to maxConcurrent at once):");
@@ -34,7 +35,7 @@ public class PlanCommand implements Callable<Integer> {
             System.out.println(fleet.record().phase() + ": " + fleet.record().message());
             return fleet.exitCode();
         }
-        Runner.Report report = new Runner(client, Clock.systemUTC(), config.settings(), line -> { }).plan(namespace, options.intent());
+        Runner.Report report = new Runner(new Kube(client), Clock.systemUTC(), config.settings(), line -> { }).plan(namespace, options.intent());
         // A staged plan prints its warnings with it; a cluster already on its target (NoOp) has only the warnings.
         report.plan().ifPresentOrElse(p -> Console.printPlan(System.out, p),
                 () -> report.warnings().forEach(w -> System.out.println("  warning: " + w)));

@@ -1,5 +1,6 @@
 package dev.milvusupgrade.cli;
 
+import dev.milvusupgrade.k8s.Kube;
 import dev.milvusupgrade.run.Fleet;
 import dev.milvusupgrade.run.RetryLater;
 import dev.milvusupgrade.run.Runner;
@@ -28,21 +29,10 @@ public class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Runner runner = new Runner(client, Clock.systemUTC(), config.settings(), Console::log);
+        Runner runner = new Runner(new Kube(client), Clock.systemUTC(), config.settings(), Console::log);
         String namespace = options.namespace(client);
-        if (runner.isFleet(namespace, options.intent())) {
-            Fleet.Report fleet;
-            try {
-                fleet = runner.runFleet(namespace, options.intent());
-            } catch (RuntimeException e) {
-                throw runner.changedCluster() && !RetryLater.isTemporary(e) ? new Runner.AfterChange(e) : e;
-            }
-            Console.printFleet(System.out, fleet.record());
-            TerminationMessage.write(Path.of(config.terminationLog()), "fleet " + fleet.record().phase() + ": " + fleet.record().message());
-            return fleet.exitCode();
-        }
-        // SIGTERM (activeDeadlineSeconds, an eviction): the hook interrupts this thread, the run records Interrupted, emits
-        // its Event and releases its Lease, then the hook ends the process with the run's exit code (75) within the grace.
+        // SIGTERM (activeDeadlineSeconds, an eviction): the hook interrupts the run's threads, the run records Interrupted, emits
+        // its Event and releases its Lease(s), then the hook ends the process with the run's exit code (75) within the grace.
         Shutdown shutdown = new Shutdown().workOn(Thread.currentThread());
         Thread hook = new Thread(() -> {
             if (shutdown.request("SIGTERM", SHUTDOWN_GRACE)) {
@@ -51,10 +41,25 @@ public class RunCommand implements Callable<Integer> {
             }
         }, "sigterm");
         Runtime.getRuntime().addShutdownHook(hook);
+        runner.stoppedBy(shutdown);
+        if (runner.isFleet(namespace, options.intent())) {
+            Fleet.Report fleet;
+            try {
+                fleet = runner.runFleet(namespace, options.intent());
+            } catch (RuntimeException e) {
+                throw runner.changedCluster() && !RetryLater.isTemporary(e) ? new Runner.AfterChange(e) : e;
+            } finally {
+                unhook(hook);
+            }
+            Console.printFleet(System.out, fleet.record());
+            TerminationMessage.write(Path.of(config.terminationLog()), "fleet " + fleet.record().phase() + ": " + fleet.record().message());
+            shutdown.finished(fleet.exitCode());
+            return fleet.exitCode();
+        }
         try {
             Runner.Report report;
             try {
-                report = runner.stoppedBy(shutdown).run(namespace, options.intent());
+                report = runner.run(namespace, options.intent());
             } catch (RuntimeException e) {
                 throw runner.changedCluster() && !RetryLater.isTemporary(e) ? new Runner.AfterChange(e) : e;
             }
@@ -63,11 +68,15 @@ public class RunCommand implements Callable<Integer> {
             shutdown.finished(report.exitCode());
             return report.exitCode();
         } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running: it ends the process once the run above has finished
-            }
+            unhook(hook);
+        }
+    }
+
+    private static void unhook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running: it ends the process once the run above has finished
         }
     }
 

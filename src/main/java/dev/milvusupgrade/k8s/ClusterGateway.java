@@ -41,10 +41,6 @@ public final class ClusterGateway {
         this.client = client;
     }
 
-    public KubernetesClient client() {
-        return client;
-    }
-
     /** What looking for a Milvus resource found. */
     public sealed interface Found {
         record Present(ClusterSnapshot snapshot) implements Found {

@@ -67,6 +67,11 @@ public final class EventRecorder {
                 : new ObjectReference[] {intent});
     }
 
+    /** Records one event on the ConfigMap {@code namespace/name} (a fleet's intent). */
+    public void emitOnConfigMap(boolean warning, String reason, String message, String namespace, String name) {
+        emit(warning, reason, message, configMap(namespace, name));
+    }
+
     /** Records one event on each target; {@code warning} selects type Warning over Normal. */
     public void emit(boolean warning, String reason, String message, ObjectReference... targets) {
         String now = MICRO.format(clock.instant().truncatedTo(ChronoUnit.MICROS));

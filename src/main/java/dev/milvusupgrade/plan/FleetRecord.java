@@ -12,7 +12,7 @@ import java.util.Optional;
  * so that it stays small (a 500-cluster fleet fits the annotation limit many times over). Each
  * cluster's full record, the checkpoint its rerun resumes from, lives on its own Lease.
  *
- * @param phase where the fleet is or ended: Running, Planned, Succeeded, Deferred, Paused, Rejected or Failed
+ * @param phase where the fleet is or ended: Running, Planned, Succeeded, Deferred, Paused, Rejected, Failed or Interrupted
  * @param selector the selector of the intent, as written
  * @param targetVersion the version asked for
  * @param clusters every selected cluster in the fleet's order
@@ -43,7 +43,9 @@ public record FleetRecord(Phase phase, String selector, String targetVersion, Li
         /** Not started, or stopped between two stages, because another cluster failed (onFailure: halt). */
         Halted,
         /** Another run holds its Lease, or the API server failed for a while: the next run takes it up. */
-        Retry;
+        Retry,
+        /** Stopped by SIGTERM where its own record says: the next run resumes it. */
+        Interrupted;
 
         /** The state of a cluster whose own run ended in {@code p}. */
         public static State of(Phase p) {
@@ -56,7 +58,7 @@ public record FleetRecord(Phase phase, String selector, String targetVersion, Li
                 case Paused -> Paused;
                 case Rejected -> Rejected;
                 case Failed -> Failed;
-                case Interrupted -> Retry; // the next run resumes it
+                case Interrupted -> Interrupted; // the next run resumes it
             };
         }
 
@@ -90,7 +92,10 @@ public record FleetRecord(Phase phase, String selector, String targetVersion, Li
         return t;
     }
 
-    /** 0 when every cluster ended Succeeded, NoOp or Deferred; 1 when one Failed, was Rejected or Halted; 75 when one must be retried. */
+    /**
+     * 0 when every cluster ended Succeeded, NoOp or Deferred; 1 when one Failed, was Rejected or Halted; 75 when one must be
+     * retried, and always when the fleet run was interrupted (SIGTERM): the next run continues it.
+     */
     public int exitCode() {
         return exit().code();
     }
@@ -100,10 +105,14 @@ public record FleetRecord(Phase phase, String selector, String targetVersion, Li
         if (phase == Phase.Rejected) {
             return ExitCode.REJECTED;
         }
+        if (phase == Phase.Interrupted) {
+            return ExitCode.TEMPORARY;
+        }
         if (anyFailed(clusters)) {
             return ExitCode.FAILED;
         }
-        if (clusters.stream().anyMatch(l -> l.state() == State.Retry || l.state() == State.Running || l.state() == State.Pending)) {
+        if (clusters.stream().anyMatch(l -> l.state() == State.Retry || l.state() == State.Interrupted || l.state() == State.Running
+                || l.state() == State.Pending)) {
             return ExitCode.TEMPORARY;
         }
         return ExitCode.OK;

@@ -1,38 +1,38 @@
 package dev.milvusupgrade.run;
 
-import dev.milvusupgrade.k8s.CatalogueStore;
+import dev.milvusupgrade.k8s.ApiFailure;
+import dev.milvusupgrade.k8s.ApiResult;
 import dev.milvusupgrade.k8s.EventRecorder;
 import dev.milvusupgrade.k8s.FleetStore;
 import dev.milvusupgrade.k8s.FleetStore.Listed;
-import dev.milvusupgrade.k8s.RecordCodec;
+import dev.milvusupgrade.k8s.FleetWatch;
 import dev.milvusupgrade.k8s.InstanceWatch;
 import dev.milvusupgrade.k8s.IntentStore;
-import dev.milvusupgrade.k8s.SharedInstanceWatch;
+import dev.milvusupgrade.k8s.Kube;
+import dev.milvusupgrade.k8s.RecordCodec;
 import dev.milvusupgrade.k8s.RunLock;
 import dev.milvusupgrade.k8s.StageWaiter;
 import dev.milvusupgrade.plan.Catalogue;
 import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.ClusterSnapshot;
-import dev.milvusupgrade.plan.Decision;
 import dev.milvusupgrade.plan.FleetIntent;
+import dev.milvusupgrade.plan.FleetPlan;
+import dev.milvusupgrade.plan.FleetPlan.Start;
+import dev.milvusupgrade.plan.FleetPlan.Stop;
 import dev.milvusupgrade.plan.FleetRecord;
 import dev.milvusupgrade.plan.FleetRecord.Line;
 import dev.milvusupgrade.plan.FleetRecord.State;
-import dev.milvusupgrade.plan.ImageRef;
 import dev.milvusupgrade.plan.Intent;
 import dev.milvusupgrade.plan.LeaseNames;
 import dev.milvusupgrade.plan.Phase;
-import dev.milvusupgrade.plan.Planner;
 import dev.milvusupgrade.plan.RunRecord;
-import dev.milvusupgrade.plan.Version;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -63,24 +63,15 @@ public final class Fleet {
         }
     }
 
-    /**
-     * One selected cluster as the fleet first saw it.
-     *
-     * @param planned what a dry run records for it: Planned (it needs an upgrade), NoOp or Rejected
-     * @param decision the plan line for a person
-     * @param view running version, whether the catalogue lists it, the recommended target; empty when not read
-     */
-    private record Member(Listed listed, String from, State planned, String decision, String view) {
+    /** One selected cluster: as listed, and as planned ({@link FleetPlan#member}). */
+    private record Member(Listed listed, FleetPlan.Member plan) {
         String ref() {
             return listed.ref();
-        }
-
-        boolean needsUpgrade() {
-            return planned == State.Planned;
         }
     }
 
     private final Runner.Tools tools;
+    private final Kube kube;
     private final FleetStore store;
     private final IntentStore intents;
     private final Listener listener;
@@ -90,14 +81,17 @@ public final class Fleet {
 
     Fleet(Runner.Tools tools, Listener listener, BiFunction<String, String, RunLock> locks) {
         this.tools = tools;
-        this.store = new FleetStore(tools.cluster().client());
-        this.intents = new IntentStore(tools.cluster().client());
+        this.kube = tools.kube();
+        this.store = kube.fleets();
+        this.intents = kube.intents();
         this.listener = listener;
         this.locks = locks;
         this.log = tools.log();
     }
 
     Report run(String namespace, String intentName, Map<String, String> data, boolean execute, String runId) {
+        // SIGTERM interrupts each cluster's upgrade while it runs; the fleet's own reads and writes are not cut short: it asks.
+        tools.shutdown().release(Thread.currentThread());
         Instant started = now();
         Checked<FleetIntent> parsed = FleetIntent.parse(data, started);
         if (parsed instanceof Checked.Refused<FleetIntent> r) {
@@ -107,113 +101,77 @@ public final class Fleet {
         }
         FleetIntent fleet = ((Checked.Ok<FleetIntent>) parsed).value();
         String target = fleet.sample().targetVersion().toString();
+        FleetRecord blank = new FleetRecord(Phase.Running, fleet.selector().text(), target, List.of(), "", started, Optional.empty(),
+                runId);
         // The Job's setting, not the intent, decides which namespaces a fleet may reach.
         Checked<List<String>> allowed = tools.settings().policy().fleetNamespaces(fleet.namespaces());
         if (allowed instanceof Checked.Refused<List<String>> r) {
-            return end(execute, namespace, intentName, new FleetRecord(Phase.Rejected, fleet.selector().text(), target, List.of(),
-                    r.rejection().message(), started, Optional.of(now()), runId), List.of());
+            return end(execute, namespace, intentName, blank.ended(Phase.Rejected, r.rejection().message(), now()), List.of());
         }
         List<String> namespaces = ((Checked.Ok<List<String>>) allowed).value();
-        String where = namespaces.isEmpty() ? "all namespaces" : "namespace(s) " + String.join(", ", namespaces);
-        List<Listed> found;
-        try {
-            found = store.milvuses(namespaces);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 403) {
-                throw e;
+        ApiResult<List<Listed>> listed = kube.milvuses(namespaces);
+        if (listed instanceof ApiResult.Refused<List<Listed>> r) {
+            if (!r.failure().is(ApiFailure.Kind.Forbidden)) {
+                throw r.failure().cause();
             }
-            return end(execute, namespace, intentName, new FleetRecord(Phase.Rejected, fleet.selector().text(), target, List.of(),
-                    "this tool may not list Milvus resources in " + where + " (403 Forbidden); fix: " + (namespaces.isEmpty()
-                            ? "apply k8s/overlays/fleet (a ClusterRole) or list the namespaces in the intent key namespaces"
-                            : "bind the milvus-upgrade Role in each namespace listed, or apply k8s/overlays/fleet"),
-                    started, Optional.of(now()), runId), List.of());
+            return end(execute, namespace, intentName, blank.ended(Phase.Rejected, FleetPlan.listForbidden(namespaces), now()), List.of());
         }
+        List<Listed> found = ((ApiResult.Done<List<Listed>>) listed).value();
         List<Listed> selected = found.stream().filter(m -> fleet.selector().matches(m.labels()))
                 .sorted((a, b) -> FleetIntent.compare(a.namespace(), a.name(), a.labels(), b.namespace(), b.name(), b.labels())).toList();
-        log.accept("fleet " + namespace + "/" + intentName + ": " + selected.size() + " of " + found.size() + " Milvus in " + where
-                + " match " + fleet.selector() + "; target " + target);
-        if (selected.isEmpty()) {
-            return end(execute, namespace, intentName, new FleetRecord(Phase.Rejected, fleet.selector().text(), target, List.of(),
-                    "the selector " + fleet.selector() + " matches none of the " + found.size() + " Milvus resource(s) in " + where
-                            + "; fix: label the clusters to upgrade or correct selector and namespaces", started, Optional.of(now()), runId),
-                    List.of());
+        log.accept("fleet " + namespace + "/" + intentName + ": " + selected.size() + " of " + found.size() + " Milvus in "
+                + FleetPlan.where(namespaces) + " match " + fleet.selector() + "; target " + target);
+        Optional<String> refusal = selected.isEmpty() ? Optional.of(FleetPlan.noMatch(fleet.selector(), found.size(), namespaces))
+                : FleetStore.overCap(selected.size(), FleetPlan.where(namespaces));
+        if (refusal.isPresent()) {
+            return end(execute, namespace, intentName, blank.ended(Phase.Rejected, refusal.get(), now()), List.of());
         }
-        Optional<String> tooMany = FleetStore.overCap(selected.size(), where);
-        if (tooMany.isPresent()) {
-            return end(execute, namespace, intentName, new FleetRecord(Phase.Rejected, fleet.selector().text(), target, List.of(),
-                    tooMany.get(), started, Optional.of(now()), runId), List.of());
-        }
-        // The operator is one for all clusters: read once, not once per cluster.
-        ClusterSnapshot.OperatorVersion operator = tools.cluster().operatorVersion();
-        // The intent's user catalogue, read once; a bad one refuses every cluster, as each cluster's run would.
-        Checked<Catalogue> releases = CatalogueStore.load(tools.cluster().client(), namespace, fleet.sample().releaseCatalogue());
-        List<Member> members = new ArrayList<>();
-        for (Listed l : selected) {
-            members.add(member(fleet, l, operator, started, releases));
-        }
-        // The canaries: the first clusters in the fleet's order that still need an upgrade, so that a rerun's canary proves something.
-        List<String> canaries = members.stream().filter(Member::needsUpgrade).limit(fleet.canary()).map(Member::ref).toList();
-        List<Line> lines = members.stream().map(m -> new Line(m.ref(), State.Pending, canaries.contains(m.ref()), m.from(), target,
-                Optional.<Instant>empty())).toList();
-        List<String> planLines = new ArrayList<>();
-        for (int i = 0; i < members.size(); i++) {
-            Member m = members.get(i);
-            planLines.add((i + 1) + ". " + m.ref() + (canaries.contains(m.ref()) ? " (canary)" : "") + ": " + m.decision()
-                    + (m.view().isEmpty() ? "" : " (" + m.view() + ")"));
-        }
-        FleetRecord record = new FleetRecord(Phase.Running, fleet.selector().text(), target, lines, "", started, Optional.empty(), runId);
+        List<Member> members = plan(namespace, fleet, selected, started);
+        List<FleetPlan.Member> plans = members.stream().map(Member::plan).toList();
+        List<String> canaries = FleetPlan.canaries(plans, fleet.canary());
+        FleetRecord record = blank.withClusters(FleetPlan.lines(plans, canaries, target, false));
         if (!execute || fleet.sample().dryRun()) {
+            List<String> planLines = FleetPlan.planLines(plans, canaries);
             planLines.forEach(l -> log.accept("  " + l));
-            List<Line> planned = members.stream().map(m -> new Line(m.ref(), m.planned(), canaries.contains(m.ref()), m.from(), target,
-                    Optional.<Instant>empty())).toList();
-            String msg = "planned " + members.size() + " cluster(s) to " + target + ": " + canaries.size() + " canary, then up to "
-                    + fleet.maxConcurrent() + " at once, onFailure " + fleet.onFailure().name().toLowerCase();
-            return end(execute, namespace, intentName, record.withClusters(planned).ended(Phase.Planned, msg, now()), planLines);
+            return end(execute, namespace, intentName, record.withClusters(FleetPlan.lines(plans, canaries, target, true))
+                    .ended(Phase.Planned, FleetPlan.plannedMessage(plans.size(), canaries.size(), target, fleet), now()), planLines);
         }
         if (fleet.sample().paused()) {
-            return end(true, namespace, intentName, record.ended(Phase.Paused, "paused by the intent (paused: \"true\"); nothing was changed;"
-                    + " set paused to \"false\" to continue", now()), List.of());
+            return end(true, namespace, intentName, record.ended(Phase.Paused, "paused by the intent (paused: \"true\");"
+                    + " nothing was changed; set paused to \"false\" to continue", now()), List.of());
         }
         // One informer per resource type for the whole fleet: across all namespaces, or one pair per namespace listed, so that
         // a fleet within namespaces whose Roles are bound needs no ClusterRole. What a wait costs then grows with changes only.
         List<String> watched = namespaces.isEmpty() ? List.of() : selected.stream().map(Listed::namespace).distinct().toList();
-        RunLock fleetLock;
-        try {
-            // One run of a fleet intent at a time (an overlapping CronJob, a retried Job): Lease milvus-upgrade-fleet-<intent>.
-            fleetLock = locks.apply(namespace, LeaseNames.fleet(intentName)).acquire();
-        } catch (RunLock.Busy busy) {
-            throw new RetryLater(busy.getMessage());
-        }
-        try (RunLock held = fleetLock; FleetWatch watch = new FleetWatch(tools.cluster().client(), watched)) {
-            return new Run(namespace, intentName, fleet, members, canaries, record, watch).go();
-        }
+        return execute(namespace, intentName, fleet, members, canaries, record, watched);
     }
 
-    /**
-     * Plans one cluster from the list's copy of it and its Deployments, to order the fleet and pick the
-     * canaries; the upgrade itself reads it again, fresh.
-     */
-    private Member member(FleetIntent fleet, Listed l, ClusterSnapshot.OperatorVersion operator, Instant now, Checked<Catalogue> releases) {
-        Checked<Intent> intent = fleet.forCluster(l.namespace(), l.name(), now);
-        if (intent instanceof Checked.Refused<Intent> r) {
-            return new Member(l, "", State.Rejected, "refused: " + r.rejection().message(), "");
+    /** Plans every selected cluster: the operator and the intent's user catalogue read once for all (a bad catalogue refuses each). */
+    private List<Member> plan(String namespace, FleetIntent fleet, List<Listed> selected, Instant now) {
+        ClusterSnapshot.OperatorVersion operator = tools.cluster().operatorVersion();
+        Checked<Catalogue> releases = kube.catalogue(namespace, fleet.sample().releaseCatalogue());
+        List<Member> members = new ArrayList<>();
+        for (Listed l : selected) {
+            members.add(new Member(l, FleetPlan.member(l.ref(), fleet.forCluster(l.namespace(), l.name(), now), releases,
+                    () -> kube.snapshot(l, operator), tools.settings().policy())));
         }
-        if (releases instanceof Checked.Refused<Catalogue> r) {
-            return new Member(l, "", State.Rejected, "refused: " + r.rejection().message(), "");
+        return members;
+    }
+
+    /** Runs the fleet under its own Lease, with the fleet's shared informers. */
+    private Report execute(String namespace, String intentName, FleetIntent fleet, List<Member> members, List<String> canaries,
+            FleetRecord record, List<String> watched) {
+        // One run of a fleet intent at a time (an overlapping CronJob, a retried Job): Lease milvus-upgrade-fleet-<intent>.
+        Kube.Taken taken = kube.take(locks.apply(namespace, LeaseNames.fleet(intentName)));
+        if (taken instanceof Kube.Taken.Busy busy) {
+            throw new RetryLater(busy.message());
         }
-        Catalogue catalogue = ((Checked.Ok<Catalogue>) releases).value();
-        ClusterSnapshot s = tools.cluster().snapshot(l.resource(), operator);
-        String from = ImageRef.parse(s.image()).flatMap(ImageRef::tagVersion).map(Version::toString).orElse("");
-        Decision d = tools.settings().policy().plan(((Checked.Ok<Intent>) intent).value(), s, catalogue);
-        String view = Planner.catalogueView(s, catalogue);
-        if (d instanceof Decision.Staged st) {
-            return new Member(l, from, State.Planned, st.plan().from() + " -> " + st.plan().target() + " in " + st.plan().stages().size()
-                    + " stage(s): " + String.join(", ", st.plan().stages().stream().map(x -> x.name()).toList()), view);
+        if (taken instanceof Kube.Taken.Refused refused) {
+            throw refused.failure().cause();
         }
-        if (d instanceof Decision.NoOp n) {
-            return new Member(l, from, State.NoOp, "nothing to do, already " + n.version(), view);
+        try (RunLock held = ((Kube.Taken.Held) taken).lock(); FleetWatch watch = kube.fleetWatch(watched)) {
+            return new Run(namespace, intentName, fleet, members, canaries, record, watch).go();
         }
-        return new Member(l, from, State.Rejected, "refused: " + ((Decision.Refuse) d).rejection().message(), view);
     }
 
     private Report end(boolean write, String namespace, String intentName, FleetRecord r, List<String> plan) {
@@ -238,11 +196,12 @@ public final class Fleet {
         private final InstanceWatch watch;
         /** One for the whole run: Event names are the run id and a sequence number, which per-cluster recorders would repeat. */
         private final EventRecorder events;
+        private final Shutdown shutdown;
 
         Run(String namespace, String intentName, FleetIntent fleet, List<Member> members, List<String> canaries, FleetRecord record,
                 InstanceWatch watch) {
             this.watch = watch;
-            this.events = new EventRecorder(tools.cluster().client(), tools.clock(), record.runId(), log);
+            this.events = kube.events(tools.clock(), record.runId(), log);
             this.namespace = namespace;
             this.intentName = intentName;
             this.intentRef = namespace + "/" + intentName;
@@ -250,6 +209,7 @@ public final class Fleet {
             this.members = members;
             this.canaries = canaries;
             this.record = record;
+            this.shutdown = tools.shutdown();
         }
 
         Report go() {
@@ -257,8 +217,8 @@ public final class Fleet {
             for (Member m : members) {
                 if (canaries.contains(m.ref())) {
                     State s = start(m).map(intent -> upgrade(m, intent)).orElseGet(() -> state(m.ref()));
-                    if (s == State.Retry) {
-                        return finish(); // its Lease is held or the API server failed: the next run starts again with it
+                    if (s == State.Retry || stopping()) {
+                        return finish(); // its Lease is held, the API server failed, or SIGTERM: the next run starts again with it
                     }
                     if (s != State.Succeeded) {
                         halt("canary " + m.ref() + " ended " + s + ", so no other cluster was started");
@@ -268,6 +228,16 @@ public final class Fleet {
                     }
                 }
             }
+            waves();
+            if (crashed.get() != null) {
+                // As a single-cluster run: the records stay as they were, and the next run resumes from them.
+                throw crashed.get();
+            }
+            return finish();
+        }
+
+        /** The clusters after the canaries, up to maxConcurrent at once. */
+        private void waves() {
             ExecutorService pool = Executors.newFixedThreadPool(fleet.maxConcurrent(), r -> {
                 Thread t = new Thread(r, "fleet-cluster");
                 t.setDaemon(true);
@@ -296,53 +266,43 @@ public final class Fleet {
                         }
                     }));
                 }
-                for (Future<?> f : running) {
-                    try {
-                        f.get();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new RetryLater("interrupted while the fleet's clusters were upgrading");
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        crashed.compareAndSet(null, new IllegalStateException(e.getCause()));
-                    }
-                }
+                running.forEach(this::await);
             } finally {
                 pool.shutdown();
             }
-            if (crashed.get() != null) {
-                // As a single-cluster run: the records stay as they were, and the next run resumes from them.
-                throw crashed.get();
+        }
+
+        private void await(Future<?> f) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RetryLater("interrupted while the fleet's clusters were upgrading");
+            } catch (ExecutionException e) {
+                crashed.compareAndSet(null, new IllegalStateException(e.getCause()));
             }
-            return finish();
+        }
+
+        private boolean stopping() {
+            return shutdown.requested().isPresent();
         }
 
         /**
-         * The intent for {@code m} as it is now, if {@code m} may start; else records why not (the fleet
-         * halted or crashed, the intent is paused, deleted or invalid, or the window closes) and returns empty.
+         * The intent for {@code m} as it is now, if {@code m} may start; else records why not ({@link FleetPlan#start}:
+         * the fleet halted, crashed or was interrupted, the intent is paused, deleted or invalid, or the window closes).
          */
         private Optional<Intent> start(Member m) {
-            if (crashed.get() != null || halted.get() != null) {
-                set(m.ref(), crashed.get() != null ? State.Pending : State.Halted, "", Optional.empty());
+            Stop stop = Stop.of(crashed.get() != null, halted.get() != null, stopping());
+            Start start = FleetPlan.start(m.plan(), stop, stop == Stop.NONE ? intentNow(m.listed()) : Optional.empty(), now());
+            if (start instanceof Start.Skip skip) {
+                skip.halt().ifPresent(this::halt);
+                if (!skip.note().isEmpty()) {
+                    log.accept(m.ref() + ": " + skip.note());
+                }
+                set(m.ref(), skip.state(), "", Optional.empty());
                 return Optional.empty();
             }
-            Optional<Checked<Intent>> now = intentNow(m.listed());
-            if (now.isEmpty() || now.get() instanceof Checked.Refused<Intent>) {
-                halt("the intent was deleted or made invalid during the run");
-                set(m.ref(), State.Halted, "", Optional.empty());
-                return Optional.empty();
-            }
-            Intent intent = ((Checked.Ok<Intent>) now.get()).value();
-            if (intent.paused()) {
-                set(m.ref(), State.Paused, "", Optional.empty());
-                return Optional.empty();
-            }
-            if (m.needsUpgrade() && intent.notAfter().isPresent() && now().plus(intent.stageTimeout()).isAfter(intent.notAfter().get())) {
-                log.accept(m.ref() + ": not started: a stage may take up to " + Intent.format(intent.stageTimeout()) + " and the window closes at "
-                        + intent.notAfter().get());
-                set(m.ref(), State.Deferred, "", Optional.empty());
-                return Optional.empty();
-            }
-            return Optional.of(intent);
+            return Optional.of(((Start.Go) start).intent());
         }
 
         /** One cluster through the single-cluster path with {@code intent}, under its Lease; returns the state it ended in. */
@@ -350,54 +310,73 @@ public final class Fleet {
             Listed l = m.listed();
             set(m.ref(), State.Running, "", Optional.empty());
             Consumer<String> clusterLog = line -> log.accept(m.ref() + ": " + line);
-            RunLock lock;
-            try {
-                lock = locks.apply(l.namespace(), LeaseNames.milvus(l.name())).acquire();
-            } catch (RunLock.Busy busy) {
-                clusterLog.accept("not started: " + busy.getMessage());
+            Kube.Taken taken = kube.take(locks.apply(l.namespace(), LeaseNames.milvus(l.name())));
+            if (taken instanceof Kube.Taken.Busy busy) {
+                clusterLog.accept("not started: " + busy.message());
                 return set(m.ref(), State.Retry, "", Optional.empty());
-            } catch (KubernetesClientException e) {
-                if (RetryLater.isTemporary(e)) {
-                    clusterLog.accept("not started: the API server failed (" + e.getCode() + "); the next run takes it up");
+            }
+            if (taken instanceof Kube.Taken.Refused refused) {
+                ApiFailure f = refused.failure();
+                if (f.temporary()) {
+                    clusterLog.accept("not started: the API server failed (" + f.code() + "); the next run takes it up");
                     return set(m.ref(), State.Retry, "", Optional.empty());
                 }
-                clusterLog.accept("Rejected: this tool may not use Leases in namespace " + l.namespace() + " (" + e.getCode()
+                clusterLog.accept("Rejected: this tool may not use Leases in namespace " + l.namespace() + " (" + f.code()
                         + "); fix: apply k8s/optional/fleet-namespace in " + l.namespace() + " (what a fleet may write there)");
                 return set(m.ref(), State.Rejected, "", Optional.of(now()));
             }
-            try {
-                Instant started = now();
-                Home home = new Home(l, store.clusterRead(l.namespace(), l.name(), intentRef));
-                Runner.Tools t = tools.withLog(clusterLog).withCheckpoints((cp, st) -> listener.reached(m.ref(), cp, st));
-                StageWaiter waiter = new StageWaiter(t.cluster().client(), watch, t.clock(), t.settings().deadlockGrace(),
-                        t.settings().progressEvery(), t.settings().settle(), clusterLog);
-                Runner.Report r = new ClusterUpgrade(t, waiter, events, home, started, record.runId())
-                        .decide(intent, Optional.of(lock));
-                State s = home.stoppedByHalt ? State.Halted : State.of(r.record().phase());
-                set(m.ref(), s, r.record().fromVersion(), r.record().finishedAt());
-                if (s == State.Failed && fleet.onFailure() == FleetIntent.OnFailure.HALT && !canaries.contains(m.ref())) {
-                    halt(m.ref() + " failed (onFailure: halt)");
-                }
-                return s;
+            try (RunLock lock = ((Kube.Taken.Held) taken).lock()) {
+                return upgrade(m, intent, lock, clusterLog);
             } catch (RuntimeException e) {
                 if (!RetryLater.isTemporary(e)) {
                     throw e;
                 }
                 clusterLog.accept("stopped: " + e.getMessage() + "; the next run resumes it");
                 return set(m.ref(), State.Retry, "", Optional.empty());
-            } finally {
-                lock.close();
             }
         }
 
+        /** The single-cluster path under {@code lock}, interrupted by SIGTERM like a single-cluster run. */
+        private State upgrade(Member m, Intent intent, RunLock lock, Consumer<String> clusterLog) {
+            Listed l = m.listed();
+            Home home = new Home(m.ref(), l, store.clusterRead(l.namespace(), l.name(), intentRef));
+            Runner.Tools t = tools.withLog(clusterLog).withCheckpoints((cp, st) -> listener.reached(m.ref(), cp, st));
+            StageWaiter waiter = kube.waiter(watch, t.clock(), t.settings().deadlockGrace(), t.settings().progressEvery(),
+                    t.settings().settle(), clusterLog);
+            Runner.Report r;
+            Thread me = Thread.currentThread();
+            shutdown.workOn(me);
+            try {
+                r = new ClusterUpgrade(t, waiter, events, home, now(), record.runId()).decide(intent, Optional.of(lock));
+            } finally {
+                shutdown.release(me);
+                if (stopping()) {
+                    Thread.interrupted(); // what is left to write (the fleet record, the Lease's release) must not be cut short
+                }
+            }
+            // A halt is recorded Halted when it stops the cluster (Home.haltedBefore); any other end is the cluster's own.
+            State s = home.stoppedBy.get() != null ? home.stoppedBy.get() : State.of(r.record().phase());
+            set(m.ref(), s, r.record().fromVersion(), r.record().finishedAt());
+            if (s == State.Failed && fleet.onFailure() == FleetIntent.OnFailure.HALT && !canaries.contains(m.ref())) {
+                halt(m.ref() + " failed (onFailure: halt)");
+            }
+            return s;
+        }
+
+        /** Halts the fleet: every cluster not started yet is recorded Halted now; clusters under way stop before their next stage. */
         private void halt(String why) {
             if (halted.compareAndSet(null, why)) {
                 log.accept("fleet halted: " + why + "; clusters under way stop after their current stage");
+                synchronized (this) {
+                    record = record.withClusters(FleetPlan.halt(record.clusters()));
+                    write();
+                }
             }
         }
 
         private Optional<Checked<Intent>> intentNow(Listed l) {
-            return intents.read(namespace, intentName).map(r -> FleetIntent.parse(r.data(), now()).map(f -> f.forCluster(l.namespace(), l.name(), now())));
+            return intents.read(namespace, intentName)
+                    .map(r -> FleetIntent.parse(r.data(), now()).map(f -> f.forCluster(l.namespace(), l.name(), now())));
         }
 
         private synchronized State state(String ref) {
@@ -416,21 +395,15 @@ public final class Fleet {
         }
 
         private Report finish() {
-            List<Line> lines = record.clusters().stream().map(l -> l.state() == State.Pending && halted.get() != null
-                    ? l.with(State.Halted, "", Optional.empty()) : l).toList();
-            Phase p = FleetRecord.endPhase(lines, false);
-            String totals = record.withClusters(lines).totalsLine();
-            String msg = switch (p) {
-                case Succeeded -> "all " + lines.size() + " cluster(s) on " + record.targetVersion() + ": " + totals;
-                case Failed -> (halted.get() != null ? "halted: " + halted.get() + "; " : "") + totals
-                        + "; fix: see each failed cluster's Events and its record on Lease milvus-upgrade-<name>, then rerun the fleet";
-                case Deferred -> totals + "; the maintenance window closes: the next run in a window continues";
-                case Paused -> totals + "; paused by the intent: set paused to \"false\" to continue";
-                default -> totals + "; rerun to continue (a Lease was held by another run, or the API server failed)";
-            };
+            Phase p = FleetPlan.endPhase(record.clusters(), stopping());
+            String msg;
             synchronized (this) {
-                record = record.withClusters(lines).ended(p, msg, now());
+                msg = FleetPlan.endMessage(p, record, Optional.ofNullable(halted.get()), shutdown.requested());
+                record = record.ended(p, msg, now());
                 write();
+            }
+            if (p == Phase.Interrupted) {
+                events.emitOnConfigMap(true, EventRecorder.UPGRADE_INTERRUPTED, msg, namespace, intentName);
             }
             log.accept("fleet " + p + ": " + msg);
             return new Report(record, List.of());
@@ -438,11 +411,14 @@ public final class Fleet {
 
         /** A cluster's home in a fleet: its record on its Lease, the intent the fleet's, the halt the fleet's. */
         private final class Home implements ClusterUpgrade.Home {
+            private final String ref;
             private final Listed cluster;
             private final RecordCodec.Read recorded;
-            private volatile boolean stoppedByHalt;
+            /** What stopped this cluster from outside (the fleet's halt), recorded as such the moment it did. */
+            private final AtomicReference<State> stoppedBy = new AtomicReference<>();
 
-            Home(Listed cluster, RecordCodec.Read recorded) {
+            Home(String ref, Listed cluster, RecordCodec.Read recorded) {
+                this.ref = ref;
                 this.cluster = cluster;
                 this.recorded = recorded;
             }
@@ -477,37 +453,13 @@ public final class Fleet {
 
             @Override
             public Optional<String> haltedBefore(String stage) {
-                Optional<String> why = Optional.ofNullable(halted.get()).map(h -> "the fleet halted: " + h + "; fix: rerun the fleet once that is fixed");
-                stoppedByHalt = why.isPresent();
+                Optional<String> why = Optional.ofNullable(halted.get()).map(h -> "the fleet halted: " + h
+                        + "; fix: rerun the fleet once that is fixed");
+                if (why.isPresent() && stoppedBy.compareAndSet(null, State.Halted)) {
+                    set(ref, State.Halted, "", Optional.empty());
+                }
                 return why;
             }
-        }
-    }
-
-    /** The fleet's shared informers: one pair across all namespaces ({@code namespaces} empty), else one pair per namespace. */
-    private static final class FleetWatch implements InstanceWatch, AutoCloseable {
-        private final Map<String, SharedInstanceWatch> byNamespace = new java.util.HashMap<>();
-        private final Optional<SharedInstanceWatch> all;
-
-        FleetWatch(KubernetesClient client, List<String> namespaces) {
-            all = namespaces.isEmpty() ? Optional.of(new SharedInstanceWatch(client, Optional.empty())) : Optional.empty();
-            try {
-                namespaces.forEach(ns -> byNamespace.put(ns, new SharedInstanceWatch(client, Optional.of(ns))));
-            } catch (RuntimeException e) {
-                close();
-                throw e;
-            }
-        }
-
-        @Override
-        public View open(String namespace, String name, Runnable onChange) {
-            return all.orElseGet(() -> byNamespace.get(namespace)).open(namespace, name, onChange);
-        }
-
-        @Override
-        public void close() {
-            all.ifPresent(SharedInstanceWatch::close);
-            byNamespace.values().forEach(SharedInstanceWatch::close);
         }
     }
 

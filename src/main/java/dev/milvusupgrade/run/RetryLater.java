@@ -1,6 +1,6 @@
 package dev.milvusupgrade.run;
 
-import io.fabric8.kubernetes.client.KubernetesClientException;
+import dev.milvusupgrade.k8s.ApiFailure;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,13 +24,7 @@ public class RetryLater extends RuntimeException {
                 return true;
             }
         }
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof KubernetesClientException k) {
-                // No HTTP code: the request never got an answer (a connection the HTTP client closed, say).
-                return k.getCode() <= 0 || k.getCode() == 409 || k.getCode() == 429 || k.getCode() >= 500;
-            }
-        }
-        return false;
+        return ApiFailure.of(e).map(ApiFailure::temporary).orElse(false);
     }
 
     /**

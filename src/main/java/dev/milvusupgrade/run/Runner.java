@@ -1,6 +1,8 @@
 package dev.milvusupgrade.run;
 
 import dev.milvusupgrade.k8s.ClusterGateway;
+import dev.milvusupgrade.k8s.ApiFailure;
+import dev.milvusupgrade.k8s.Kube;
 import dev.milvusupgrade.k8s.EventRecorder;
 import dev.milvusupgrade.k8s.BaselineStore;
 import dev.milvusupgrade.k8s.CheckpointStore;
@@ -8,7 +10,6 @@ import dev.milvusupgrade.k8s.IntentStore;
 import dev.milvusupgrade.k8s.IntentStore.IntentRead;
 import dev.milvusupgrade.k8s.RecordCodec;
 import dev.milvusupgrade.k8s.RunLock;
-import dev.milvusupgrade.k8s.StageWaiter;
 import dev.milvusupgrade.data.MilvusBackup;
 import dev.milvusupgrade.data.MilvusBackupClient;
 import dev.milvusupgrade.data.MilvusData;
@@ -24,8 +25,6 @@ import dev.milvusupgrade.plan.Plan;
 import dev.milvusupgrade.plan.Rejection;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.plan.Version;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -117,6 +116,7 @@ public final class Runner {
         return cluster.changed();
     }
 
+    private final Kube kube;
     private final ClusterGateway cluster;
     private final IntentStore intents;
     private final CheckpointStore durable;
@@ -128,14 +128,18 @@ public final class Runner {
     private final Function<URI, MilvusBackup> backups;
 
     /** What every cluster upgrade of a run works with. */
-    record Tools(ClusterGateway cluster, Clock clock, Settings settings, Consumer<String> log, Checkpoint.Listener checkpoints,
+    record Tools(Kube kube, Clock clock, Settings settings, Consumer<String> log, Checkpoint.Listener checkpoints,
             Function<MilvusEndpoint, MilvusData> dataPlane, Function<URI, MilvusBackup> backups, Shutdown shutdown) {
+        ClusterGateway cluster() {
+            return kube.cluster();
+        }
+
         Tools withCheckpoints(Checkpoint.Listener l) {
-            return new Tools(cluster, clock, settings, log, l, dataPlane, backups, shutdown);
+            return new Tools(kube, clock, settings, log, l, dataPlane, backups, shutdown);
         }
 
         Tools withLog(Consumer<String> l) {
-            return new Tools(cluster, clock, settings, l, checkpoints, dataPlane, backups, shutdown);
+            return new Tools(kube, clock, settings, l, checkpoints, dataPlane, backups, shutdown);
         }
     }
 
@@ -148,29 +152,30 @@ public final class Runner {
         return this;
     }
 
-    public Runner(KubernetesClient client, Clock clock, Settings settings, Consumer<String> log) {
-        this(client, clock, settings, log, Checkpoint.Listener.NONE);
+    public Runner(Kube kube, Clock clock, Settings settings, Consumer<String> log) {
+        this(kube, clock, settings, log, Checkpoint.Listener.NONE);
     }
 
-    public Runner(KubernetesClient client, Clock clock, Settings settings, Consumer<String> log, Checkpoint.Listener checkpoints) {
-        this(client, clock, settings, log, checkpoints, endpoint -> new MilvusRestClient(endpoint, DATA_PARALLELISM, DATA_REQUEST_TIMEOUT));
+    public Runner(Kube kube, Clock clock, Settings settings, Consumer<String> log, Checkpoint.Listener checkpoints) {
+        this(kube, clock, settings, log, checkpoints, endpoint -> new MilvusRestClient(endpoint, DATA_PARALLELISM, DATA_REQUEST_TIMEOUT));
     }
 
     /** With {@code dataPlane} making the client of Milvus's data plane for an endpoint (the simulated one in tests and demo). */
-    public Runner(KubernetesClient client, Clock clock, Settings settings, Consumer<String> log, Checkpoint.Listener checkpoints,
+    public Runner(Kube kube, Clock clock, Settings settings, Consumer<String> log, Checkpoint.Listener checkpoints,
             Function<MilvusEndpoint, MilvusData> dataPlane) {
-        this(client, clock, settings, log, checkpoints, dataPlane, uri -> new MilvusBackupClient(uri, DATA_REQUEST_TIMEOUT));
+        this(kube, clock, settings, log, checkpoints, dataPlane, uri -> new MilvusBackupClient(uri, DATA_REQUEST_TIMEOUT));
     }
 
     /** With {@code backups} making the client of milvus-backup's REST server for an address. */
-    public Runner(KubernetesClient client, Clock clock, Settings settings, Consumer<String> log, Checkpoint.Listener checkpoints,
+    public Runner(Kube kube, Clock clock, Settings settings, Consumer<String> log, Checkpoint.Listener checkpoints,
             Function<MilvusEndpoint, MilvusData> dataPlane, Function<URI, MilvusBackup> backups) {
         this.backups = backups;
         this.dataPlane = dataPlane;
         this.checkpoints = checkpoints;
-        this.cluster = new ClusterGateway(client);
-        this.intents = new IntentStore(client);
-        this.durable = new CheckpointStore(client);
+        this.kube = kube;
+        this.cluster = kube.cluster();
+        this.intents = kube.intents();
+        this.durable = kube.checkpoints();
         this.clock = clock;
         this.settings = settings;
         this.log = log;
@@ -198,9 +203,8 @@ public final class Runner {
 
     private Fleet.Report fleet(String namespace, String intentName, boolean execute, Fleet.Listener listener) {
         String runId = UUID.randomUUID().toString().substring(0, 8);
-        return new Fleet(tools(), listener, (ns, leaseName) -> RunLock.named(cluster.client(), ns, leaseName, holder(runId), settings.leaseDuration(),
-                clock, log))
-                .run(namespace, intentName, readIntent(namespace, intentName).data(), execute, runId);
+        return new Fleet(tools(), listener, (ns, leaseName) -> kube.lock(ns, leaseName, holder(runId), settings.leaseDuration(), clock,
+                log)).run(namespace, intentName, readIntent(namespace, intentName).data(), execute, runId);
     }
 
     private IntentRead readIntent(String namespace, String intentName) {
@@ -221,26 +225,11 @@ public final class Runner {
     private Report decide(String namespace, String intentName, boolean execute) {
         Instant started = now();
         String runId = UUID.randomUUID().toString().substring(0, 8);
-        EventRecorder events = new EventRecorder(cluster.client(), clock, runId, log);
+        EventRecorder events = kube.events(clock, runId, log);
         IntentRead read = readIntent(namespace, intentName);
         Checked<Intent> parsed = Intent.parse(read.data(), started);
         if (parsed instanceof Checked.Refused<Intent> r) {
-            String rawName = read.data().getOrDefault(Intent.MILVUS, "").strip();
-            String rawNs = Optional.of(read.data().getOrDefault(Intent.MILVUS_NAMESPACE, "").strip()).filter(s -> !s.isEmpty()).orElse(namespace);
-            String rawTarget = read.data().getOrDefault(Intent.TARGET_VERSION, "").strip();
-            String target = Version.parse(rawTarget).map(Version::toString).orElse(rawTarget); // as records write it: v2.6.4
-            ClusterUpgrade upgrade = upgrade(events, new IntentHome(namespace, intentName, read.recorded(), Optional.empty()), started, runId);
-            RunRecord refused = upgrade.rejected(read.previous(), rawNs + "/" + rawName, "", target, r.rejection(), started, runId);
-            if (!execute) {
-                return new Report(refused, Optional.empty());
-            }
-            // A run that holds the Lease keeps its checkpoint: this one exits 75 and the holder finds the typo before its next stage.
-            Optional<RunLock> lock = rawName.isEmpty() ? Optional.empty() : tryLock(rawNs, rawName, runId);
-            try {
-                return upgrade.about(new MilvusRef(rawNs, rawName)).finish(true, refused, Optional.empty());
-            } finally {
-                lock.ifPresent(RunLock::close);
-            }
+            return refuseIntent(namespace, intentName, read, r.rejection(), execute, events, started, runId);
         }
         Intent intent = ((Checked.Ok<Intent>) parsed).value();
         String milvusNs = intent.milvusNamespace().orElse(namespace);
@@ -250,53 +239,81 @@ public final class Runner {
         IntentHome home = new IntentHome(namespace, intentName, onLease instanceof RecordCodec.Read.None ? read.recorded() : onLease,
                 Optional.of(new LeaseRef(milvusNs, intent.milvus())));
         ClusterUpgrade upgrade = upgrade(events, home, started, runId);
-        log.accept("intent " + namespace + "/" + intentName + ": upgrade Milvus " + milvusNs + "/" + intent.milvus() + " to " + intent.targetVersion());
+        log.accept("intent " + namespace + "/" + intentName + ": upgrade Milvus " + milvusNs + "/" + intent.milvus() + " to "
+                + intent.targetVersion());
         if (!execute) {
             return upgrade.decide(intent, Optional.empty());
         }
-        RunLock lock;
-        try {
-            lock = newLock(milvusNs, intent.milvus(), runId).acquire();
-        } catch (RunLock.Busy busy) {
-            throw new RetryLater(busy.getMessage());
-        } catch (KubernetesClientException e) {
-            // Refused before any change: the Lease is the first thing this run writes.
-            Rejection why = switch (e.getCode()) {
-                case 403 -> Rejection.of("this tool may not use Leases in namespace " + milvusNs + " (403 Forbidden)",
-                        "bind the milvus-upgrade Role in namespace " + milvusNs + " to its ServiceAccount, with Lease "
-                                + RunLock.leaseName(intent.milvus()) + " in its resourceNames, or fix milvusNamespace");
-                case 404 -> Rejection.of("namespace " + milvusNs + " does not exist, so Milvus " + milvusNs + "/" + intent.milvus() + " cannot either",
-                        "check the intent keys milvus and milvusNamespace ('kubectl get milvus -A')");
-                default -> throw e;
-            };
-            MilvusRef ref = new MilvusRef(milvusNs, intent.milvus());
-            return upgrade.about(ref).finish(true, upgrade.rejected(read.previous(), ref.toString(), "", intent.targetVersion().toString(),
-                    why, started, runId), Optional.empty());
+        Kube.Taken taken = kube.take(newLock(milvusNs, intent.milvus(), runId));
+        if (taken instanceof Kube.Taken.Busy busy) {
+            throw new RetryLater(busy.message());
         }
-        try {
+        if (taken instanceof Kube.Taken.Refused refused) {
+            // Refused before any change: the Lease is the first thing this run writes.
+            Rejection why = leaseRefusal(refused.failure(), milvusNs, intent.milvus());
+            MilvusRef ref = new MilvusRef(milvusNs, intent.milvus());
+            return upgrade.about(ref).finish(true, upgrade.rejected(read.previous(), ref.toString(), "",
+                    intent.targetVersion().toString(), why, started, runId), Optional.empty());
+        }
+        try (RunLock lock = ((Kube.Taken.Held) taken).lock()) {
             home.holdsLease = true;
             return upgrade.decide(intent, Optional.of(lock));
-        } finally {
-            lock.close();
         }
+    }
+
+    /** An intent that does not parse: recorded Rejected (by a run, under the Lease when it can be had) and never executed. */
+    private Report refuseIntent(String namespace, String intentName, IntentRead read, Rejection rejection, boolean execute,
+            EventRecorder events, Instant started, String runId) {
+        String rawName = read.data().getOrDefault(Intent.MILVUS, "").strip();
+        String rawNs = Optional.of(read.data().getOrDefault(Intent.MILVUS_NAMESPACE, "").strip()).filter(s -> !s.isEmpty())
+                .orElse(namespace);
+        String rawTarget = read.data().getOrDefault(Intent.TARGET_VERSION, "").strip();
+        String target = Version.parse(rawTarget).map(Version::toString).orElse(rawTarget); // as records write it: v2.6.4
+        ClusterUpgrade upgrade = upgrade(events, new IntentHome(namespace, intentName, read.recorded(), Optional.empty()), started, runId);
+        RunRecord refused = upgrade.rejected(read.previous(), rawNs + "/" + rawName, "", target, rejection, started, runId);
+        if (!execute) {
+            return new Report(refused, Optional.empty());
+        }
+        // A run that holds the Lease keeps its checkpoint: this one exits 75 and the holder finds the typo before its next stage.
+        Optional<RunLock> lock = rawName.isEmpty() ? Optional.empty() : tryLock(rawNs, rawName, runId);
+        try {
+            return upgrade.about(new MilvusRef(rawNs, rawName)).finish(true, refused, Optional.empty());
+        } finally {
+            lock.ifPresent(RunLock::close);
+        }
+    }
+
+    /** Why the Lease of Milvus {@code milvusNs/milvus} may not be written, as a refusal with its fix; other failures pass on. */
+    private static Rejection leaseRefusal(ApiFailure f, String milvusNs, String milvus) {
+        if (f.is(ApiFailure.Kind.Forbidden)) {
+            return Rejection.of("this tool may not use Leases in namespace " + milvusNs + " (403 Forbidden)",
+                    "bind the milvus-upgrade Role in namespace " + milvusNs + " to its ServiceAccount, with Lease "
+                            + RunLock.leaseName(milvus) + " in its resourceNames, or fix milvusNamespace");
+        }
+        if (f.is(ApiFailure.Kind.NotFound)) {
+            return Rejection.of("namespace " + milvusNs + " does not exist, so Milvus " + milvusNs + "/" + milvus + " cannot either",
+                    "check the intent keys milvus and milvusNamespace ('kubectl get milvus -A')");
+        }
+        throw f.cause();
     }
 
     /** The Lease if it can be had; empty where it cannot be written (a name the API server refuses, no RBAC). */
     private Optional<RunLock> tryLock(String milvusNs, String milvus, String runId) {
-        try {
-            return Optional.of(newLock(milvusNs, milvus, runId).acquire());
-        } catch (RunLock.Busy busy) {
-            throw new RetryLater(busy.getMessage());
-        } catch (KubernetesClientException e) {
-            if (RetryLater.isTemporary(e)) {
-                throw e;
+        Kube.Taken taken = kube.take(newLock(milvusNs, milvus, runId));
+        if (taken instanceof Kube.Taken.Busy busy) {
+            throw new RetryLater(busy.message());
+        }
+        if (taken instanceof Kube.Taken.Refused refused) {
+            if (refused.failure().temporary()) {
+                throw refused.failure().cause();
             }
             return Optional.empty();
         }
+        return Optional.of(((Kube.Taken.Held) taken).lock());
     }
 
     private RunLock newLock(String milvusNs, String milvus, String runId) {
-        return new RunLock(cluster.client(), milvusNs, milvus, holder(runId), settings.leaseDuration(), clock, log);
+        return kube.lock(milvusNs, RunLock.leaseName(milvus), holder(runId), settings.leaseDuration(), clock, log);
     }
 
     private static String holder(String runId) {
@@ -304,12 +321,12 @@ public final class Runner {
     }
 
     private ClusterUpgrade upgrade(EventRecorder events, ClusterUpgrade.Home home, Instant started, String runId) {
-        StageWaiter waiter = new StageWaiter(cluster.client(), clock, settings.deadlockGrace(), settings.progressEvery(), settings.settle(), log);
-        return new ClusterUpgrade(tools(), waiter, events, home, started, runId);
+        return new ClusterUpgrade(tools(), kube.waiter(clock, settings.deadlockGrace(), settings.progressEvery(), settings.settle(), log),
+                events, home, started, runId);
     }
 
     Tools tools() {
-        return new Tools(cluster, clock, settings, log, checkpoints, dataPlane, backups, shutdown);
+        return new Tools(kube, clock, settings, log, checkpoints, dataPlane, backups, shutdown);
     }
 
     /** Where a single cluster's durable checkpoint lives: the Lease of Milvus {@code namespace/milvus}. */

@@ -1,5 +1,6 @@
 package dev.milvusupgrade.bench;
 
+import dev.milvusupgrade.k8s.Kube;
 import dev.milvusupgrade.k8s.FleetStore;
 import dev.milvusupgrade.plan.FleetRecord;
 import dev.milvusupgrade.plan.Phase;
@@ -120,7 +121,7 @@ public final class FleetBenchmark {
         try (ScenarioCluster c = new ScenarioCluster(options)) {
             c.seed(FROM, Layout.MIXCOORD);
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "5m", "dataCheck", "off"));
-            Runner runner = new Runner(c.toolClient, Clock.systemUTC(), settings(), line -> { });
+            Runner runner = new Runner(new Kube(c.toolClient), Clock.systemUTC(), settings(), line -> { });
             Instant start = Instant.now();
             Runner.Report report = runner.run(ScenarioCluster.NS, ScenarioCluster.INTENT);
             Duration wall = Duration.between(start, Instant.now());
@@ -162,7 +163,7 @@ public final class FleetBenchmark {
             intent.put("stageTimeout", "5m");
             intent.put("dataCheck", "off");
             c.intent(intent);
-            Runner runner = new Runner(c.toolClient, Clock.systemUTC(), settings(), line -> { });
+            Runner runner = new Runner(new Kube(c.toolClient), Clock.systemUTC(), settings(), line -> { });
             boolean rssReset = resetPeakRss();
             c.requests().clear();
             long passesBefore = c.operator.passes();

@@ -1,5 +1,6 @@
 package dev.milvusupgrade.bench;
 
+import dev.milvusupgrade.k8s.Kube;
 import dev.milvusupgrade.k8s.ClusterGateway;
 import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.ClusterSnapshot;
@@ -132,7 +133,7 @@ public final class UpgradeBenchmark {
             Runner.Settings production = Runner.Settings.defaults();
             Runner.Settings settings = new Runner.Settings(production.deadlockGrace(), production.progressEvery(), production.leaseDuration(),
                     Duration.ZERO);
-            Runner runner = new Runner(c.toolClient, Clock.systemUTC(), settings, line -> {
+            Runner runner = new Runner(new Kube(c.toolClient), Clock.systemUTC(), settings, line -> {
                 if (line.startsWith("stage ") && line.contains(" succeeded in ")) {
                     Instant detected = Instant.now();
                     // "stage 1/2 mixcoord-2.5.16 succeeded in 2s"

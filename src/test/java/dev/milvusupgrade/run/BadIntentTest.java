@@ -1,5 +1,6 @@
 package dev.milvusupgrade.run;
 
+import dev.milvusupgrade.k8s.Kube;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.milvusupgrade.k8s.MilvusApi;
@@ -197,7 +198,8 @@ class BadIntentTest {
         String before = c.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(k.namespace()).withName("my-release").get()
                 .getMetadata().getResourceVersion();
 
-        Runner.Report report = new Runner(cluster.toolClient, Clock.systemUTC(), cluster.settings, line -> { }, Checkpoint.Listener.NONE,
+        Runner.Report report = new Runner(new Kube(cluster.toolClient),
+                Clock.systemUTC(), cluster.settings, line -> { }, Checkpoint.Listener.NONE,
                 cluster::dataPlane).run(k.namespace(), intentName);
 
         assertThat(report.exitCode()).isEqualTo(2);

@@ -1,5 +1,6 @@
 package dev.milvusupgrade.run;
 
+import dev.milvusupgrade.k8s.Kube;
 import static dev.milvusupgrade.run.ScenarioCluster.INTENT;
 import static dev.milvusupgrade.run.ScenarioCluster.NS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -486,7 +487,8 @@ class FleetScenarioTest {
                     String[] r = ref.split("/");
                     planes.put(r[1] + "-milvus." + r[0], new SimulatedMilvusDataPlane(c.client, r[0], r[1]));
                 }
-                Runner runner = new Runner(c.toolClient, Clock.systemUTC(), c.settings, c.log::add, Checkpoint.Listener.NONE, e -> {
+                Runner runner = new Runner(new Kube(c.toolClient),
+                        Clock.systemUTC(), c.settings, c.log::add, Checkpoint.Listener.NONE, e -> {
                     SimulatedMilvusDataPlane p = planes.get(e.uri().getHost());
                     return new MilvusRestClient(new MilvusEndpoint(p.uri(), e.token(), e.username(), e.password(), e.caCertificate()), 4,
                             Duration.ofSeconds(10));

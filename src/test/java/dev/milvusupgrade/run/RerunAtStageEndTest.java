@@ -1,5 +1,6 @@
 package dev.milvusupgrade.run;
 
+import dev.milvusupgrade.k8s.Kube;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.milvusupgrade.k8s.ClusterGateway;
@@ -79,7 +80,8 @@ class RerunAtStageEndTest {
 
             // The retry comes an hour later (its clock says so).
             Clock later = Clock.offset(Clock.systemUTC(), Duration.ofHours(1));
-            Runner.Report rerun = new Runner(c.toolClient, later, c.settings, c.log::add, Checkpoint.Listener.NONE, c::dataPlane).run(ScenarioCluster.NS, ScenarioCluster.INTENT);
+            Runner.Report rerun = new Runner(new Kube(c.toolClient), later, c.settings, c.log::add, Checkpoint.Listener.NONE, c::dataPlane)
+                    .run(ScenarioCluster.NS, ScenarioCluster.INTENT);
 
             assertThat(rerun.exitCode()).isZero();
             RunRecord r = c.result();

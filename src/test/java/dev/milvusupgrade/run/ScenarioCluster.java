@@ -1,5 +1,6 @@
 package dev.milvusupgrade.run;
 
+import dev.milvusupgrade.k8s.Kube;
 import dev.milvusupgrade.data.MilvusData;
 import dev.milvusupgrade.data.MilvusRestClient;
 import dev.milvusupgrade.k8s.MilvusApi;
@@ -89,7 +90,7 @@ public final class ScenarioCluster implements AutoCloseable {
 
     /** A runner that reports its checkpoints, to interrupt or disturb a run at one of them. */
     public Runner runner(Checkpoint.Listener checkpoints) {
-        return new Runner(toolClient, clock, settings, log::add, checkpoints, this::dataPlane);
+        return new Runner(new Kube(toolClient), clock, settings, log::add, checkpoints, this::dataPlane);
     }
 
     /**
