@@ -351,7 +351,7 @@ final class ClusterUpgrade {
         Optional<BackupGate> backup = Optional.empty();
         // Until the first 2.6 stage is started, a backup taken is verified again (fresh, of this cluster) before its patch.
         if (backupAt.isPresent() && record.stage(plan.stages().get(backupAt.getAsInt()).name()).flatMap(StageRecord::startedAt).isEmpty()) {
-            BackupGate b = new BackupGate(backups.apply(intent.backup().get().endpoint()), intent.backup().get(), clock, settings.progressEvery(), log);
+            BackupGate b = new BackupGate(backups.apply(intent.backup().get().endpoint()), intent.backup().get(), clock, settings.pollEvery(), log);
             List<String> warnings = new ArrayList<>(record.warnings());
             Optional<Rejection> down = b.preflight(warnings);
             if (down.isPresent()) {
@@ -610,7 +610,7 @@ final class ClusterUpgrade {
     /** The endpoint and credentials the intent names, and a gate on that data plane; refused if the Secret cannot be used. */
     private Checked<Data> dataGate(Intent intent, String milvusNs) {
         return MilvusAccess.endpoint(cluster.client(), intent.dataEndpoint(milvusNs), milvusNs, intent.milvusAuthSecret())
-                .map(e -> Checked.ok(new Data(e, new DataGate(dataPlane.apply(e), intent.dataCheck(), clock, settings.progressEvery(), log,
+                .map(e -> Checked.ok(new Data(e, new DataGate(dataPlane.apply(e), intent.dataCheck(), clock, settings.pollEvery(), log,
                         Canary.name(milvusNs + "/" + intent.milvus(), intent.targetVersion()), intent.clientsWrite()))));
     }
 

@@ -85,8 +85,6 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
     /** A pod-template change the Kubernetes Deployment controller does not roll out while the Deployment is paused. */
     static final String HELD = "sim.milvus-upgrade.dev/held";
     static final long NEVER = Long.MAX_VALUE;
-    /** The status syncer's 30 s for instances that are not Healthy and Updated, compressed. */
-    static final long RESYNC_MILLIS = 1_000;
     /** FACTS §4 "QueryNode two-Deployment rollout": the bookkeeping of rollingMode 2. */
     static final String QN_CURRENT_GROUP = currentGroupAnnotation("querynode");
     static final String QN_ROLLING = rollingLabel("querynode");
@@ -388,7 +386,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         // The real operator's status syncer revisits an instance that is not Healthy and Updated every 30 s
         // (FACTS §3); compressed here, it also keeps one missed trigger from stalling a rollout for good.
         if (statusChanged || next > 0 || p.expected().stream().anyMatch(c -> deployments.get(c) == null || !image.equals(imageOf(deployments.get(c))))) {
-            enqueueAt(ns + "/" + name, now + RESYNC_MILLIS);
+            enqueueAt(ns + "/" + name, now + options.resync().toMillis());
         }
     }
 
