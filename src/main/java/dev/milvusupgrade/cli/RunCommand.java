@@ -26,9 +26,12 @@ public class RunCommand implements Callable<Integer> {
     @Inject
     UpgradeConfig config;
 
+    @Inject
+    Clock clock;
+
     @Override
     public Integer call() {
-        Runner runner = new Runner(client, Clock.systemUTC(), config.settings(), Console::log);
+        Runner runner = new Runner(client, clock, config.settings(), Console::log);
         String namespace = options.namespace(client);
         if (runner.isFleet(namespace, options.intent())) {
             Fleet.Report fleet;

@@ -10,6 +10,7 @@ import dev.milvusupgrade.sim.SimulatedCluster.Layout;
 import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
 import dev.milvusupgrade.testing.Await;
 import dev.milvusupgrade.testing.Tls;
+import dev.milvusupgrade.testing.ScaledClock;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -213,6 +214,7 @@ class DataCheckScenarioTest {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             c.data.keepUnloaded("default", "books");
+            c.clock = new ScaledClock(4); // the 10 s stage timeout passes in 2.5 s, time enough for every stage to roll
             c.intent(intent("stageTimeout", "10s"));
 
             Runner.Report report = c.run();
