@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /** A stuck operator seen from the command line: exit 1, the diagnosis in the termination message and in status. */
 @QuarkusMainTest
-@TestProfile(FastClockProfile.class)
+@TestProfile(StuckProxyClockProfile.class)
 class CommandLineFailureTest {
 
     private static final List<String> PROPERTIES = List.of("quarkus.kubernetes-client.api-server-url",

@@ -129,6 +129,13 @@ public final class ScenarioCluster implements AutoCloseable {
         });
     }
 
+    /** Whether the tool logged a line containing {@code text}. */
+    public boolean logged(String text) {
+        synchronized (log) {
+            return log.stream().anyMatch(l -> l.contains(text));
+        }
+    }
+
     /** The result annotation, decoded. */
     public RunRecord result() {
         return new RecordCodec(client.getKubernetesSerialization()).decode(annotations().get(MilvusApi.ANNOTATION_RESULT)).orElseThrow();
