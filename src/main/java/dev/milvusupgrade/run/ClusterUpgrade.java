@@ -351,7 +351,8 @@ final class ClusterUpgrade {
         Optional<BackupGate> backup = Optional.empty();
         // Until the first 2.6 stage is started, a backup taken is verified again (fresh, of this cluster) before its patch.
         if (backupAt.isPresent() && record.stage(plan.stages().get(backupAt.getAsInt()).name()).flatMap(StageRecord::startedAt).isEmpty()) {
-            BackupGate b = new BackupGate(backups.apply(intent.backup().get().endpoint()), intent.backup().get(), clock, settings.pollEvery(), log);
+            BackupGate b = new BackupGate(backups.apply(intent.backup().get().endpoint()), intent.backup().get(), clock,
+                    settings.pollEvery(), log);
             List<String> warnings = new ArrayList<>(record.warnings());
             Optional<Rejection> down = b.preflight(warnings);
             if (down.isPresent()) {

@@ -85,7 +85,8 @@ class WaitPolicyTest {
                 .hasMessageContaining("progressEvery");
         assertThatThrownBy(() -> new WaitPolicy(Duration.ofSeconds(1), Duration.ofSeconds(-1), Duration.ZERO, Duration.ofSeconds(1)))
                 .hasMessageContaining("pollEvery");
-        assertThatThrownBy(() -> new WaitPolicy(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(-1), Duration.ofSeconds(1)))
+        assertThatThrownBy(() -> new WaitPolicy(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(-1),
+                Duration.ofSeconds(1)))
                 .hasMessageContaining("settle");
         assertThat(new WaitPolicy(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ZERO, Duration.ofSeconds(1)).settle()).isZero();
     }
