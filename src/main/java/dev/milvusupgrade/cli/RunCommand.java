@@ -27,9 +27,12 @@ public class RunCommand implements Callable<Integer> {
     @Inject
     UpgradeConfig config;
 
+    @Inject
+    Clock clock;
+
     @Override
     public Integer call() {
-        Runner runner = new Runner(new Kube(client), Clock.systemUTC(), config.settings(), Console::log);
+        Runner runner = new Runner(new Kube(client), clock, config.settings(), Console::log);
         String namespace = options.namespace(client);
         // SIGTERM (activeDeadlineSeconds, an eviction): the hook interrupts the run's threads, the run records Interrupted, emits
         // its Event and releases its Lease(s), then the hook ends the process with the run's exit code (75) within the grace.

@@ -4,6 +4,7 @@ import dev.milvusupgrade.plan.ClusterSnapshot;
 import dev.milvusupgrade.plan.Intent;
 import dev.milvusupgrade.plan.Progress;
 import dev.milvusupgrade.plan.Stage;
+import dev.milvusupgrade.plan.WaitPolicy;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -11,8 +12,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -51,9 +52,8 @@ public final class StageWaiter {
     private final KubernetesClient client;
     private final InstanceWatch watch;
     private final Clock clock;
-    private final Duration deadlockGrace;
-    private final Duration progressEvery;
-    private final Duration settle;
+    private final Waiter waiter;
+    private final WaitPolicy policy;
     private final Consumer<String> log;
 
     /**
@@ -75,9 +75,8 @@ public final class StageWaiter {
         this.client = client;
         this.watch = watch;
         this.clock = clock;
-        this.deadlockGrace = deadlockGrace;
-        this.progressEvery = progressEvery;
-        this.settle = settle;
+        this.waiter = Waiter.of(clock);
+        this.policy = new WaitPolicy(progressEvery, progressEvery, settle, deadlockGrace);
         this.log = log;
     }
 
@@ -134,14 +133,14 @@ public final class StageWaiter {
                 if (p instanceof Progress.Done) {
                     if (doneSince == null) {
                         doneSince = now;
-                        if (!settle.isZero() && !settle.isNegative()) {
-                            log.accept(label + ": complete; confirming again in " + Intent.format(settle));
+                        if (!policy.settle().isZero()) {
+                            log.accept(label + ": complete; confirming again in " + Intent.format(policy.settle()));
                         }
                     }
-                    if (!now.isBefore(doneSince.plus(settle))) {
+                    if (!now.isBefore(policy.settledAt(doneSince))) {
                         return new Outcome.Completed(snap, doneSince, !pendingSeen);
                     }
-                    wait = Duration.between(now, doneSince.plus(settle));
+                    wait = policy.nextSettleLook(now, doneSince);
                 } else {
                     if (doneSince != null) {
                         log.accept(label + ": no longer complete, waiting again");
@@ -156,9 +155,9 @@ public final class StageWaiter {
                     if (p instanceof Progress.Deadlock446 dl) {
                         deadlockSince = deadlockSince == null ? now : deadlockSince;
                         line = dl.detail() + " (normal while the streaming node starts; operator issue 446 if it lasts "
-                                + Intent.format(deadlockGrace) + ")";
+                                + Intent.format(policy.deadlockGrace()) + ")";
                         detail = dl.detail();
-                        if (!now.isBefore(deadlockSince.plus(deadlockGrace)) || !now.isBefore(deadline)) {
+                        if (policy.deadlockLasted(deadlockSince, now) || !now.isBefore(deadline)) {
                             return new Outcome.Deadlocked(deadlockMessage(stage, dl, Duration.between(deadlockSince, now)));
                         }
                     } else {
@@ -166,7 +165,7 @@ public final class StageWaiter {
                         line = ((Progress.Waiting) p).brief();
                         detail = ((Progress.Waiting) p).summary();
                     }
-                    if (!line.equals(lastLine) || !now.isBefore(lastLineAt.plus(progressEvery))) {
+                    if (policy.progressLineDue(line, lastLine, lastLineAt, now)) {
                         log.accept(label + ": " + line);
                         lastLine = line;
                         lastLineAt = now;
@@ -176,12 +175,9 @@ public final class StageWaiter {
                                 + "; behind: " + detail + "; fix: check the operator logs and 'kubectl get pods -l "
                                 + MilvusApi.LABEL_INSTANCE + "=" + name + "', then rerun to resume this stage");
                     }
-                    wait = min(Duration.between(now, deadline), progressEvery);
-                    if (deadlockSince != null) {
-                        wait = min(wait, Duration.between(now, deadlockSince.plus(deadlockGrace)));
-                    }
+                    wait = policy.nextStageLook(now, deadline, Optional.ofNullable(deadlockSince));
                 }
-                fresh = !changed.tryAcquire(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
+                fresh = !waiter.await(changed, wait);
                 changed.drainPermits();
             }
         } catch (InterruptedException e) {
@@ -203,9 +199,5 @@ public final class StageWaiter {
                 + " to \"true\", rerun to wait for " + stage.image() + ", then set imageUpdateMode back to rollingUpgrade;"
                 + " imageUpdateMode all rolls querynode, datanode and proxy together with mixcoord, and a 2.6 proxy beside 2.5 query"
                 + " nodes failed every read and write in milvus#42492";
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
     }
 }

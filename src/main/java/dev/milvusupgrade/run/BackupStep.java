@@ -45,7 +45,7 @@ final class BackupStep {
             return Optional.empty();
         }
         Intent.Backup asked = run.intent.backup().get();
-        BackupGate b = new BackupGate(backups.apply(asked.endpoint()), asked, ctx.clock(), ctx.settings().progressEvery(), log);
+        BackupGate b = new BackupGate(backups.apply(asked.endpoint()), asked, ctx.clock(), ctx.settings().pollEvery(), log);
         List<String> warnings = new ArrayList<>(run.record.warnings());
         Optional<Rejection> down = b.preflight(warnings);
         if (down.isPresent()) {

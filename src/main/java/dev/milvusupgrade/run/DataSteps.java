@@ -165,6 +165,6 @@ final class DataSteps {
         return cluster.endpoint(intent.dataEndpoint(ref.namespace()), ref.namespace(), ref.name(), intent.milvusAuthSecret(),
                 ctx.settings().policy().credentials())
                 .map(e -> Checked.ok(new Data(e, new DataGate(dataPlane.apply(e), intent.dataCheck(), ctx.clock(),
-                        ctx.settings().progressEvery(), log, Canary.name(ref.toString(), intent.targetVersion()), intent.clientsWrite()))));
+                        ctx.settings().pollEvery(), log, Canary.name(ref.toString(), intent.targetVersion()), intent.clientsWrite()))));
     }
 }

@@ -1,6 +1,8 @@
 package dev.milvusupgrade.run;
 
 import dev.milvusupgrade.k8s.ApiFailure;
+import dev.milvusupgrade.k8s.Waiter;
+import dev.milvusupgrade.plan.WaitPolicy;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,9 +34,8 @@ public class RetryLater extends RuntimeException {
      * something outside the cluster (Milvus, milvus-backup) that has no watch to wait on.
      */
     static void pause(Clock clock, Instant deadline, Duration every) {
-        long millis = Math.max(1, Math.min(Duration.between(clock.instant(), deadline).toMillis(), every.toMillis()));
         try {
-            Thread.sleep(millis);
+            Waiter.of(clock).sleep(WaitPolicy.pause(clock.instant(), deadline, every));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RetryLater("interrupted while waiting to try again");

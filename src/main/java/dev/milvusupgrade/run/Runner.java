@@ -25,6 +25,7 @@ import dev.milvusupgrade.plan.Plan;
 import dev.milvusupgrade.plan.Rejection;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.plan.Version;
+import dev.milvusupgrade.plan.WaitPolicy;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,9 +50,16 @@ public final class Runner {
      *     15m by default, since pulling a new streaming node's image can take minutes
      * @param settle how long a complete stage must stay complete on a fresh read before it is recorded
      *     Succeeded: 60s by default, one resync of a healthy instance by the operator (FACTS §8.10)
+     * @param pollEvery how often the data and backup gates ask Milvus and milvus-backup again: the progress interval
+     *     unless a test shortens it
      */
     public record Settings(Duration deadlockGrace, Duration progressEvery, Duration leaseDuration, Duration settle, JobPolicy policy,
-            int baselineLeaseBudget) {
+            int baselineLeaseBudget, Duration pollEvery) {
+        public Settings(Duration deadlockGrace, Duration progressEvery, Duration leaseDuration, Duration settle, JobPolicy policy,
+                int baselineLeaseBudget) {
+            this(deadlockGrace, progressEvery, leaseDuration, settle, policy, baselineLeaseBudget, progressEvery);
+        }
+
         /** With the default policy (nothing beyond the repository the cluster runs) and the baseline kept on the Lease up to
          * {@link BaselineStore#LEASE_BUDGET}. */
         public Settings(Duration deadlockGrace, Duration progressEvery, Duration leaseDuration, Duration settle) {
@@ -59,12 +67,22 @@ public final class Runner {
         }
 
         public Settings withPolicy(JobPolicy p) {
-            return new Settings(deadlockGrace, progressEvery, leaseDuration, settle, p, baselineLeaseBudget);
+            return new Settings(deadlockGrace, progressEvery, leaseDuration, settle, p, baselineLeaseBudget, pollEvery);
+        }
+
+        /** Tests shorten the gates' polling without more progress lines. */
+        public Settings withPollEvery(Duration d) {
+            return new Settings(deadlockGrace, progressEvery, leaseDuration, settle, policy, baselineLeaseBudget, d);
+        }
+
+        /** The waits these settings ask for, as data. */
+        public WaitPolicy waits() {
+            return new WaitPolicy(progressEvery, pollEvery, settle, deadlockGrace);
         }
 
         /** Tests lower the budget to reach the ConfigMap. */
         public Settings withBaselineLeaseBudget(int bytes) {
-            return new Settings(deadlockGrace, progressEvery, leaseDuration, settle, policy, bytes);
+            return new Settings(deadlockGrace, progressEvery, leaseDuration, settle, policy, bytes, pollEvery);
         }
 
         public static Settings defaults() {

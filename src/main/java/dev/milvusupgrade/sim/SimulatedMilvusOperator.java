@@ -86,8 +86,6 @@ import java.util.logging.Logger;
 public final class SimulatedMilvusOperator implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(SimulatedMilvusOperator.class.getName());
-    /** The status syncer's 30 s for instances that are not Healthy and Updated, compressed. */
-    static final long RESYNC_MILLIS = 1_000;
 
     private final KubernetesClient client;
     private final SimulatorOptions options;
@@ -334,7 +332,7 @@ public final class SimulatedMilvusOperator implements AutoCloseable {
         // (FACTS §3); compressed here, it also keeps one missed trigger from stalling a rollout for good.
         boolean behind = p.expected().stream().anyMatch(c -> deployments.get(c) == null || !image.equals(imageOf(deployments.get(c))));
         if (statusChanged || next > 0 || behind) {
-            enqueueAt(ns + "/" + name, now + RESYNC_MILLIS);
+            enqueueAt(ns + "/" + name, now + options.resync().toMillis());
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.milvusupgrade.sim.SimulatedCluster;
 import dev.milvusupgrade.sim.SimulatedMilvusOperator;
 import dev.milvusupgrade.sim.SimulatorOptions;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.junit.main.LaunchResult;
 import io.quarkus.test.junit.main.QuarkusMainLauncher;
 import io.quarkus.test.junit.main.QuarkusMainTest;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /** A stuck operator seen from the command line: exit 1, the diagnosis in the termination message and in status. */
 @QuarkusMainTest
+@TestProfile(StuckProxyClockProfile.class)
 class CommandLineFailureTest {
 
     private static final List<String> PROPERTIES = List.of("quarkus.kubernetes-client.api-server-url",

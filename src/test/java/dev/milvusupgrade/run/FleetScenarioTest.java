@@ -76,13 +76,11 @@ class FleetScenarioTest {
     }
 
     /**
-     * The scenario cluster with production's Lease duration (30 s, renewed every 10 s) instead of the 5 s of the
-     * single-cluster scenarios: up to 12 clusters' upgrades and renewers share a loaded 2-core machine here.
+     * The scenario cluster, with production's Lease duration (30 s, renewed every 10 s) as every scenario has it: up to
+     * 12 clusters' upgrades and renewers share a loaded 2-core machine here.
      */
     private static ScenarioCluster fleetCluster() {
-        ScenarioCluster c = ScenarioCluster.start();
-        c.settings = new Runner.Settings(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofMillis(200));
-        return c;
+        return ScenarioCluster.start();
     }
 
     private static Map<String, String> fleetIntent(String... more) {

@@ -54,8 +54,12 @@ public final class ScenarioCluster implements AutoCloseable {
     public final List<String> log = Collections.synchronizedList(new ArrayList<>());
     /** The tool's clock: the system clock unless a test moves it (an {@code OffsetClock} for "an hour later"). */
     public Clock clock = Clock.systemUTC();
-    public Runner.Settings settings = new Runner.Settings(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(5),
-            Duration.ofMillis(200));
+    /**
+     * The tool's settings: production's Lease (30 s, renewed every 10 s), so no scenario depends on a renewal landing in
+     * time on a loaded machine; the gates ask Milvus and milvus-backup again every 100 ms instead of at the progress interval.
+     */
+    public Runner.Settings settings = new Runner.Settings(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(30),
+            Duration.ofMillis(200)).withPollEvery(Duration.ofMillis(100));
 
     public ScenarioCluster(SimulatorOptions options) {
         // Faults sit outside the recorder: the recorder sees only what reached the CRUD store.
@@ -125,6 +129,13 @@ public final class ScenarioCluster implements AutoCloseable {
             cm.getData().put(key, value);
             return cm;
         });
+    }
+
+    /** Whether the tool logged a line containing {@code text}. */
+    public boolean logged(String text) {
+        synchronized (log) {
+            return log.stream().anyMatch(l -> l.contains(text));
+        }
     }
 
     /** The result annotation, decoded. */

@@ -8,6 +8,7 @@ import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.sim.SimulatedCluster.Layout;
 import dev.milvusupgrade.sim.SimulatorOptions;
+import dev.milvusupgrade.testing.ScaledClock;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.time.Duration;
 import java.time.Instant;
@@ -119,6 +120,7 @@ class UpgradeScenarioTest {
     @Test
     void a_stuck_operator_fails_the_run_within_the_stage_timeout_naming_the_component() {
         try (ScenarioCluster c = new ScenarioCluster(SimulatorOptions.fast().withStuck("proxy"))) {
+            c.clock = new ScaledClock(10); // the 10 s stage timeout passes in 1 s
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "10s"));
             Instant start = Instant.now();
@@ -137,6 +139,8 @@ class UpgradeScenarioTest {
     @Test
     void pods_stuck_terminating_fail_the_stage_at_its_timeout_with_the_operators_reason() {
         try (ScenarioCluster c = new ScenarioCluster(SimulatorOptions.fast().withStuckTerminating("querynode"))) {
+            // Real time until every component runs the new image, then ten times faster: the 10 s timeout passes in about 1 s.
+            c.clock = new ScaledClock().fastOnce(() -> c.logged("5/5 components on v2.6.4"), Duration.ofSeconds(30), 10);
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "10s"));
 

@@ -138,7 +138,7 @@ final class SimHarness implements AutoCloseable {
     /**
      * Waits for {@code n} more reconcile passes of the operator: what a test then finds unchanged, the operator
      * left alone on each of them. An instance that is not Healthy and Updated gets a pass at least every
-     * {@link SimulatedMilvusOperator#RESYNC_MILLIS}; {@link #pokeAndAwaitPasses} makes one for an instance that is.
+     * {@link SimulatorOptions#resync()}; {@link #pokeAndAwaitPasses} makes one for an instance that is.
      */
     void awaitPasses(int n) {
         long target = operator.passes() + n;
