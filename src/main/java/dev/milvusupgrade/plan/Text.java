@@ -53,4 +53,40 @@ public final class Text {
         out.flip().get(bytes);
         return bytes;
     }
+
+    /** The longest text from outside kept in one field of the record, an Event, or one log line. */
+    public static final int MAX_FIELD = 1024;
+
+    /**
+     * Text from outside as one bounded line, ready for the record, an Event, a log line or the termination message:
+     * each run of line breaks becomes one space (no forged lines), other control characters come out visible, and
+     * whatever is beyond {@code maxChars} is cut between characters and replaced by a note of how much was left out.
+     */
+    public static String oneLine(String s, int maxChars) {
+        if (s == null) {
+            return "";
+        }
+        String flat = s.indexOf('\n') < 0 && s.indexOf('\r') < 0 ? s : s.replaceAll("[\r\n]+", " ");
+        return cut(visibleControls(flat), maxChars);
+    }
+
+    /**
+     * At most {@code maxChars} characters of {@code s}: longer text keeps its start, cut before a surrogate pair is split,
+     * and ends with {@code …(N more characters)}, all within the bound.
+     */
+    public static String cut(String s, int maxChars) {
+        if (s == null) {
+            return "";
+        }
+        if (s.length() <= maxChars) {
+            return s;
+        }
+        String note = "…(" + (s.length() - maxChars) + " more characters)";
+        int keep = Math.max(0, maxChars - note.length() - 8);
+        if (keep > 0 && Character.isHighSurrogate(s.charAt(keep - 1))) {
+            keep--;
+        }
+        String tail = "…(" + (s.length() - keep) + " more characters)";
+        return (s.substring(0, keep) + tail).length() <= maxChars ? s.substring(0, keep) + tail : s.substring(0, keep);
+    }
 }
