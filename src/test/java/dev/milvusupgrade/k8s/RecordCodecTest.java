@@ -38,7 +38,7 @@ class RecordCodecTest {
 
     @Test
     void where_the_full_baseline_is_kept_is_read_back_and_a_record_without_it_keeps_none() {
-        DataCheckRecord d = DataCheckRecord.start(DataCheck.Mode.READ, new DataCheckRecord.Totals(2, 3, 1_062_000, "", 1_012_000, 20))
+        DataCheckRecord d = DataCheckRecord.start(DataCheck.Mode.READ, new DataCheckRecord.Totals(2, 3, 1_062_000, DataCheckRecord.Probe.NONE, 1_012_000, 20))
                 .withKept("ConfigMap milvus-upgrade-baseline-a sha256:0d9852977e8f8744");
         RunRecord r = record().withDataCheck(d);
         String text = codec.encode(r);
