@@ -25,8 +25,12 @@ final class Console {
 
     /** One log line per decision or observed change; JSON when the JSON console format is on. */
     static void log(String line) {
-        LOG.info(line);
+        // One line whatever it quotes: Milvus, milvus-backup and the operator cannot forge log lines or drive a terminal.
+        LOG.info(Text.oneLine(line, MAX_LOG_LINE));
     }
+
+    /** The longest log line written. */
+    static final int MAX_LOG_LINE = 8192;
 
     /**
      * A stream for printing recorded text (records hold what Milvus, milvus-backup and the operator said):

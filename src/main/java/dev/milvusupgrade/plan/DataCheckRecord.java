@@ -173,6 +173,6 @@ public record DataCheckRecord(DataCheck.Mode mode, Totals baseline, List<StageCh
     }
 
     private static String cut(String line) {
-        return line.length() <= MAX_LINE ? line : line.substring(0, MAX_LINE - 1) + "…";
+        return Text.oneLine(line, MAX_LINE);
     }
 }

@@ -5,6 +5,8 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharsetEncoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Text from outside (Milvus, milvus-backup, the operator's conditions, a record someone else wrote) made safe
@@ -54,6 +56,22 @@ public final class Text {
         return bytes;
     }
 
+    /**
+     * At most {@code maxLines} lines, each {@link #oneLine} within {@code maxChars}; a longer list keeps its first lines
+     * and ends with one saying how many were left out.
+     */
+    public static List<String> lines(List<String> lines, int maxLines, int maxChars) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (i == maxLines - 1 && lines.size() > maxLines) {
+                out.add("and " + (lines.size() - i) + " more");
+                break;
+            }
+            out.add(oneLine(lines.get(i), maxChars));
+        }
+        return List.copyOf(out);
+    }
+
     /** The longest text from outside kept in one field of the record, an Event, or one log line. */
     public static final int MAX_FIELD = 1024;
 
@@ -81,12 +99,12 @@ public final class Text {
         if (s.length() <= maxChars) {
             return s;
         }
-        String note = "…(" + (s.length() - maxChars) + " more characters)";
-        int keep = Math.max(0, maxChars - note.length() - 8);
+        // The note is sized for the longest count it can show, so that the text and the note stay within the bound.
+        int keep = Math.max(0, maxChars - ("…(" + s.length() + " more characters)").length());
         if (keep > 0 && Character.isHighSurrogate(s.charAt(keep - 1))) {
             keep--;
         }
-        String tail = "…(" + (s.length() - keep) + " more characters)";
-        return (s.substring(0, keep) + tail).length() <= maxChars ? s.substring(0, keep) + tail : s.substring(0, keep);
+        String cut = s.substring(0, keep) + "…(" + (s.length() - keep) + " more characters)";
+        return cut.length() <= maxChars ? cut : s.substring(0, Math.min(keep, maxChars));
     }
 }
