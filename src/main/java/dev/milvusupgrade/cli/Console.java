@@ -126,7 +126,8 @@ final class Console {
 
     private static String totals(DataCheckRecord.Totals t) {
         return t.collections() + " collections, " + t.rows() + " rows" + (t.counted() > 0 ? " (" + t.counted() + " by count(*))" : "")
-                + (t.sampled() > 0 ? ", " + t.sampled() + " sampled keys" : "") + (t.probe() == DataCheckRecord.Probe.NONE ? "" : ", probe " + t.probe().key());
+                + (t.sampled() > 0 ? ", " + t.sampled() + " sampled keys" : "")
+                + (t.probe() == DataCheckRecord.Probe.NONE ? "" : ", probe " + t.probe().key());
     }
 
     static String took(Optional<Instant> start, Optional<Instant> end) {

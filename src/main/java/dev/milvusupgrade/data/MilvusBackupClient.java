@@ -225,7 +225,8 @@ public final class MilvusBackupClient implements MilvusBackup {
 
     private State state(String what, JsonNode code) {
         if (!code.isIntegralNumber()) {
-            throw new Unexpected("milvus-backup at " + endpoint + " answered " + what + " without a numeric state_code: " + abbreviate(code.toString()));
+            throw new Unexpected("milvus-backup at " + endpoint + " answered " + what + " without a numeric state_code: "
+                    + abbreviate(code.toString()));
         }
         return switch (code.asInt()) {
             case 0 -> State.INITIAL;

@@ -648,7 +648,8 @@ public final class MilvusRestClient implements MilvusData {
         long pause = 100;
         String state;
         while (true) {
-            AnswerFields loadFields = fields("collections/get_load_state", "collection " + target.get("dbName") + "/" + target.get("collectionName"));
+            AnswerFields loadFields = fields("collections/get_load_state", "collection " + target.get("dbName") + "/"
+                    + target.get("collectionName"));
             state = loadFields.text(loadFields.object(call("collections/get_load_state", target), "data"), "loadState");
             if ("LoadStateLoaded".equals(state)) {
                 return Optional.empty();
@@ -761,7 +762,8 @@ public final class MilvusRestClient implements MilvusData {
      * safe ({@link #attempts}). Before a create is sent again, describe tells whether the lost one was carried out: then
      * the answer is empty (created).
      */
-    private Optional<HttpResponse<byte[]>> send(String path, Map<String, Object> body, HttpRequest post) throws IOException, InterruptedException {
+    private Optional<HttpResponse<byte[]>> send(String path, Map<String, Object> body, HttpRequest post)
+            throws IOException, InterruptedException {
         Duration whole = Duration.ofSeconds(timeoutSeconds).plus(CLIENT_GRACE);
         for (int attempt = 1; ; attempt++) {
             try {
@@ -780,7 +782,8 @@ public final class MilvusRestClient implements MilvusData {
     /** Whether the collection a create body names exists; a lost answer to describe counts as not known, so false. */
     private boolean exists(Map<String, Object> createBody) {
         try {
-            call("collections/describe", target(String.valueOf(createBody.get("dbName")), String.valueOf(createBody.get("collectionName"))));
+            call("collections/describe", target(String.valueOf(createBody.get("dbName")),
+                    String.valueOf(createBody.get("collectionName"))));
             return true;
         } catch (MilvusError e) {
             if (e.code == MISSING_COLLECTION) {

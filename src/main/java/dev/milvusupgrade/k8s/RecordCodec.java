@@ -144,7 +144,8 @@ public final class RecordCodec {
         if (m.get("stages") instanceof List<?> list) {
             for (Object o : list) {
                 Map<String, Object> s = SnapshotMapper.map(o);
-                stages.add(new DataCheckRecord.StageCheck(str(s, "stage"), DataCheckRecord.Outcome.of(str(s, "outcome")), totals(SnapshotMapper.map(s.get("after"))),
+                stages.add(new DataCheckRecord.StageCheck(str(s, "stage"), DataCheckRecord.Outcome.of(str(s, "outcome")),
+                        totals(SnapshotMapper.map(s.get("after"))),
                         SnapshotMapper.num(s.get("millis"))));
             }
         }
@@ -163,7 +164,8 @@ public final class RecordCodec {
 
     private static DataCheckRecord.Totals totals(Map<String, Object> m) {
         return new DataCheckRecord.Totals((int) SnapshotMapper.num(m.get("databases")), (int) SnapshotMapper.num(m.get("collections")),
-                SnapshotMapper.num(m.get("rows")), DataCheckRecord.Probe.of(str(m, "probe")), SnapshotMapper.num(m.get("counted")), (int) SnapshotMapper.num(m.get("sampled")));
+                SnapshotMapper.num(m.get("rows")), DataCheckRecord.Probe.of(str(m, "probe")), SnapshotMapper.num(m.get("counted")),
+                (int) SnapshotMapper.num(m.get("sampled")));
     }
 
     /** Decodes a recorded result; empty when the annotation is absent or cannot be read (see {@link #read} to tell those apart). */

@@ -137,12 +137,15 @@ final class BackupGate {
                     continue;
                 }
             } catch (MilvusBackup.Unexpected e) {
-                return new Result.Failed(e.getMessage() + " while backup " + t.name + " was under way; the cluster is left on 2.5, nothing of"
+                return new Result.Failed(e.getMessage() + " while backup " + t.name
+                        + " was under way; the cluster is left on 2.5, nothing of"
                         + " 2.6 started; fix: check that backupEndpoint is milvus-backup v0.4.30 or later and see its log, then rerun");
             } catch (MilvusBackup.Unreachable e) {
                 if (!clock.instant().isBefore(deadline)) {
-                    return new Result.Failed("milvus-backup at " + config.endpoint() + " stopped answering while backup " + t.name + " was under"
-                            + " way (" + e.getMessage() + "); the cluster is left on 2.5, nothing of 2.6 started; fix: bring milvus-backup back,"
+                    return new Result.Failed("milvus-backup at " + config.endpoint() + " stopped answering while backup " + t.name
+                            + " was under"
+                            + " way (" + e.getMessage()
+                            + "); the cluster is left on 2.5, nothing of 2.6 started; fix: bring milvus-backup back,"
                             + " then rerun to wait for the same backup");
                 }
                 log.accept("backup " + t.name + ": milvus-backup not reachable (" + e.getMessage() + "); asking again");
@@ -238,11 +241,13 @@ final class BackupGate {
             return new Next.Retry(stale.get());
         }
         if (listed.isPresent()) {
-            return new Next.Retry("only milvus-backup's list shows backup " + t.name + " (its task is forgotten) and this upgrade recorded no"
+            return new Next.Retry("only milvus-backup's list shows backup " + t.name
+                    + " (its task is forgotten) and this upgrade recorded no"
                     + " description of it, so it is not trusted");
         }
         if (t.askedAt != null) {
-            return new Next.Retry("milvus-backup does not know backup " + t.name + " any more (restarted while it ran?); a part of it may be"
+            return new Next.Retry("milvus-backup does not know backup " + t.name
+                    + " any more (restarted while it ran?); a part of it may be"
                     + " left in the backup bucket");
         }
         return new Next.Ask();
@@ -252,11 +257,14 @@ final class BackupGate {
     private Next ended(Taking t, MilvusBackup.Backup now) {
         String said = now.errorMessage().isEmpty() ? "" : ": " + now.errorMessage();
         if (t.askedHere) {
-            return new Next.Done(new Result.Failed("backup " + t.name + " " + (now.state() == MilvusBackup.State.FAIL ? "failed" : "timed out")
-                    + " in milvus-backup" + said + "; the cluster is left on 2.5, nothing of 2.6 started; fix: see milvus-backup's log, then"
+            return new Next.Done(new Result.Failed("backup " + t.name + " "
+                    + (now.state() == MilvusBackup.State.FAIL ? "failed" : "timed out")
+                    + " in milvus-backup" + said
+                    + "; the cluster is left on 2.5, nothing of 2.6 started; fix: see milvus-backup's log, then"
                     + " rerun to ask again under a fresh name (" + BackupPoint.attempt(t.base, t.attempt + 1) + ")"));
         }
-        return new Next.Retry("an earlier attempt, " + t.name + ", ended " + now.state() + (said.isEmpty() ? "" : " (" + now.errorMessage() + ")"));
+        return new Next.Retry("an earlier attempt, " + t.name + ", ended " + now.state() + (said.isEmpty() ? "" : " ("
+                + now.errorMessage() + ")"));
     }
 
     /** SUCCESS: taken when recent enough and of this cluster; otherwise a failure or a new attempt. */
@@ -268,7 +276,8 @@ final class BackupGate {
             return new Next.Done(new Result.Taken(now, endedAt, t.since()));
         }
         if (t.askedHere || stale.isEmpty() && t.newAttempts > 0) {
-            return new Next.Done(new Result.Failed(stale.map(w -> "backup " + t.name + " " + w + "; the cluster is left on 2.5, nothing of 2.6"
+            return new Next.Done(new Result.Failed(stale.map(w -> "backup " + t.name + " " + w
+                    + "; the cluster is left on 2.5, nothing of 2.6"
                     + " started; fix: raise maxBackupAge above the time a backup takes, then rerun")
                     .orElse("backup " + t.name + " " + differs.get() + "; the cluster is left on 2.5, nothing of 2.6 started; fix:"
                             + " point milvus-backup at this cluster (backup.yaml milvus.address and minio.* in the v1 schema,"
@@ -281,7 +290,8 @@ final class BackupGate {
     /** Moves on to a fresh name, or fails after {@link #MAX_NEW_ATTEMPTS}. */
     private Optional<Result> retry(Taking t, String why) {
         if (++t.newAttempts > MAX_NEW_ATTEMPTS) {
-            return Optional.of(new Result.Failed("backup " + t.name + ": " + why + ", after " + MAX_NEW_ATTEMPTS + " new attempts in this run;"
+            return Optional.of(new Result.Failed("backup " + t.name + ": " + why + ", after " + MAX_NEW_ATTEMPTS
+                    + " new attempts in this run;"
                     + " the cluster is left on 2.5, nothing of 2.6 started; fix: see milvus-backup's log, then rerun"));
         }
         t.attempt++;
@@ -313,7 +323,8 @@ final class BackupGate {
         if (!at.isBefore(deadline)) {
             return Optional.of(new Result.Failed("backup " + t.name + " did not finish within " + Intent.format(config.timeout())
                     + " of being asked for (milvus-backup says " + now.state() + ", " + now.progress() + "%); the cluster is left on 2.5,"
-                    + " nothing of 2.6 started; fix: check milvus-backup's log, raise backupTimeout, then rerun to wait for the same backup"));
+                    + " nothing of 2.6 started; fix: check milvus-backup's log, raise backupTimeout, then rerun to wait for the same"
+                    + " backup"));
         }
         pause(deadline);
         return Optional.empty();

@@ -203,7 +203,8 @@ final class ClusterUpgrade {
                 // stages it started are its own; one it never started was done by someone else.
                 RunRecord r = unfinished.get();
                 String data = "";
-                boolean dataFailed = r.dataCheck().map(d -> d.stages().stream().anyMatch(st -> st.outcome() != DataCheckRecord.Outcome.OK)).orElse(false);
+                boolean dataFailed = r.dataCheck().map(d -> d.stages().stream().anyMatch(st -> st.outcome() != DataCheckRecord.Outcome.OK))
+                        .orElse(false);
                 if (execute && dataFailed) {
                     // A run that failed its data check is not finished by a rerun that does not check again.
                     if (intent.dataCheck() == DataCheck.Mode.OFF) {
@@ -498,7 +499,8 @@ final class ClusterUpgrade {
         String data = record.dataCheck().map(d -> "; data check: nothing lost in " + d.baseline().collections() + " collection(s)"
                 + (d.warningsTotal() > 0 ? " (" + d.warningsTotal() + " warning(s): lower metadata counts, see dataCheck.warnings)" : "")
                 + (d.canary().isEmpty() ? "" : ", canary " + d.canary() + " proved after every stage")
-                + (d.mode() == DataCheck.Mode.WRITE ? ", writes verified by the probe" + (d.remedy47806() ? " after the milvus#47806 remedy" : "") : ""))
+                + (d.mode() == DataCheck.Mode.WRITE ? ", writes verified by the probe"
+                + (d.remedy47806() ? " after the milvus#47806 remedy" : "") : ""))
                 .orElse("");
         boolean writesVerified = record.dataCheck().filter(d -> d.mode() == DataCheck.Mode.WRITE).isPresent();
         if (gate.isPresent()) {

@@ -263,7 +263,8 @@ final class DataGate {
             }
             WriteCheck w = mode == DataCheck.Mode.WRITE ? writeCheck(stage) : WriteCheck.PASSED;
             if (mayRemedy && (w.hung() || hung)) {
-                log.accept("data after " + stage + ": " + (w.hung() ? w.hungAt() : "count(*) queries timed out") + " (milvus#47806): restarting"
+                log.accept("data after " + stage + ": " + (w.hung() ? w.hungAt() : "count(*) queries timed out")
+                        + " (milvus#47806): restarting"
                         + " mixcoord, then the streaming nodes");
                 r = r.withRemedy();
                 Optional<String> stuck = remedy.get();
@@ -282,7 +283,8 @@ final class DataGate {
         return switch (s.problem) {
             case DENIED -> "after stage " + stage + " Milvus's user may not do what the data check needs: " + s.unreachable + "; fix: "
                     + PRIVILEGES.replace("; or set " + Intent.DATA_CHECK + ": off", "") + ", then rerun to check again";
-            case MALFORMED -> "after stage " + stage + " the data check could not read Milvus's answer: " + s.unreachable + "; the cluster is"
+            case MALFORMED -> "after stage " + stage + " the data check could not read Milvus's answer: " + s.unreachable
+                    + "; the cluster is"
                     + " left as it is; fix: check that the proxies serve Milvus's RESTful API v2 (and nothing in between rewrites it), then"
                     + " rerun to check again";
             case UNREACHABLE, NONE -> "after stage " + stage + " Milvus could not be reached for the data check until the stage timeout ("
@@ -295,7 +297,8 @@ final class DataGate {
     private Verdict lost(String stage, Settled s, DataCheckRecord r, List<DataCheck.Difference> losses, long t0) {
         table("after " + stage, s.now);
         s.found.forEach(d -> log.accept("data " + (d.isWarning() ? "warning" : "difference") + " after " + stage + ": " + d.describe()));
-        DataCheckRecord f = r.withWarnings(warnings(s.found)).withStage(check(stage, DataCheckRecord.Outcome.DIFFERENCES, s.now, t0), losses);
+        DataCheckRecord f = r.withWarnings(warnings(s.found))
+                .withStage(check(stage, DataCheckRecord.Outcome.DIFFERENCES, s.now, t0), losses);
         return new Verdict.Failed(f, "the data check after stage " + stage + " found " + losses.size() + " difference(s): " + names(losses)
                 + "; the cluster is left as it is; fix: investigate these collections (the full table is in this Job's log), then"
                 + " rerun to check again");
@@ -338,7 +341,8 @@ final class DataGate {
     }
 
     /** Nothing lost after {@code stage}: warnings recorded, then the write check's failure or a pass. */
-    private Verdict conclude(String stage, DataSnapshot now, List<DataCheck.Difference> found, DataCheckRecord record, WriteCheck w, long t0) {
+    private Verdict conclude(String stage, DataSnapshot now, List<DataCheck.Difference> found, DataCheckRecord record, WriteCheck w,
+            long t0) {
         table("after " + stage, now);
         List<DataCheck.Difference> warned = warnings(found);
         warned.forEach(d -> log.accept("data warning after " + stage + ": " + d.describe()));
@@ -397,7 +401,8 @@ final class DataGate {
                     + "; checking again");
             pause(deadline);
         }
-        return unreachable.isEmpty() ? new Settled(now, found, "", Problem.NONE) : new Settled(null, found, unreachable, Problem.UNREACHABLE);
+        return unreachable.isEmpty() ? new Settled(now, found, "", Problem.NONE)
+                : new Settled(null, found, unreachable, Problem.UNREACHABLE);
     }
 
     private Optional<CanaryCheck.Failure> canaryVerify() {

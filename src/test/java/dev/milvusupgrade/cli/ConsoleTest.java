@@ -48,7 +48,8 @@ class ConsoleTest {
 
     @Test
     void the_status_table_shows_the_data_check_with_its_differences() {
-        DataCheckRecord d = DataCheckRecord.start(DataCheck.Mode.WRITE, new DataCheckRecord.Totals(2, 3, 62_000, DataCheckRecord.Probe.PASSED))
+        DataCheckRecord d = DataCheckRecord.start(DataCheck.Mode.WRITE,
+                        new DataCheckRecord.Totals(2, 3, 62_000, DataCheckRecord.Probe.PASSED))
                 .withStage(new DataCheckRecord.StageCheck("2.6.4", DataCheckRecord.Outcome.DIFFERENCES,
                         new DataCheckRecord.Totals(2, 2, 12_000, DataCheckRecord.Probe.NONE)),
                         List.of(new DataCheck.Difference("default", "archive", "collection missing (50000 rows before)", false)));

@@ -27,7 +27,8 @@ class MilvusAnswersTest {
 
     static Stream<Arguments> wrongAnswers() {
         return Stream.of(
-                Arguments.of("collections/get_stats", (UnaryOperator<String>) b -> b.replaceFirst("\"rowCount\":\\s*\"?\\d+\"?", "\"rowCount\":\"lots\""),
+                Arguments.of("collections/get_stats",
+                        (UnaryOperator<String>) b -> b.replaceFirst("\"rowCount\":\\s*\"?\\d+\"?", "\"rowCount\":\"lots\""),
                         "rowCount = \"lots\", not a whole number"),
                 Arguments.of("collections/get_stats", (UnaryOperator<String>) b -> b.replaceFirst(",?\"rowCount\":\\s*\"?\\d+\"?", ""),
                         "rowCount = nothing, not a whole number"),
@@ -41,7 +42,8 @@ class MilvusAnswersTest {
 
     @ParameterizedTest
     @MethodSource("wrongAnswers")
-    void a_wrong_typed_or_missing_field_is_malformed_naming_the_request_and_what_came(String path, UnaryOperator<String> change, String shown) {
+    void a_wrong_typed_or_missing_field_is_malformed_naming_the_request_and_what_came(String path, UnaryOperator<String> change,
+            String shown) {
         try (SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane(); MilvusProxy proxy = new MilvusProxy(milvus.uri())) {
             proxy.rewrite(path, change);
             assertThatThrownBy(() -> client(proxy.uri()).snapshot()).isInstanceOf(MilvusData.Malformed.class)

@@ -36,7 +36,8 @@ class MilvusBackupAnswersTest {
         });
         server.start();
         try {
-            return use.apply(new MilvusBackupClient(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), Duration.ofSeconds(5)));
+            return use.apply(new MilvusBackupClient(URI.create("http://127.0.0.1:"
+                    + server.getAddress().getPort()), Duration.ofSeconds(5)));
         } finally {
             server.stop(0);
         }

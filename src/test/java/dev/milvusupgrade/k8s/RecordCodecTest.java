@@ -98,7 +98,8 @@ class RecordCodecTest {
         assertThat(d.baseline().probe()).isEqualTo(DataCheckRecord.Probe.PASSED);
         assertThat(d.stages()).extracting(DataCheckRecord.StageCheck::outcome).containsExactly(DataCheckRecord.Outcome.OK,
                 DataCheckRecord.Outcome.PROBE_FAILED, DataCheckRecord.Outcome.DIFFERENCES);
-        assertThat(d.stages()).extracting(s -> s.after().probe()).containsExactly(DataCheckRecord.Probe.PASSED, DataCheckRecord.Probe.FAILED,
+        assertThat(d.stages()).extracting(s -> s.after().probe()).containsExactly(DataCheckRecord.Probe.PASSED,
+                DataCheckRecord.Probe.FAILED,
                 DataCheckRecord.Probe.NONE);
         assertThat(codec.encode(codec.read(text).record().orElseThrow())).contains(DATA_CHECK);
         assertThat(codec.read(text.replace("\"probe failed\"", "\"so-so\""))).isInstanceOf(RecordCodec.Read.Unreadable.class)

@@ -69,7 +69,8 @@ class TextTest {
         String cut = Text.cut(emoji, 60);
         assertThat(cut).hasSizeLessThanOrEqualTo(60);
         assertThat(Character.isHighSurrogate(cut.charAt(cut.indexOf('…') - 1))).isFalse();
-        assertThat(Text.oneLine("\u001b".repeat(1024 * 1024), Text.MAX_FIELD)).hasSizeLessThanOrEqualTo(Text.MAX_FIELD).startsWith("\\u001b");
+        assertThat(Text.oneLine("\u001b".repeat(1024 * 1024), Text.MAX_FIELD)).hasSizeLessThanOrEqualTo(Text.MAX_FIELD)
+                .startsWith("\\u001b");
     }
 
     @org.junit.jupiter.api.Test
