@@ -28,12 +28,17 @@ final class Console {
      * starts {@code warning: }, or a fleet member's {@code <ns/name>: warning: }) logs at WARN.
      */
     static void log(String line) {
+        // One line whatever it quotes: Milvus, milvus-backup and the operator cannot forge log lines or drive a terminal.
+        String bounded = Text.oneLine(line, MAX_LOG_LINE);
         if (line.startsWith("warning: ") || line.matches("[^ ]+: warning: (?s).*")) {
-            LOG.warn(line);
+            LOG.warn(bounded);
         } else {
-            LOG.info(line);
+            LOG.info(bounded);
         }
     }
+
+    /** The longest log line written. */
+    static final int MAX_LOG_LINE = 8192;
 
     /**
      * A stream for printing recorded text (records hold what Milvus, milvus-backup and the operator said):
@@ -79,7 +84,7 @@ final class Console {
                 + (b.collections() > b.firstCollections().size() ? ", ..." : "") + ")") + ", took " + b.seconds() + "s"
                 + b.endedAt().map(t -> ", ended " + t).orElse("")));
         r.dataCheck().ifPresent(d -> {
-            out.println("data check (" + d.mode() + "): before " + totals(d.baseline()) + d.stages().stream()
+            out.println("data check (" + d.mode().key() + "): before " + totals(d.baseline()) + d.stages().stream()
                     .map(st -> "; after " + st.stage() + " " + st.outcome() + ", " + totals(st.after())
                             + (st.millis() > 0 ? " (checked in " + st.millis() + " ms)" : "")).reduce("", String::concat)
                     + (d.remedy47806() ? "; milvus#47806 remedy ran" : "") + (d.canary().isEmpty() ? "" : "; canary " + d.canary()));
@@ -129,7 +134,8 @@ final class Console {
 
     private static String totals(DataCheckRecord.Totals t) {
         return t.collections() + " collections, " + t.rows() + " rows" + (t.counted() > 0 ? " (" + t.counted() + " by count(*))" : "")
-                + (t.sampled() > 0 ? ", " + t.sampled() + " sampled keys" : "") + (t.probe().isEmpty() ? "" : ", probe " + t.probe());
+                + (t.sampled() > 0 ? ", " + t.sampled() + " sampled keys" : "")
+                + (t.probe() == DataCheckRecord.Probe.NONE ? "" : ", probe " + t.probe().key());
     }
 
     static String took(Optional<Instant> start, Optional<Instant> end) {

@@ -23,7 +23,7 @@ final class TerminationMessage {
         }
         try {
             // Cut between characters: a byte cut can split a multi-byte character and leave invalid UTF-8.
-            Files.write(path, Text.utf8Prefix(line, LIMIT));
+            Files.write(path, Text.utf8Prefix(Text.oneLine(line, LIMIT), LIMIT));
             return true;
         } catch (IOException e) {
             return false;

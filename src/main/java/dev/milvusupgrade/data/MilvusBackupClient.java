@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.milvusupgrade.plan.Text;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -144,7 +145,7 @@ public final class MilvusBackupClient implements MilvusBackup {
         Answer a = send("POST", "create", body);
         JsonNode answer = a.json();
         if (a.status == 400 && answer != null && answer.path("error").isTextual()) {
-            return new Created.Rejected(CODE_PARAMETER_ERROR, "HTTP 400: " + answer.path("error").asText());
+            return new Created.Rejected(CODE_PARAMETER_ERROR, "HTTP 400: " + told(answer.path("error").asText()));
         }
         if (a.status != 200 || answer == null || !answer.path("code").isMissingNode() && !answer.path("code").isIntegralNumber()) {
             throw notMilvusBackup("POST " + API + "create", a);
@@ -155,9 +156,9 @@ public final class MilvusBackupClient implements MilvusBackup {
             return new Created.Accepted(answer.path("requestId").asText(""));
         }
         if (code == CODE_FAIL && msg.contains(NAME_HELD + backupName + EXISTING_TASK)) {
-            return new Created.AlreadyExists(msg);
+            return new Created.AlreadyExists(told(msg));
         }
-        return new Created.Rejected(code, msg);
+        return new Created.Rejected(code, told(msg));
     }
 
     @Override
@@ -172,17 +173,21 @@ public final class MilvusBackupClient implements MilvusBackup {
         }
         JsonNode data = success(what, a).path("data");
         if (!data.isObject()) {
-            throw new Unexpected("milvus-backup at " + endpoint + " answered " + what + " without data: " + data);
+            throw new Unexpected("milvus-backup at " + endpoint + " answered " + what + " without data: " + abbreviate(data.toString()));
         }
-        String name = data.path("name").asText("");
+        String name = text(what, data, "name");
         State state = name.isEmpty() ? State.UNKNOWN : state(what, data.path("state_code"));
         List<String> collections = new ArrayList<>();
-        for (JsonNode c : data.path("collection_backups")) {
-            String db = c.path("db_name").asText("");
-            collections.add((db.isEmpty() ? "default" : db) + "." + c.path("collection_name").asText(""));
+        JsonNode held = data.path("collection_backups");
+        if (!held.isMissingNode() && !held.isNull() && !held.isArray()) {
+            throw wrong(what, "collection_backups", held, "a list");
         }
-        return new Backup(name.isEmpty() ? backupName : name, state, data.path("progress").asInt(0), data.path("size").asLong(0),
-                collections, data.path("errorMessage").asText(""), time(data.path("start_time")), time(data.path("end_time")));
+        for (JsonNode c : held) {
+            String db = text(what, c, "db_name");
+            collections.add((db.isEmpty() ? "default" : db) + "." + text(what, c, "collection_name"));
+        }
+        return new Backup(name.isEmpty() ? backupName : name, state, (int) whole(what, data, "progress"), whole(what, data, "size"),
+                collections, told(text(what, data, "errorMessage")), time(data.path("start_time")), time(data.path("end_time")));
     }
 
     @Override
@@ -191,7 +196,7 @@ public final class MilvusBackupClient implements MilvusBackup {
         JsonNode data = success("GET " + API + "list", send("GET", "list", null)).path("data");
         for (JsonNode summary : data) {
             if (backupName.equals(summary.path("name").asText())) {
-                return Optional.of(new Backup(backupName, State.SUCCESS, 100, summary.path("size").asLong(0), List.of(), "",
+                return Optional.of(new Backup(backupName, State.SUCCESS, 100, whole("GET " + API + "list", summary, "size"), List.of(), "",
                         Optional.empty(), Optional.empty()));
             }
         }
@@ -214,13 +219,14 @@ public final class MilvusBackupClient implements MilvusBackup {
         if (code.isMissingNode() || code.isIntegralNumber() && code.asInt() == 0) {
             return answer;
         }
-        throw new Unreachable("milvus-backup at " + endpoint + " answered " + what + " with code " + code.asText() + ": "
-                + answer.path("msg").asText(""), null);
+        throw new Unreachable("milvus-backup at " + endpoint + " answered " + what + " with code " + abbreviate(code.toString()) + ": "
+                + told(answer.path("msg").asText("")), null);
     }
 
     private State state(String what, JsonNode code) {
         if (!code.isIntegralNumber()) {
-            throw new Unexpected("milvus-backup at " + endpoint + " answered " + what + " without a numeric state_code: " + code);
+            throw new Unexpected("milvus-backup at " + endpoint + " answered " + what + " without a numeric state_code: "
+                    + abbreviate(code.toString()));
         }
         return switch (code.asInt()) {
             case 0 -> State.INITIAL;
@@ -287,8 +293,19 @@ public final class MilvusBackupClient implements MilvusBackup {
                 request.header("Content-Type", "application/json")
                         .method(method, HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
             }
-            HttpResponse<byte[]> response = BoundedHttp.send(http, request.build(), timeout, BoundedHttp.MAX_BODY);
-            return new Answer(response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
+            HttpRequest built = request.build();
+            // A read that got no answer at all (a pooled connection closed under it, JDK-8338569) is asked again; a create never.
+            int attempts = "GET".equals(method) ? MilvusRestClient.READ_ATTEMPTS : 1;
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    HttpResponse<byte[]> response = BoundedHttp.send(http, built, timeout, BoundedHttp.MAX_BODY);
+                    return new Answer(response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    if (attempt >= attempts || !MilvusRestClient.noAnswer(e)) {
+                        throw e;
+                    }
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CancellationException("interrupted while calling milvus-backup at " + endpoint);
@@ -317,7 +334,40 @@ public final class MilvusBackupClient implements MilvusBackup {
     }
 
     private static String abbreviate(String text) {
-        String oneLine = text.replaceAll("\\s+", " ").trim();
-        return oneLine.isEmpty() ? "an empty body" : oneLine.length() > 200 ? oneLine.substring(0, 200) + "..." : oneLine;
+        return AnswerFields.shown(text);
+    }
+
+    /** What milvus-backup says in words (an error message), bounded and on one line. */
+    private static String told(String text) {
+        return Text.oneLine(text, Text.MAX_FIELD / 2);
+    }
+
+    /** A text field; absent or null is empty, another type is {@link MilvusBackup.Unexpected}. */
+    private String text(String what, JsonNode parent, String field) {
+        JsonNode n = parent.path(field);
+        if (n.isMissingNode() || n.isNull()) {
+            return "";
+        }
+        if (!n.isTextual()) {
+            throw wrong(what, field, n, "a text");
+        }
+        return n.asText();
+    }
+
+    /** A whole-number field; absent or null is 0, another type is {@link MilvusBackup.Unexpected}. */
+    private long whole(String what, JsonNode parent, String field) {
+        JsonNode n = parent.path(field);
+        if (n.isMissingNode() || n.isNull()) {
+            return 0;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToInt() && "progress".equals(field)) {
+            throw wrong(what, field, n, "a whole number");
+        }
+        return n.asLong();
+    }
+
+    private Unexpected wrong(String what, String field, JsonNode got, String expected) {
+        return new Unexpected("milvus-backup at " + endpoint + " answered " + what + " with " + field + " = " + abbreviate(got.toString())
+                + ", not " + expected);
     }
 }

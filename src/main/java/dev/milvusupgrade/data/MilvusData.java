@@ -114,6 +114,16 @@ public interface MilvusData {
         }
     }
 
+    /**
+     * Milvus answered, but not as its RESTful API v2 does: not JSON, a field of the wrong type, a field missing. The
+     * message names the request and shows what was received (one line, cut). Asking again would get the same answer.
+     */
+    final class Malformed extends Unreachable {
+        public Malformed(String message) {
+            super(message, null);
+        }
+    }
+
     /** Milvus refused a request for lack of privileges (HTTP 403, or code 1401): the user needs a role, not a network path. */
     final class Denied extends Unreachable {
         public Denied(String message) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.milvusupgrade.plan.Canary;
 import dev.milvusupgrade.plan.DataSnapshot;
 import dev.milvusupgrade.plan.MilvusEndpoint;
+import dev.milvusupgrade.plan.Text;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -27,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -110,6 +112,16 @@ public final class MilvusRestClient implements MilvusData {
     public static final Duration CLIENT_GRACE = Duration.ofSeconds(2);
 
     static final String BASE_PATH = "/v2/vectordb/";
+    /** How many times a read is sent when no answer comes (see {@link #attempts}). */
+    static final int READ_ATTEMPTS = 3;
+    private static final String CREATE = "collections/create";
+    private static final Set<String> READS = Set.of("databases/list", "collections/list", "collections/describe",
+            "collections/get_load_state", "collections/get_stats", "indexes/list", "indexes/describe", "entities/query", "entities/get",
+            "entities/search");
+    private static final Set<String> REPEATABLE = Set.of("collections/load", "collections/release", "collections/drop",
+            "entities/upsert", "entities/delete");
+    /** The answer of a create whose own answer was lost, once describe found the collection. */
+    private static final JsonNode CREATED = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("code", 0);
     private static final int MISSING_COLLECTION = 100;
     private static final int MISSING_DATABASE = 800;
     private static final int MISSING_INDEX = 700;
@@ -182,7 +194,7 @@ public final class MilvusRestClient implements MilvusData {
     /** The snapshot; {@code baseline} (by {@code db/collection}) empty: sample keys, otherwise read back the baseline's. */
     private DataSnapshot read(Map<String, DataSnapshot.Collection> baseline) {
         boolean sampling = baseline.isEmpty();
-        List<String> databases = texts(callOrUnreachable("databases/list", Map.of(), "", -1).path("data"));
+        List<String> databases = fields("databases/list", "").texts(callOrUnreachable("databases/list", Map.of(), "", -1), "data");
         ExecutorService pool = Executors.newFixedThreadPool(parallelism, daemonThreads());
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
         try {
@@ -226,7 +238,8 @@ public final class MilvusRestClient implements MilvusData {
         if (r == null) {
             return null;
         }
-        return texts(r.path("data")).stream().filter(n -> !n.startsWith(PROBE_PREFIX) && !n.startsWith(Canary.PREFIX)).toList();
+        return fields("collections/list", "database " + db).texts(r, "data").stream()
+                .filter(n -> !n.startsWith(PROBE_PREFIX) && !n.startsWith(Canary.PREFIX)).toList();
     }
 
     private Optional<DataSnapshot.Collection> readCollection(String db, String name, boolean sampling, Optional<DataSnapshot.Collection> was) {
@@ -236,7 +249,10 @@ public final class MilvusRestClient implements MilvusData {
         if (describe == null) {
             return Optional.empty();
         }
-        String fingerprint = schemaFingerprint(describe.path("data"));
+        AnswerFields described = fields("collections/describe", what);
+        JsonNode schema = described.object(describe, "data");
+        described.array(schema, "fields");
+        String fingerprint = schemaFingerprint(schema);
         JsonNode load = callOrUnreachable("collections/get_load_state", req, what, MISSING_COLLECTION);
         if (load == null) {
             return Optional.empty();
@@ -250,22 +266,26 @@ public final class MilvusRestClient implements MilvusData {
             return Optional.empty();
         }
         List<DataSnapshot.Index> indexes = new ArrayList<>();
-        for (String index : texts(indexList.path("data"))) {
+        for (String index : fields("indexes/list", what).texts(indexList, "data")) {
             Map<String, Object> indexReq = Map.of("dbName", db, "collectionName", name, "indexName", index);
             JsonNode d = callOrUnreachable("indexes/describe", indexReq, what + " index " + index, MISSING_INDEX);
             if (d != null) {
                 String state = "";
-                for (JsonNode entry : d.path("data")) {
+                AnswerFields indexFields = fields("indexes/describe", what + " index " + index);
+                for (JsonNode entry : indexFields.array(d, "data")) {
                     if (index.equals(entry.path("indexName").asText()) || state.isEmpty()) {
-                        state = entry.path("indexState").asText("");
+                        state = indexFields.text(entry, "indexState", "");
                     }
                 }
                 indexes.add(new DataSnapshot.Index(index, state));
             }
         }
-        String loadState = load.path("data").path("loadState").asText("");
+        AnswerFields loadFields = fields("collections/get_load_state", what);
+        String loadState = loadFields.text(loadFields.object(load, "data"), "loadState");
+        AnswerFields statsFields = fields("collections/get_stats", what);
+        long rowCount = statsFields.number(statsFields.object(stats, "data"), "rowCount");
         long ttl = 0;
-        for (JsonNode p : describe.path("data").path("properties")) {
+        for (JsonNode p : described.array(schema, "properties")) {
             if (TTL_PROPERTY.equals(p.path("key").asText())) {
                 try {
                     ttl = Math.max(0, Long.parseLong(p.path("value").asText("0").trim()));
@@ -279,7 +299,7 @@ public final class MilvusRestClient implements MilvusData {
         if ("LoadStateLoaded".equals(loadState)) {
             String pk = "";
             boolean textKey = false;
-            for (JsonNode f : describe.path("data").path("fields")) {
+            for (JsonNode f : described.array(schema, "fields")) {
                 if (f.path("primaryKey").asBoolean(false)) {
                     pk = f.path("name").asText("");
                     textKey = "VarChar".equals(f.path("type").asText(""));
@@ -292,8 +312,10 @@ public final class MilvusRestClient implements MilvusData {
             if (counted.isPresent() && counted.get().isMissingNode()) {
                 return Optional.empty();
             }
-            count = counted.map(r -> r.path("data").path(0).path("count(*)")).map(n -> n.isMissingNode() ? DataSnapshot.Collection.NOT_COUNTED
-                    : number(n)).orElse(DataSnapshot.Collection.TIMED_OUT);
+            AnswerFields countFields = fields("entities/query", what);
+            count = counted.map(r -> countFields.array(r, "data").path(0).path("count(*)"))
+                    .map(n -> n.isMissingNode() ? DataSnapshot.Collection.NOT_COUNTED : countFields.int64(n, "count(*)"))
+                    .orElse(DataSnapshot.Collection.TIMED_OUT);
             if (count >= 0 && !pk.isEmpty()) {
                 Optional<JsonNode> rows = Optional.of(NOT_ASKED);
                 if (sampling) {
@@ -314,7 +336,7 @@ public final class MilvusRestClient implements MilvusData {
                     return Optional.empty();
                 } else {
                     List<String> keys = new ArrayList<>();
-                    for (JsonNode row : rows.get().path("data")) {
+                    for (JsonNode row : fields(sampling ? "entities/query" : "entities/get", what).array(rows.get(), "data")) {
                         JsonNode k = row.path(pk);
                         if (!k.isMissingNode() && !k.isNull()) {
                             keys.add(k.asText());
@@ -324,8 +346,7 @@ public final class MilvusRestClient implements MilvusData {
                 }
             }
         }
-        return Optional.of(new DataSnapshot.Collection(name, number(stats.path("data").path("rowCount")), loadState, indexes, fingerprint, ttl,
-                count, sample));
+        return Optional.of(new DataSnapshot.Collection(name, rowCount, loadState, indexes, fingerprint, ttl, count, sample));
     }
 
     /**
@@ -462,8 +483,9 @@ public final class MilvusRestClient implements MilvusData {
     @Override
     public Optional<Shape> shape(String db, String name) {
         JsonNode d;
+        AnswerFields described = fields("collections/describe", "collection " + db + "/" + name);
         try {
-            d = call("collections/describe", target(db, name)).path("data");
+            d = described.object(call("collections/describe", target(db, name)), "data");
         } catch (MilvusError e) {
             if (e.code == MISSING_COLLECTION) {
                 return Optional.empty();
@@ -473,7 +495,7 @@ public final class MilvusRestClient implements MilvusData {
             throw new StepFailed("describe", e.getMessage(), true);
         }
         List<String> fields = new ArrayList<>();
-        d.path("fields").forEach(f -> fields.add(f.path("name").asText("") + ":" + f.path("type").asText("")));
+        described.array(d, "fields").forEach(f -> fields.add(described.text(f, "name", "") + ":" + described.text(f, "type", "")));
         return Optional.of(new Shape(fields, d.path("enableDynamicField").asBoolean(false)));
     }
 
@@ -540,7 +562,8 @@ public final class MilvusRestClient implements MilvusData {
         body.put("limit", limit);
         body.put("consistencyLevel", "Strong");
         List<Map<String, Object>> out = new ArrayList<>();
-        for (JsonNode row : step("query", "entities/query", body).path("data")) {
+        AnswerFields rowFields = fields("entities/query", "collection " + db + "/" + name);
+        for (JsonNode row : rowFields.array(step("query", "entities/query", body), "data")) {
             if (!row.isObject()) {
                 throw new StepFailed("query", "a row that is not an object: " + abbreviate(row.toString()), false);
             }
@@ -586,12 +609,13 @@ public final class MilvusRestClient implements MilvusData {
         body.put("outputFields", List.of("id"));
         body.put("consistencyLevel", "Strong");
         List<Long> ids = new ArrayList<>();
-        for (JsonNode hit : step("search", "entities/search", body).path("data")) {
+        AnswerFields hits = fields("entities/search", "collection " + db + "/" + name);
+        for (JsonNode hit : hits.array(step("search", "entities/search", body), "data")) {
             JsonNode id = hit.path("id");
             if (id.isMissingNode()) {
                 throw new StepFailed("search", "a hit without an id: " + abbreviate(hit.toString()), false);
             }
-            ids.add(number(id));
+            ids.add(hits.int64(id, "id"));
         }
         return ids;
     }
@@ -623,7 +647,9 @@ public final class MilvusRestClient implements MilvusData {
         long pause = 100;
         String state;
         while (true) {
-            state = call("collections/get_load_state", target).path("data").path("loadState").asText("");
+            AnswerFields loadFields = fields("collections/get_load_state", "collection " + target.get("dbName") + "/"
+                    + target.get("collectionName"));
+            state = loadFields.text(loadFields.object(call("collections/get_load_state", target), "data"), "loadState");
             if ("LoadStateLoaded".equals(state)) {
                 return Optional.empty();
             }
@@ -672,16 +698,11 @@ public final class MilvusRestClient implements MilvusData {
         HttpResponse<byte[]> response;
         try {
             HttpRequest post = request.POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body))).build();
-            try {
-                response = BoundedHttp.send(http, post, Duration.ofSeconds(timeoutSeconds).plus(CLIENT_GRACE), BoundedHttp.MAX_BODY);
-            } catch (IOException e) {
-                // A pooled connection the JDK client closes under the request (JDK-8338569) fails it without an answer, and the
-                // client does not retry a POST. Every call but an insert may be sent again: once, when nothing answered.
-                if (!retriable(path, e)) {
-                    throw e;
-                }
-                response = BoundedHttp.send(http, post, Duration.ofSeconds(timeoutSeconds).plus(CLIENT_GRACE), BoundedHttp.MAX_BODY);
+            Optional<HttpResponse<byte[]>> sent = send(path, body, post);
+            if (sent.isEmpty()) {
+                return CREATED; // the create whose answer was lost had created the collection
             }
+            response = sent.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CancellationException("interrupted while calling Milvus at " + endpoint);
@@ -720,10 +741,10 @@ public final class MilvusRestClient implements MilvusData {
         }
         if (code == PERMISSION_DENIED) {
             throw new Denied("Milvus at " + endpoint + " refused " + path + " for lack of privileges (code " + code + ": "
-                    + answer.path("message").asText("") + ")");
+                    + message(answer) + ")");
         }
         if (code != 0) {
-            throw new MilvusError(code, "code " + code + ": " + answer.path("message").asText(""));
+            throw new MilvusError(code, "code " + code + ": " + message(answer));
         }
         return answer;
     }
@@ -733,9 +754,58 @@ public final class MilvusRestClient implements MilvusData {
         return URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + BASE_PATH + path);
     }
 
-    /** Whether a call that failed with {@code e} may be sent once more: not an insert, and no answer, refusal or TLS failure. */
-    static boolean retriable(String path, IOException e) {
-        if ("entities/insert".equals(path) || e instanceof HttpTimeoutException) {
+    /**
+     * Sends {@code post}. A pooled connection the JDK client closes under the request (JDK-8338569) fails it without an
+     * answer, and the client does not retry a POST; so a call that got no answer at all is sent again, as far as that is
+     * safe ({@link #attempts}). Before a create is sent again, describe tells whether the lost one was carried out: then
+     * the answer is empty (created).
+     */
+    private Optional<HttpResponse<byte[]>> send(String path, Map<String, Object> body, HttpRequest post)
+            throws IOException, InterruptedException {
+        Duration whole = Duration.ofSeconds(timeoutSeconds).plus(CLIENT_GRACE);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return Optional.of(BoundedHttp.send(http, post, whole, BoundedHttp.MAX_BODY));
+            } catch (IOException e) {
+                if (attempt >= attempts(path) || !noAnswer(e)) {
+                    throw e;
+                }
+                if (CREATE.equals(path) && exists(body)) {
+                    return Optional.empty();
+                }
+            }
+        }
+    }
+
+    /** Whether the collection a create body names exists; a lost answer to describe counts as not known, so false. */
+    private boolean exists(Map<String, Object> createBody) {
+        try {
+            call("collections/describe", target(String.valueOf(createBody.get("dbName")),
+                    String.valueOf(createBody.get("collectionName"))));
+            return true;
+        } catch (MilvusError e) {
+            if (e.code == MISSING_COLLECTION) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * How many times a call is sent when no answer comes: reads (lists, describes, states, stats, queries, gets,
+     * searches) {@value #READ_ATTEMPTS} times; writes that mean the same when repeated (load, release, drop, upsert,
+     * delete) and a create (after checking it was not carried out) twice; an insert once (a second one would add rows).
+     */
+    static int attempts(String path) {
+        if (READS.contains(path)) {
+            return READ_ATTEMPTS;
+        }
+        return REPEATABLE.contains(path) || CREATE.equals(path) ? 2 : 1;
+    }
+
+    /** Whether {@code e} means the request got no answer at all (not a timeout, a refused connection or a TLS failure). */
+    static boolean noAnswer(IOException e) {
+        if (e instanceof HttpTimeoutException || e instanceof BoundedHttp.TooLarge) {
             return false;
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -790,30 +860,25 @@ public final class MilvusRestClient implements MilvusData {
         if (answer == null) {
             return text.isBlank() ? "" : ", " + abbreviate(text);
         }
-        return ", code " + answer.path("code").asText("?") + ": " + answer.path("message").asText("");
+        return ", code " + answer.path("code").asText("?") + ": " + message(answer);
     }
 
     private static String abbreviate(String text) {
-        String oneLine = text.replaceAll("\\s+", " ").trim();
-        return oneLine.isEmpty() ? "an empty body" : oneLine.length() > 200 ? oneLine.substring(0, 200) + "..." : oneLine;
+        return AnswerFields.shown(text);
     }
 
-    /** An Int64 as Milvus sends it: a number, or a string under {@code Accept-Type-Allow-Int64: false}. */
-    private static long number(JsonNode n) {
-        if (n.isNumber()) {
-            return n.asLong();
+    /** Milvus's {@code message}, as a message shows it (one line, bounded). */
+    private static String message(JsonNode answer) {
+        JsonNode m = answer.path("message");
+        if (m.isMissingNode() || m.isNull()) {
+            return "";
         }
-        try {
-            return Long.parseLong(n.asText());
-        } catch (NumberFormatException e) {
-            throw new IllegalStateException("Milvus sent " + n + " where a number belongs");
-        }
+        return Text.oneLine(m.isTextual() ? m.asText() : m.toString(), AnswerFields.SHOWN);
     }
 
-    private static List<String> texts(JsonNode array) {
-        List<String> out = new ArrayList<>();
-        array.forEach(n -> out.add(n.asText()));
-        return out;
+    /** The typed reader of the answer to {@code path} (for {@code what}, when not empty). */
+    private AnswerFields fields(String path, String what) {
+        return new AnswerFields("Milvus at " + endpoint + " answered " + path + (what.isEmpty() ? "" : " for " + what));
     }
 
     /** Runs {@code task} unless another task of the snapshot failed already; records its failure for the others. */

@@ -1,6 +1,7 @@
 package dev.milvusupgrade.k8s;
 
 import dev.milvusupgrade.plan.MilvusRef;
+import dev.milvusupgrade.plan.Text;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -32,6 +33,9 @@ public final class EventRecorder {
     public static final String BACKUP_STARTED = "UpgradeBackupStarted";
     public static final String BACKUP_SUCCEEDED = "UpgradeBackupSucceeded";
     public static final String SOURCE = "milvus-upgrade";
+
+    /** The longest Event message written: one line, control characters visible (the API server's own limit is 1 KiB). */
+    static final int MAX_MESSAGE = 1024;
 
     private static final DateTimeFormatter MICRO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
 
@@ -83,7 +87,7 @@ public final class EventRecorder {
                         .withInvolvedObject(target)
                         .withType(warning ? "Warning" : "Normal")
                         .withReason(reason)
-                        .withMessage(message.length() > 1024 ? message.substring(0, 1021) + "..." : message)
+                        .withMessage(Text.oneLine(message, MAX_MESSAGE))
                         .withNewSource().withComponent(SOURCE).endSource()
                         .withReportingComponent(SOURCE)
                         .withReportingInstance(runId)

@@ -90,13 +90,13 @@ public final class RecordCodec {
 
     private static Map<String, Object> encode(DataCheckRecord d) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("mode", d.mode());
+        m.put("mode", d.mode().key());
         m.put("baseline", encode(d.baseline()));
         List<Map<String, Object>> stages = new ArrayList<>();
         for (DataCheckRecord.StageCheck s : d.stages()) {
             Map<String, Object> sm = new LinkedHashMap<>();
             sm.put("stage", s.stage());
-            sm.put("outcome", s.outcome());
+            sm.put("outcome", s.outcome().key());
             sm.put("after", encode(s.after()));
             if (s.millis() > 0) {
                 sm.put("millis", s.millis());
@@ -127,8 +127,8 @@ public final class RecordCodec {
         m.put("databases", t.databases());
         m.put("collections", t.collections());
         m.put("rows", t.rows());
-        if (!t.probe().isEmpty()) {
-            m.put("probe", t.probe());
+        if (t.probe() != DataCheckRecord.Probe.NONE) {
+            m.put("probe", t.probe().key());
         }
         if (t.counted() > 0) {
             m.put("counted", t.counted());
@@ -144,13 +144,14 @@ public final class RecordCodec {
         if (m.get("stages") instanceof List<?> list) {
             for (Object o : list) {
                 Map<String, Object> s = SnapshotMapper.map(o);
-                stages.add(new DataCheckRecord.StageCheck(str(s, "stage"), str(s, "outcome"), totals(SnapshotMapper.map(s.get("after"))),
+                stages.add(new DataCheckRecord.StageCheck(str(s, "stage"), DataCheckRecord.Outcome.of(str(s, "outcome")),
+                        totals(SnapshotMapper.map(s.get("after"))),
                         SnapshotMapper.num(s.get("millis"))));
             }
         }
         List<String> differences = m.get("differences") instanceof List<?> l ? l.stream().map(Object::toString).toList() : List.of();
         List<String> warnings = m.get("warnings") instanceof List<?> w ? w.stream().map(Object::toString).toList() : List.of();
-        return new DataCheckRecord(str(m, "mode"), totals(SnapshotMapper.map(m.get("baseline"))), stages, differences,
+        return new DataCheckRecord(DataCheckRecord.mode(str(m, "mode")), totals(SnapshotMapper.map(m.get("baseline"))), stages, differences,
                 (int) SnapshotMapper.num(m.get("differencesTotal")), Boolean.TRUE.equals(m.get("remedy47806")), str(m, "canary"), warnings,
                 (int) SnapshotMapper.num(m.get("warningsTotal")), str(m, "baselineKept"));
     }
@@ -163,7 +164,8 @@ public final class RecordCodec {
 
     private static DataCheckRecord.Totals totals(Map<String, Object> m) {
         return new DataCheckRecord.Totals((int) SnapshotMapper.num(m.get("databases")), (int) SnapshotMapper.num(m.get("collections")),
-                SnapshotMapper.num(m.get("rows")), str(m, "probe"), SnapshotMapper.num(m.get("counted")), (int) SnapshotMapper.num(m.get("sampled")));
+                SnapshotMapper.num(m.get("rows")), DataCheckRecord.Probe.of(str(m, "probe")), SnapshotMapper.num(m.get("counted")),
+                (int) SnapshotMapper.num(m.get("sampled")));
     }
 
     /** Decodes a recorded result; empty when the annotation is absent or cannot be read (see {@link #read} to tell those apart). */

@@ -9,6 +9,7 @@ import dev.milvusupgrade.plan.ClusterSnapshot.MilvusStatus;
 import dev.milvusupgrade.plan.ClusterSnapshot.OperatorVersion;
 import dev.milvusupgrade.plan.ClusterSnapshot.SpecSettings;
 import dev.milvusupgrade.plan.Component;
+import dev.milvusupgrade.plan.Text;
 import dev.milvusupgrade.plan.WorkloadSettings;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -112,13 +113,17 @@ public final class SnapshotMapper {
                 replicas);
     }
 
+    /** The longest condition reason kept (the operator's reasons are CamelCase words). */
+    static final int REASON = 128;
+
     static MilvusStatus status(Map<String, Object> st) {
         Map<String, Condition> byType = new HashMap<>();
         if (st.get("conditions") instanceof List<?> list) {
             for (Object o : list) {
                 Map<String, Object> c = map(o);
-                byType.put(str(c.get("type"), ""), new Condition(str(c.get("status"), ""), str(c.get("reason"), ""),
-                        str(c.get("message"), ""), instant(c.get("lastTransitionTime"))));
+                // The operator's words (often an error of etcd, storage or the message queue) bounded where they are read.
+                byType.put(str(c.get("type"), ""), new Condition(str(c.get("status"), ""), Text.oneLine(str(c.get("reason"), ""), REASON),
+                        Text.oneLine(str(c.get("message"), ""), Text.MAX_FIELD), instant(c.get("lastTransitionTime"))));
             }
         }
         Map<String, Condition> dependencies = new HashMap<>();

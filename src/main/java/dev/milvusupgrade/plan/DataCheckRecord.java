@@ -1,6 +1,7 @@
 package dev.milvusupgrade.plan;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -8,7 +9,7 @@ import java.util.List;
  * number of collections (totals, one line per stage, at most {@link #MAX_DIFFERENCES} differences).
  * The full table goes into the log.
  *
- * @param mode {@code read} or {@code write}
+ * @param mode {@code read} or {@code write} (the record writes {@link DataCheck.Mode#key()})
  * @param baseline totals before the first stage (or when a resumed run began)
  * @param stages one outcome per stage checked
  * @param differences the first differences found, each {@code db.collection: what}
@@ -20,7 +21,7 @@ import java.util.List;
  * @param kept where the full per-collection baseline is kept and its digest ({@code Lease <name> sha256:<16 hex>} or
  *     {@code ConfigMap <name> sha256:<16 hex>}); empty when none was kept (read mode off, or a record from before issue 21)
  */
-public record DataCheckRecord(String mode, Totals baseline, List<StageCheck> stages, List<String> differences, int differencesTotal,
+public record DataCheckRecord(DataCheck.Mode mode, Totals baseline, List<StageCheck> stages, List<String> differences, int differencesTotal,
         boolean remedy47806, String canary, List<String> warnings, int warningsTotal, String kept) {
 
     /** At most this many differences are kept in the record; the log has them all. */
@@ -35,40 +36,111 @@ public record DataCheckRecord(String mode, Totals baseline, List<StageCheck> sta
     }
 
     /** Without a kept baseline. */
-    public DataCheckRecord(String mode, Totals baseline, List<StageCheck> stages, List<String> differences, int differencesTotal,
+    public DataCheckRecord(DataCheck.Mode mode, Totals baseline, List<StageCheck> stages, List<String> differences, int differencesTotal,
             boolean remedy47806, String canary, List<String> warnings, int warningsTotal) {
         this(mode, baseline, stages, differences, differencesTotal, remedy47806, canary, warnings, warningsTotal, "");
     }
 
     /** Without a canary or warnings (records written before issue 20). */
-    public DataCheckRecord(String mode, Totals baseline, List<StageCheck> stages, List<String> differences, int differencesTotal, boolean remedy47806) {
+    public DataCheckRecord(DataCheck.Mode mode, Totals baseline, List<StageCheck> stages, List<String> differences, int differencesTotal,
+            boolean remedy47806) {
         this(mode, baseline, stages, differences, differencesTotal, remedy47806, "", List.of(), 0);
     }
 
-    /**
-     * Totals of one snapshot: databases, collections, rows by get_stats; probe (and canary) {@code passed},
-     * {@code failed} or empty; {@code counted} the sum of count(*) over loaded collections without TTL, and
-     * {@code sampled} the sampled primary keys that came back.
-     */
-    public record Totals(int databases, int collections, long rows, String probe, long counted, int sampled) {
-        public Totals(int databases, int collections, long rows, String probe) {
-            this(databases, collections, rows, probe, 0, 0);
+    /** How the write probe (and the canary) went; {@link #key()} is what the record writes ({@code ""} for none). */
+    public enum Probe {
+        /** Not run (read mode). */
+        NONE(""),
+        PASSED("passed"),
+        FAILED("failed");
+
+        private final String key;
+
+        Probe(String key) {
+            this.key = key;
         }
 
-        public static Totals of(DataSnapshot s, String probe) {
-            return new Totals(s.databases().size(), s.collectionCount(), s.rowCount(), probe, s.countedRows(), s.sampledKeys());
+        public String key() {
+            return key;
+        }
+
+        /** The probe of a recorded key; an unknown one is an {@link IllegalArgumentException} (the record is unreadable). */
+        public static Probe of(String key) {
+            return Arrays.stream(values()).filter(p -> p.key.equals(key)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("probe " + Text.cut(key, 40)));
+        }
+
+        @Override
+        public String toString() {
+            return key;
         }
     }
 
-    /** How one stage's check ended: {@code ok} or {@code differences}, with the totals after it and how long the checks took. */
-    public record StageCheck(String stage, String outcome, Totals after, long millis) {
-        public StageCheck(String stage, String outcome, Totals after) {
+    /** How one stage's data check ended; {@link #key()} is what the record writes. */
+    public enum Outcome {
+        OK("ok"),
+        /** Data lost or broken. */
+        DIFFERENCES("differences"),
+        /** The write probe or the canary failed. */
+        PROBE_FAILED("probe failed");
+
+        private final String key;
+
+        Outcome(String key) {
+            this.key = key;
+        }
+
+        public String key() {
+            return key;
+        }
+
+        /** The outcome of a recorded key; an unknown one is an {@link IllegalArgumentException} (the record is unreadable). */
+        public static Outcome of(String key) {
+            return Arrays.stream(values()).filter(o -> o.key.equals(key)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("outcome " + Text.cut(key, 40)));
+        }
+
+        @Override
+        public String toString() {
+            return key;
+        }
+    }
+
+    /** The mode of a recorded key ({@code read}, {@code write}); an unknown one is an {@link IllegalArgumentException}. */
+    public static DataCheck.Mode mode(String key) {
+        return Arrays.stream(DataCheck.Mode.values()).filter(m -> m.key().equals(key)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("data check mode " + Text.cut(key, 40)));
+    }
+
+    /**
+     * Totals of one snapshot: databases, collections, rows by get_stats; how the probe (and canary) went;
+     * {@code counted} the sum of count(*) over loaded collections without TTL, and {@code sampled} the sampled
+     * primary keys that came back.
+     */
+    public record Totals(int databases, int collections, long rows, Probe probe, long counted, int sampled) {
+        public Totals(int databases, int collections, long rows, Probe probe) {
+            this(databases, collections, rows, probe, 0, 0);
+        }
+
+        public static Totals of(DataSnapshot s, Probe probe) {
+            return new Totals(s.databases().size(), s.collectionCount(), s.rowCount(), probe, s.countedRows(), s.sampledKeys());
+        }
+
+        /** These totals with {@code p} as the probe's result. */
+        public Totals withProbe(Probe p) {
+            return new Totals(databases, collections, rows, p, counted, sampled);
+        }
+    }
+
+    /** How one stage's check ended, with the totals after it and how long the checks took. */
+    public record StageCheck(String stage, Outcome outcome, Totals after, long millis) {
+        public StageCheck(String stage, Outcome outcome, Totals after) {
             this(stage, outcome, after, 0);
         }
     }
 
     public static DataCheckRecord start(DataCheck.Mode mode, Totals baseline) {
-        return new DataCheckRecord(mode.key(), baseline, List.of(), List.of(), 0, false);
+        return new DataCheckRecord(mode, baseline, List.of(), List.of(), 0, false);
     }
 
     public DataCheckRecord withCanary(String name) {
@@ -101,6 +173,6 @@ public record DataCheckRecord(String mode, Totals baseline, List<StageCheck> sta
     }
 
     private static String cut(String line) {
-        return line.length() <= MAX_LINE ? line : line.substring(0, MAX_LINE - 1) + "…";
+        return Text.oneLine(line, MAX_LINE);
     }
 }

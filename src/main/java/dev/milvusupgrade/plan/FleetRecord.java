@@ -84,6 +84,7 @@ public record FleetRecord(Phase phase, String selector, String targetVersion, Li
 
     public FleetRecord {
         clusters = List.copyOf(clusters);
+        message = Text.oneLine(message, RunRecord.MAX_MESSAGE);
     }
 
     public Map<State, Integer> totals() {

@@ -40,7 +40,7 @@ public record RunRecord(Phase phase, String milvus, String fromVersion, String t
     public record BackupRecord(String name, long size, int collections, List<String> firstCollections, long seconds,
             Optional<Instant> endedAt) {
         public BackupRecord {
-            firstCollections = List.copyOf(firstCollections);
+            firstCollections = Text.lines(firstCollections, MAX_WARNINGS, Text.MAX_FIELD / 4);
         }
 
         public BackupRecord(String name, long size, int collections, List<String> firstCollections, long seconds) {
@@ -48,9 +48,16 @@ public record RunRecord(Phase phase, String milvus, String fromVersion, String t
         }
     }
 
+    /** The longest message a record keeps, on one line (Kubernetes allows 256 KiB for all annotations of an object). */
+    public static final int MAX_MESSAGE = 4096;
+    /** At most this many warnings (each at most {@link Text#MAX_FIELD} characters) are kept. */
+    public static final int MAX_WARNINGS = 20;
+
     public RunRecord {
         stages = List.copyOf(stages);
-        warnings = List.copyOf(warnings);
+        // Text from outside (Milvus, milvus-backup, the operator, the API server) ends up here: bounded, one line, no controls.
+        message = Text.oneLine(message, MAX_MESSAGE);
+        warnings = Text.lines(warnings, MAX_WARNINGS, Text.MAX_FIELD);
     }
 
     /** A record without warnings. */

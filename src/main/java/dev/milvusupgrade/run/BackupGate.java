@@ -117,131 +117,227 @@ final class BackupGate {
      */
     Result take(String base, Optional<Attempt> recorded, Optional<RunRecord.BackupRecord> taken, Duration maxAge, Coverage cover,
             Consumer<Attempt> asking, Runnable firstWait) {
-        Instant runStart = clock.instant();
-        String name = recorded.map(Attempt::name).orElse(base);
-        int attempt = BackupPoint.attemptOf(name, base).orElse(1);
-        Instant askedAt = recorded.map(Attempt::askedAt).orElse(null);
-        boolean askedHere = false;
-        boolean waitSeen = false;
-        int newAttempts = 0;
-        String last = "";
+        Taking t = new Taking(base, taken, maxAge, cover, clock.instant());
+        t.name = recorded.map(Attempt::name).orElse(base);
+        t.attempt = BackupPoint.attemptOf(t.name, base).orElse(1);
+        t.askedAt = recorded.map(Attempt::askedAt).orElse(null);
         while (true) {
-            Instant deadline = (askedAt == null ? runStart : askedAt).plus(config.timeout());
-            String retry = null; // why a new attempt is needed
-            String asked = name;
-            MilvusBackup.Backup now = null;
+            Instant deadline = t.since().plus(config.timeout());
+            Next next;
             try {
-                now = backup.get(name);
-                if (now.state() == MilvusBackup.State.UNKNOWN && !askedHere) {
-                    Optional<MilvusBackup.Backup> listed = backup.find(name);
-                    Optional<RunRecord.BackupRecord> own = taken.filter(t -> t.name().equals(asked));
-                    if (listed.isPresent() && own.isPresent() && own.get().size() == listed.get().size() && own.get().endedAt().isPresent()) {
-                        // Known only to the list (milvus-backup restarted): trusted because this upgrade recorded it so at SUCCESS.
-                        RunRecord.BackupRecord t = own.get();
-                        now = new MilvusBackup.Backup(name, MilvusBackup.State.SUCCESS, 100, t.size(), t.firstCollections(), "",
-                                Optional.empty(), t.endedAt());
-                        Optional<String> stale = stale(now.endTime(), maxAge);
-                        if (stale.isEmpty()) {
-                            log.accept("backup " + name + ": only milvus-backup's list still shows it, as this upgrade recorded it");
-                            return new Result.Taken(now, t.endedAt().get(), askedAt == null ? runStart : askedAt);
-                        }
-                        retry = stale.get();
-                    } else if (listed.isPresent()) {
-                        retry = "only milvus-backup's list shows backup " + name + " (its task is forgotten) and this upgrade recorded no"
-                                + " description of it, so it is not trusted";
-                    } else if (askedAt != null) {
-                        retry = "milvus-backup does not know backup " + name + " any more (restarted while it ran?); a part of it may be"
-                                + " left in the backup bucket";
-                    } else {
-                        askedAt = clock.instant();
-                        Optional<Result> refused = ask(name, askedAt, asking);
-                        if (refused.isPresent()) {
-                            return refused.get();
-                        }
-                        askedHere = true;
-                        continue;
+                MilvusBackup.Backup now = backup.get(t.name);
+                next = judge(t, now);
+                if (next instanceof Next.Ask) {
+                    t.askedAt = clock.instant();
+                    Optional<Result> refused = ask(t.name, t.askedAt, asking);
+                    if (refused.isPresent()) {
+                        return refused.get();
                     }
-                } else if (now.state() == MilvusBackup.State.FAIL || now.state() == MilvusBackup.State.TIMEOUT) {
-                    if (askedHere) {
-                        return new Result.Failed("backup " + name + " " + (now.state() == MilvusBackup.State.FAIL ? "failed" : "timed out")
-                                + " in milvus-backup" + (now.errorMessage().isEmpty() ? "" : ": " + now.errorMessage()) + "; the cluster is left"
-                                + " on 2.5, nothing of 2.6 started; fix: see milvus-backup's log, then rerun to ask again under a fresh name ("
-                                + BackupPoint.attempt(base, attempt + 1) + ")");
-                    }
-                    retry = "an earlier attempt, " + name + ", ended " + now.state() + (now.errorMessage().isEmpty() ? ""
-                            : " (" + now.errorMessage() + ")");
-                } else if (now.state() == MilvusBackup.State.SUCCESS) {
-                    Instant endedAt = now.endTime().orElse(askedHere ? clock.instant() : null);
-                    Optional<String> stale = stale(Optional.ofNullable(endedAt), maxAge);
-                    Optional<String> differs = differs(now, cover);
-                    if (stale.isEmpty() && differs.isEmpty()) {
-                        return new Result.Taken(now, endedAt, askedAt == null ? runStart : askedAt);
-                    }
-                    if (askedHere || stale.isEmpty() && newAttempts > 0) {
-                        return new Result.Failed(stale.map(w -> "backup " + asked + " " + w + "; the cluster is left on 2.5, nothing of 2.6"
-                                + " started; fix: raise maxBackupAge above the time a backup takes, then rerun")
-                                .orElse("backup " + name + " " + differs.get() + "; the cluster is left on 2.5, nothing of 2.6 started; fix:"
-                                        + " point milvus-backup at this cluster (backup.yaml milvus.address and minio.* in the v1 schema,"
-                                        + " milvus.grpc.address and milvus.storage.* in configVersion v2) or correct backupCollections, then"
-                                        + " rerun: a new backup is taken under a fresh name"));
-                    }
-                    retry = stale.orElse(differs.orElse(""));
+                    t.askedHere = true;
+                    continue;
                 }
             } catch (MilvusBackup.Unexpected e) {
-                return new Result.Failed(e.getMessage() + " while backup " + name + " was under way; the cluster is left on 2.5, nothing of 2.6"
-                        + " started; fix: check that backupEndpoint is milvus-backup v0.4.30 or later and see its log, then rerun");
+                return new Result.Failed(e.getMessage() + " while backup " + t.name
+                        + " was under way; the cluster is left on 2.5, nothing of"
+                        + " 2.6 started; fix: check that backupEndpoint is milvus-backup v0.4.30 or later and see its log, then rerun");
             } catch (MilvusBackup.Unreachable e) {
                 if (!clock.instant().isBefore(deadline)) {
-                    return new Result.Failed("milvus-backup at " + config.endpoint() + " stopped answering while backup " + name + " was under way ("
-                            + e.getMessage() + "); the cluster is left on 2.5, nothing of 2.6 started; fix: bring milvus-backup back, then rerun to"
-                            + " wait for the same backup");
+                    return new Result.Failed("milvus-backup at " + config.endpoint() + " stopped answering while backup " + t.name
+                            + " was under"
+                            + " way (" + e.getMessage()
+                            + "); the cluster is left on 2.5, nothing of 2.6 started; fix: bring milvus-backup back,"
+                            + " then rerun to wait for the same backup");
                 }
-                log.accept("backup " + name + ": milvus-backup not reachable (" + e.getMessage() + "); asking again");
+                log.accept("backup " + t.name + ": milvus-backup not reachable (" + e.getMessage() + "); asking again");
                 pause(deadline);
                 continue;
             }
-            if (retry != null) {
-                if (++newAttempts > MAX_NEW_ATTEMPTS) {
-                    return new Result.Failed("backup " + name + ": " + retry + ", after " + MAX_NEW_ATTEMPTS + " new attempts in this run; the"
-                            + " cluster is left on 2.5, nothing of 2.6 started; fix: see milvus-backup's log, then rerun");
-                }
-                attempt++;
-                String next = BackupPoint.attempt(base, attempt);
-                log.accept("backup " + name + ": " + retry + "; asking for a new backup, " + next);
-                name = next;
-                askedAt = null;
-                askedHere = false;
-                waitSeen = false;
-                continue;
+            Optional<Result> end;
+            if (next instanceof Next.Done d) {
+                end = Optional.of(d.result());
+            } else if (next instanceof Next.Retry r) {
+                end = retry(t, r.why());
+            } else {
+                end = waiting(t, ((Next.Wait) next).now(), deadline, firstWait);
             }
-            // INITIAL or EXECUTING (or, just after the create, not yet known): wait.
-            Instant at = clock.instant();
-            Duration wedged = config.timeout().dividedBy(4).compareTo(WEDGED_AFTER) < 0 ? config.timeout().dividedBy(4) : WEDGED_AFTER;
-            if (now.state() == MilvusBackup.State.INITIAL && now.progress() <= 1 && askedAt != null && !at.isBefore(askedAt.plus(wedged))) {
-                return new Result.Failed("backup " + name + " is still INITIAL (progress " + now.progress() + "%) " + Intent.format(wedged)
-                        + " after it was asked for: milvus-backup will never start it. Likely cause: the directory " + name + " already"
-                        + " exists in the backup bucket (a part of an earlier backup under that name), or milvus-backup cannot reach Milvus or"
-                        + " its storage. The cluster is left on 2.5, nothing of 2.6 started; fix: look for '" + name + "' in milvus-backup's"
-                        + " log; delete the prefix <backupBucketName>/<backupRootPath>/" + name + "/ in the backup bucket (e.g. 'mc rm"
-                        + " --recursive --force <alias>/<backupBucketName>/<backupRootPath>/" + name + "/'; milvus-backup's delete cannot, it"
-                        + " has no meta) or fix milvus-backup's backup.yaml, then rerun: the rerun asks under a fresh name");
+            if (end.isPresent()) {
+                return end.get();
             }
-            String line = "backup " + name + ": " + now.state() + ", " + now.progress() + "%";
-            if (!line.equals(last)) {
-                log.accept(line);
-                last = line;
-            }
-            if (!waitSeen) {
-                waitSeen = true;
-                firstWait.run();
-            }
-            if (!at.isBefore(deadline)) {
-                return new Result.Failed("backup " + name + " did not finish within " + Intent.format(config.timeout())
-                        + " of being asked for (milvus-backup says " + now.state() + ", " + now.progress() + "%); the cluster is left on 2.5,"
-                        + " nothing of 2.6 started; fix: check milvus-backup's log, raise backupTimeout, then rerun to wait for the same backup");
-            }
-            pause(deadline);
         }
+    }
+
+    /** What one {@link #take} knows as it goes: the attempt under way and what has been seen of it. */
+    private static final class Taking {
+        final String base;
+        final Optional<RunRecord.BackupRecord> taken;
+        final Duration maxAge;
+        final Coverage cover;
+        final Instant runStart;
+        String name;
+        int attempt;
+        /** When the run asked for the current attempt; null when not (yet) known. */
+        Instant askedAt;
+        boolean askedHere;
+        boolean waitSeen;
+        int newAttempts;
+        String last = "";
+
+        Taking(String base, Optional<RunRecord.BackupRecord> taken, Duration maxAge, Coverage cover, Instant runStart) {
+            this.base = base;
+            this.taken = taken;
+            this.maxAge = maxAge;
+            this.cover = cover;
+            this.runStart = runStart;
+        }
+
+        Instant since() {
+            return askedAt == null ? runStart : askedAt;
+        }
+    }
+
+    /** What to do after one look at the backup. */
+    private sealed interface Next {
+        /** The gate ends with this. */
+        record Done(Result result) implements Next {
+        }
+
+        /** The current attempt will not do: a new one, for this reason. */
+        record Retry(String why) implements Next {
+        }
+
+        /** Not asked for yet: ask. */
+        record Ask() implements Next {
+        }
+
+        /** Under way (INITIAL, EXECUTING, or not yet known just after the create): wait. */
+        record Wait(MilvusBackup.Backup now) implements Next {
+        }
+    }
+
+    /** Judges what get_backup said of the current attempt. */
+    private Next judge(Taking t, MilvusBackup.Backup now) {
+        return switch (now.state()) {
+            case UNKNOWN -> t.askedHere ? new Next.Wait(now) : unknown(t);
+            case FAIL, TIMEOUT -> ended(t, now);
+            case SUCCESS -> succeeded(t, now);
+            default -> new Next.Wait(now);
+        };
+    }
+
+    /** A name get_backup does not know: only listed (milvus-backup restarted), lost, or never asked for. */
+    private Next unknown(Taking t) {
+        Optional<MilvusBackup.Backup> listed = backup.find(t.name);
+        Optional<RunRecord.BackupRecord> own = t.taken.filter(b -> b.name().equals(t.name));
+        if (listed.isPresent() && own.isPresent() && own.get().size() == listed.get().size() && own.get().endedAt().isPresent()) {
+            // Known only to the list (milvus-backup restarted): trusted because this upgrade recorded it so at SUCCESS.
+            RunRecord.BackupRecord b = own.get();
+            MilvusBackup.Backup now = new MilvusBackup.Backup(t.name, MilvusBackup.State.SUCCESS, 100, b.size(), b.firstCollections(), "",
+                    Optional.empty(), b.endedAt());
+            Optional<String> stale = stale(now.endTime(), t.maxAge);
+            if (stale.isEmpty()) {
+                log.accept("backup " + t.name + ": only milvus-backup's list still shows it, as this upgrade recorded it");
+                return new Next.Done(new Result.Taken(now, b.endedAt().get(), t.since()));
+            }
+            return new Next.Retry(stale.get());
+        }
+        if (listed.isPresent()) {
+            return new Next.Retry("only milvus-backup's list shows backup " + t.name
+                    + " (its task is forgotten) and this upgrade recorded no"
+                    + " description of it, so it is not trusted");
+        }
+        if (t.askedAt != null) {
+            return new Next.Retry("milvus-backup does not know backup " + t.name
+                    + " any more (restarted while it ran?); a part of it may be"
+                    + " left in the backup bucket");
+        }
+        return new Next.Ask();
+    }
+
+    /** FAIL or TIMEOUT: the end of this run's attempt, or an earlier attempt to replace. */
+    private Next ended(Taking t, MilvusBackup.Backup now) {
+        String said = now.errorMessage().isEmpty() ? "" : ": " + now.errorMessage();
+        if (t.askedHere) {
+            return new Next.Done(new Result.Failed("backup " + t.name + " "
+                    + (now.state() == MilvusBackup.State.FAIL ? "failed" : "timed out")
+                    + " in milvus-backup" + said
+                    + "; the cluster is left on 2.5, nothing of 2.6 started; fix: see milvus-backup's log, then"
+                    + " rerun to ask again under a fresh name (" + BackupPoint.attempt(t.base, t.attempt + 1) + ")"));
+        }
+        return new Next.Retry("an earlier attempt, " + t.name + ", ended " + now.state() + (said.isEmpty() ? "" : " ("
+                + now.errorMessage() + ")"));
+    }
+
+    /** SUCCESS: taken when recent enough and of this cluster; otherwise a failure or a new attempt. */
+    private Next succeeded(Taking t, MilvusBackup.Backup now) {
+        Instant endedAt = now.endTime().orElse(t.askedHere ? clock.instant() : null);
+        Optional<String> stale = stale(Optional.ofNullable(endedAt), t.maxAge);
+        Optional<String> differs = differs(now, t.cover);
+        if (stale.isEmpty() && differs.isEmpty()) {
+            return new Next.Done(new Result.Taken(now, endedAt, t.since()));
+        }
+        if (t.askedHere || stale.isEmpty() && t.newAttempts > 0) {
+            return new Next.Done(new Result.Failed(stale.map(w -> "backup " + t.name + " " + w
+                    + "; the cluster is left on 2.5, nothing of 2.6"
+                    + " started; fix: raise maxBackupAge above the time a backup takes, then rerun")
+                    .orElse("backup " + t.name + " " + differs.get() + "; the cluster is left on 2.5, nothing of 2.6 started; fix:"
+                            + " point milvus-backup at this cluster (backup.yaml milvus.address and minio.* in the v1 schema,"
+                            + " milvus.grpc.address and milvus.storage.* in configVersion v2) or correct backupCollections, then"
+                            + " rerun: a new backup is taken under a fresh name")));
+        }
+        return new Next.Retry(stale.orElse(differs.orElse("")));
+    }
+
+    /** Moves on to a fresh name, or fails after {@link #MAX_NEW_ATTEMPTS}. */
+    private Optional<Result> retry(Taking t, String why) {
+        if (++t.newAttempts > MAX_NEW_ATTEMPTS) {
+            return Optional.of(new Result.Failed("backup " + t.name + ": " + why + ", after " + MAX_NEW_ATTEMPTS
+                    + " new attempts in this run;"
+                    + " the cluster is left on 2.5, nothing of 2.6 started; fix: see milvus-backup's log, then rerun"));
+        }
+        t.attempt++;
+        String next = BackupPoint.attempt(t.base, t.attempt);
+        log.accept("backup " + t.name + ": " + why + "; asking for a new backup, " + next);
+        t.name = next;
+        t.askedAt = null;
+        t.askedHere = false;
+        t.waitSeen = false;
+        return Optional.empty();
+    }
+
+    /** Under way: a failure when it is wedged or past the deadline; otherwise shows progress and pauses. */
+    private Optional<Result> waiting(Taking t, MilvusBackup.Backup now, Instant deadline, Runnable firstWait) {
+        Instant at = clock.instant();
+        Duration wedged = config.timeout().dividedBy(4).compareTo(WEDGED_AFTER) < 0 ? config.timeout().dividedBy(4) : WEDGED_AFTER;
+        if (now.state() == MilvusBackup.State.INITIAL && now.progress() <= 1 && t.askedAt != null && !at.isBefore(t.askedAt.plus(wedged))) {
+            return Optional.of(new Result.Failed(wedgedMessage(t.name, now, wedged)));
+        }
+        String line = "backup " + t.name + ": " + now.state() + ", " + now.progress() + "%";
+        if (!line.equals(t.last)) {
+            log.accept(line);
+            t.last = line;
+        }
+        if (!t.waitSeen) {
+            t.waitSeen = true;
+            firstWait.run();
+        }
+        if (!at.isBefore(deadline)) {
+            return Optional.of(new Result.Failed("backup " + t.name + " did not finish within " + Intent.format(config.timeout())
+                    + " of being asked for (milvus-backup says " + now.state() + ", " + now.progress() + "%); the cluster is left on 2.5,"
+                    + " nothing of 2.6 started; fix: check milvus-backup's log, raise backupTimeout, then rerun to wait for the same"
+                    + " backup"));
+        }
+        pause(deadline);
+        return Optional.empty();
+    }
+
+    private static String wedgedMessage(String name, MilvusBackup.Backup now, Duration wedged) {
+        return "backup " + name + " is still INITIAL (progress " + now.progress() + "%) " + Intent.format(wedged)
+                + " after it was asked for: milvus-backup will never start it. Likely cause: the directory " + name + " already"
+                + " exists in the backup bucket (a part of an earlier backup under that name), or milvus-backup cannot reach Milvus or"
+                + " its storage. The cluster is left on 2.5, nothing of 2.6 started; fix: look for '" + name + "' in milvus-backup's"
+                + " log; delete the prefix <backupBucketName>/<backupRootPath>/" + name + "/ in the backup bucket (e.g. 'mc rm"
+                + " --recursive --force <alias>/<backupBucketName>/<backupRootPath>/" + name + "/'; milvus-backup's delete cannot, it"
+                + " has no meta) or fix milvus-backup's backup.yaml, then rerun: the rerun asks under a fresh name";
     }
 
     /** Why a backup that ended at {@code endedAt} is too old (or of unknown age) for the 2.6 stage, if it is. */

@@ -202,7 +202,8 @@ final class ClusterUpgrade {
      */
     private RunRecord confirmed(RunRecord r, Intent intent, boolean write, ClusterSnapshot s, Instant readAt) {
         String data = "";
-        boolean dataFailed = r.dataCheck().map(d -> d.stages().stream().anyMatch(st -> !"ok".equals(st.outcome()))).orElse(false);
+        boolean dataFailed = r.dataCheck().map(d -> d.stages().stream().anyMatch(st -> st.outcome() != DataCheckRecord.Outcome.OK))
+                .orElse(false);
         RunRecord checked = r;
         if (write && dataFailed && intent.dataCheck() == DataCheck.Mode.OFF) {
             data = "; the data check that failed was not repeated (dataCheck: off)";
@@ -354,10 +355,10 @@ final class ClusterUpgrade {
         String data = run.record.dataCheck().map(d -> "; data check: nothing lost in " + d.baseline().collections() + " collection(s)"
                 + (d.warningsTotal() > 0 ? " (" + d.warningsTotal() + " warning(s): lower metadata counts, see dataCheck.warnings)" : "")
                 + (d.canary().isEmpty() ? "" : ", canary " + d.canary() + " proved after every stage")
-                + ("write".equals(d.mode())
+                + (d.mode() == DataCheck.Mode.WRITE
                         ? ", writes verified by the probe" + (d.remedy47806() ? " after the milvus#47806 remedy" : "") : ""))
                 .orElse("");
-        boolean writesVerified = run.record.dataCheck().filter(d -> "write".equals(d.mode())).isPresent();
+        boolean writesVerified = run.record.dataCheck().filter(d -> d.mode() == DataCheck.Mode.WRITE).isPresent();
         if (run.gate.isPresent()) {
             run.record = run.record.withDataCheck(run.gate.get().finish(run.record.dataCheck().orElseThrow())); // drops the canary
         }

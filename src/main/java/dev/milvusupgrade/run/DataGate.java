@@ -81,8 +81,9 @@ final class DataGate {
         while (now == null) {
             try {
                 now = kept.isPresent() ? data.snapshot(kept.get()) : data.snapshot();
-            } catch (MilvusData.Denied | AccessFailure e) {
-                return refusedUnreachable(endpoint, e); // waiting grants no privilege, and fixes no credentials or certificate
+            } catch (MilvusData.Denied | MilvusData.Malformed | AccessFailure e) {
+                // waiting grants no privilege, fixes no credentials or certificate and changes nothing Milvus answers
+                return refusedUnreachable(endpoint, e);
             } catch (MilvusData.Unreachable e) {
                 if (retryUntil.isPresent() && clock.instant().isBefore(retryUntil.get())) {
                     log.accept("data: Milvus not reachable yet (" + e.getMessage() + "); checking again");
@@ -174,6 +175,11 @@ final class DataGate {
         if (e instanceof AccessFailure a) {
             return Checked.refused(a.getMessage(), a.fix() + ", or set " + Intent.DATA_CHECK + ": off");
         }
+        if (e instanceof MilvusData.Malformed) {
+            return Checked.refused("the data check cannot read what Milvus at " + endpoint + " answers (" + e.getMessage() + ")",
+                    "point " + Intent.MILVUS_ENDPOINT + " at Milvus's RESTful API v2 (Milvus 2.5 or later, proxy port 19530), or set "
+                    + Intent.DATA_CHECK + ": off");
+        }
         return Checked.refused("Milvus at " + endpoint + " cannot be reached for the data check (" + e.getMessage() + ")",
                 "allow egress from this Job to port 19530 (NetworkPolicy), set " + Intent.MILVUS_ENDPOINT + " (and "
                 + Intent.MILVUS_AUTH_SECRET + " if authentication is on), or set " + Intent.DATA_CHECK + ": off");
@@ -181,8 +187,8 @@ final class DataGate {
 
     private Checked<DataCheckRecord> probeFirst() {
         table("before", baseline);
-        String probe = "";
-        DataCheckRecord start = DataCheckRecord.start(mode, DataCheckRecord.Totals.of(baseline, ""));
+        DataCheckRecord.Probe probe = DataCheckRecord.Probe.NONE;
+        DataCheckRecord start = DataCheckRecord.start(mode, DataCheckRecord.Totals.of(baseline, probe));
         if (mode == DataCheck.Mode.WRITE) {
             MilvusData.Probe p;
             try {
@@ -223,7 +229,7 @@ final class DataGate {
                 }
                 start = start.withCanary(c.name());
             }
-            probe = "passed";
+            probe = DataCheckRecord.Probe.PASSED;
         }
         return Checked.ok(new DataCheckRecord(start.mode(), DataCheckRecord.Totals.of(baseline, probe), start.stages(), start.differences(),
                 start.differencesTotal(), start.remedy47806(), start.canary(), start.warnings(), start.warningsTotal()));
@@ -252,90 +258,132 @@ final class DataGate {
         while (true) {
             boolean mayRemedy = mode == DataCheck.Mode.WRITE && streamingEra && !r.remedy47806();
             Settled s = settle(stage, deadline, mayRemedy);
-            if (s.now == null && s.denied) {
-                return new Verdict.Failed(r, "after stage " + stage + " Milvus's user may not do what the data check needs: " + s.unreachable
-                        + "; fix: " + PRIVILEGES.replace("; or set " + Intent.DATA_CHECK + ": off", "") + ", then rerun to check again");
-            }
             if (s.now == null) {
-                return new Verdict.Failed(r, "after stage " + stage + " Milvus could not be reached for the data check until the stage"
-                        + " timeout (" + s.unreachable + "); fix: check the proxies ('kubectl get pods -l app.kubernetes.io/component=proxy'),"
-                        + " then rerun to check again");
+                return new Verdict.Failed(r, notRead(stage, s));
             }
             List<DataCheck.Difference> losses = s.found.stream().filter(d -> !d.isWarning()).toList();
             boolean hung = s.now.queryTimedOut();
             if (!losses.isEmpty() && !(hung && mayRemedy)) {
-                table("after " + stage, s.now);
-                s.found.forEach(d -> log.accept("data " + (d.isWarning() ? "warning" : "difference") + " after " + stage + ": " + d.describe()));
-                DataCheckRecord f = r.withWarnings(warnings(s.found)).withStage(new DataCheckRecord.StageCheck(stage, "differences",
-                        DataCheckRecord.Totals.of(s.now, ""), millisSince(t0)), losses);
-                return new Verdict.Failed(f, "the data check after stage " + stage + " found " + losses.size() + " difference(s): " + names(losses)
-                        + "; the cluster is left as it is; fix: investigate these collections (the full table is in this Job's log), then"
-                        + " rerun to check again");
+                return lost(stage, s, r, losses, t0);
             }
-            Optional<String> writeFailure = Optional.empty();
-            boolean writeHung = false;
-            String failedAt = "";
-            if (mode == DataCheck.Mode.WRITE) {
-                MilvusData.Probe probe = probe();
-                if (probe instanceof MilvusData.Probe.Failed f) {
-                    writeFailure = Optional.of("the write probe failed after stage " + stage + " at " + f.step() + ": " + f.detail());
-                    writeHung = f.writeTimedOut();
-                    failedAt = "the write probe timed out at " + f.step();
-                } else if (canary.isPresent()) {
-                    Optional<CanaryCheck.Failure> broken = canaryVerify();
-                    if (broken.isPresent()) {
-                        writeFailure = Optional.of("the canary check after stage " + stage + " failed: " + broken.get().property());
-                        writeHung = broken.get().timedOut();
-                        failedAt = "the canary check timed out (" + cut(broken.get().property()) + ")";
-                    }
-                }
-            }
-            if (mayRemedy && (writeHung || hung)) {
-                log.accept("data after " + stage + ": " + (writeHung ? failedAt : "count(*) queries timed out") + " (milvus#47806): restarting"
+            WriteCheck w = mode == DataCheck.Mode.WRITE ? writeCheck(stage) : WriteCheck.PASSED;
+            if (mayRemedy && (w.hung() || hung)) {
+                log.accept("data after " + stage + ": " + (w.hung() ? w.hungAt() : "count(*) queries timed out")
+                        + " (milvus#47806): restarting"
                         + " mixcoord, then the streaming nodes");
                 r = r.withRemedy();
                 Optional<String> stuck = remedy.get();
                 if (stuck.isPresent()) {
-                    return new Verdict.Failed(r.withStage(new DataCheckRecord.StageCheck(stage, "probe failed", DataCheckRecord.Totals.of(s.now,
-                            "failed"), millisSince(t0)), List.of()), "the data plane hung after stage " + stage + " (milvus#47806) and the"
-                            + " remedy could not finish: " + stuck.get());
+                    return new Verdict.Failed(r.withStage(check(stage, DataCheckRecord.Outcome.PROBE_FAILED, s.now, t0), List.of()),
+                            "the data plane hung after stage " + stage + " (milvus#47806) and the remedy could not finish: " + stuck.get());
                 }
                 continue; // everything again, once
             }
-            table("after " + stage, s.now);
-            List<DataCheck.Difference> warned = warnings(s.found);
-            warned.forEach(d -> log.accept("data warning after " + stage + ": " + d.describe()));
-            r = r.withWarnings(warned);
-            if (writeFailure.isPresent()) {
-                return new Verdict.Failed(r.withStage(new DataCheckRecord.StageCheck(stage, "probe failed", DataCheckRecord.Totals.of(s.now,
-                        "failed"), millisSince(t0)), List.of()), writeFailure.get()
-                        + (r.remedy47806() ? " (also after restarting mixcoord, then the streaming nodes, the milvus#47806 remedy)" : "")
-                        + "; the cluster is left as it is" + (canary.isPresent() ? " and so is the canary " + canary.get().name() : "")
-                        + "; fix: check the proxies' and mixcoord's logs, then rerun to check again");
-            }
-            long took = millisSince(t0);
-            log.accept("data after " + stage + ": " + summary(s.now) + (mode == DataCheck.Mode.WRITE ? "; write probe" + (canary.isPresent()
-                    ? " and canary (" + Canary.ROWS + " rows bit for bit, search, insert, upsert, delete)" : "") + " passed" : "")
-                    + (r.remedy47806() ? " after the milvus#47806 remedy" : "") + (warned.isEmpty() ? "" : "; " + warned.size() + " warning(s)")
-                    + "; checks took " + took + " ms");
-            return new Verdict.Passed(r.withStage(new DataCheckRecord.StageCheck(stage, "ok", DataCheckRecord.Totals.of(s.now,
-                    mode == DataCheck.Mode.WRITE ? "passed" : ""), took), List.of()));
+            return conclude(stage, s.now, s.found, r, w, t0);
         }
     }
 
+    /** Why no snapshot could be read after {@code stage}, as the failure's message. */
+    private static String notRead(String stage, Settled s) {
+        return switch (s.problem) {
+            case DENIED -> "after stage " + stage + " Milvus's user may not do what the data check needs: " + s.unreachable + "; fix: "
+                    + PRIVILEGES.replace("; or set " + Intent.DATA_CHECK + ": off", "") + ", then rerun to check again";
+            case MALFORMED -> "after stage " + stage + " the data check could not read Milvus's answer: " + s.unreachable
+                    + "; the cluster is"
+                    + " left as it is; fix: check that the proxies serve Milvus's RESTful API v2 (and nothing in between rewrites it), then"
+                    + " rerun to check again";
+            case UNREACHABLE, NONE -> "after stage " + stage + " Milvus could not be reached for the data check until the stage timeout ("
+                    + s.unreachable + "); fix: check the proxies ('kubectl get pods -l app.kubernetes.io/component=proxy'), then rerun to"
+                    + " check again";
+        };
+    }
+
+    /** The data check after {@code stage} found data lost or broken. */
+    private Verdict lost(String stage, Settled s, DataCheckRecord r, List<DataCheck.Difference> losses, long t0) {
+        table("after " + stage, s.now);
+        s.found.forEach(d -> log.accept("data " + (d.isWarning() ? "warning" : "difference") + " after " + stage + ": " + d.describe()));
+        DataCheckRecord f = r.withWarnings(warnings(s.found))
+                .withStage(check(stage, DataCheckRecord.Outcome.DIFFERENCES, s.now, t0), losses);
+        return new Verdict.Failed(f, "the data check after stage " + stage + " found " + losses.size() + " difference(s): " + names(losses)
+                + "; the cluster is left as it is; fix: investigate these collections (the full table is in this Job's log), then"
+                + " rerun to check again");
+    }
+
+    /** The stage's line in the record: its outcome and the totals after it (the probe failed unless the outcome is OK). */
+    private DataCheckRecord.StageCheck check(String stage, DataCheckRecord.Outcome outcome, DataSnapshot now, long t0) {
+        DataCheckRecord.Probe probe = outcome != DataCheckRecord.Outcome.OK ? (outcome == DataCheckRecord.Outcome.PROBE_FAILED
+                ? DataCheckRecord.Probe.FAILED : DataCheckRecord.Probe.NONE) : mode == DataCheck.Mode.WRITE ? DataCheckRecord.Probe.PASSED
+                : DataCheckRecord.Probe.NONE;
+        return new DataCheckRecord.StageCheck(stage, outcome, DataCheckRecord.Totals.of(now, probe), millisSince(t0));
+    }
+
+    /**
+     * What the write probe and the canary found after a stage.
+     *
+     * @param failure why writes failed, if they did
+     * @param hung whether the failing step hung until its timeout (milvus#47806)
+     * @param hungAt which step hung, for the log
+     */
+    private record WriteCheck(Optional<String> failure, boolean hung, String hungAt) {
+        static final WriteCheck PASSED = new WriteCheck(Optional.empty(), false, "");
+    }
+
+    /** The write probe, then the canary. */
+    private WriteCheck writeCheck(String stage) {
+        MilvusData.Probe probe = probe();
+        if (probe instanceof MilvusData.Probe.Failed f) {
+            return new WriteCheck(Optional.of("the write probe failed after stage " + stage + " at " + f.step() + ": " + f.detail()),
+                    f.writeTimedOut(), "the write probe timed out at " + f.step());
+        }
+        if (canary.isPresent()) {
+            Optional<CanaryCheck.Failure> broken = canaryVerify();
+            if (broken.isPresent()) {
+                return new WriteCheck(Optional.of("the canary check after stage " + stage + " failed: " + broken.get().property()),
+                        broken.get().timedOut(), "the canary check timed out (" + cut(broken.get().property()) + ")");
+            }
+        }
+        return WriteCheck.PASSED;
+    }
+
+    /** Nothing lost after {@code stage}: warnings recorded, then the write check's failure or a pass. */
+    private Verdict conclude(String stage, DataSnapshot now, List<DataCheck.Difference> found, DataCheckRecord record, WriteCheck w,
+            long t0) {
+        table("after " + stage, now);
+        List<DataCheck.Difference> warned = warnings(found);
+        warned.forEach(d -> log.accept("data warning after " + stage + ": " + d.describe()));
+        DataCheckRecord r = record.withWarnings(warned);
+        if (w.failure().isPresent()) {
+            return new Verdict.Failed(r.withStage(check(stage, DataCheckRecord.Outcome.PROBE_FAILED, now, t0), List.of()), w.failure().get()
+                    + (r.remedy47806() ? " (also after restarting mixcoord, then the streaming nodes, the milvus#47806 remedy)" : "")
+                    + "; the cluster is left as it is" + (canary.isPresent() ? " and so is the canary " + canary.get().name() : "")
+                    + "; fix: check the proxies' and mixcoord's logs, then rerun to check again");
+        }
+        DataCheckRecord.StageCheck passed = check(stage, DataCheckRecord.Outcome.OK, now, t0);
+        log.accept("data after " + stage + ": " + summary(now) + (mode == DataCheck.Mode.WRITE ? "; write probe" + (canary.isPresent()
+                ? " and canary (" + Canary.ROWS + " rows bit for bit, search, insert, upsert, delete)" : "") + " passed" : "")
+                + (r.remedy47806() ? " after the milvus#47806 remedy" : "") + (warned.isEmpty() ? "" : "; " + warned.size() + " warning(s)")
+                + "; checks took " + passed.millis() + " ms");
+        return new Verdict.Passed(r.withStage(passed, List.of()));
+    }
+
+    /** Why a snapshot could not be taken. */
+    private enum Problem {
+        NONE, UNREACHABLE, DENIED, MALFORMED
+    }
+
     /** The last snapshot and its differences, or why none could be taken. */
-    private record Settled(DataSnapshot now, List<DataCheck.Difference> found, String unreachable, boolean denied) {
+    private record Settled(DataSnapshot now, List<DataCheck.Difference> found, String unreachable, Problem problem) {
     }
 
     /**
      * Snapshots until no difference may still resolve, or {@code deadline}; with {@code stopOnHang}, also as soon as
-     * a count(*) times out (the caller tries the remedy).
+     * a count(*) times out (the caller tries the remedy). A refused privilege or an answer that cannot be read ends it
+     * at once: waiting changes neither.
      */
     private Settled settle(String stage, Instant deadline, boolean stopOnHang) {
         DataSnapshot now = null;
         List<DataCheck.Difference> found = List.of();
         String unreachable = "";
-        boolean denied = false;
         while (true) {
             try {
                 now = data.snapshot(baseline);
@@ -344,11 +392,8 @@ final class DataGate {
                 if (found.stream().noneMatch(DataCheck.Difference::mayResolve) || stopOnHang && now.queryTimedOut()) {
                     break;
                 }
-            } catch (MilvusData.Denied e) {
-                now = null;
-                unreachable = e.getMessage();
-                denied = true;
-                break;
+            } catch (MilvusData.Denied | MilvusData.Malformed e) {
+                return new Settled(null, found, e.getMessage(), e instanceof MilvusData.Denied ? Problem.DENIED : Problem.MALFORMED);
             } catch (MilvusData.Unreachable e) {
                 unreachable = e.getMessage();
             }
@@ -361,7 +406,8 @@ final class DataGate {
                     + "; checking again");
             pause(deadline);
         }
-        return new Settled(unreachable.isEmpty() ? now : null, found, unreachable, denied);
+        return unreachable.isEmpty() ? new Settled(now, found, "", Problem.NONE)
+                : new Settled(null, found, unreachable, Problem.UNREACHABLE);
     }
 
     private Optional<CanaryCheck.Failure> canaryVerify() {
@@ -434,7 +480,7 @@ final class DataGate {
             return Checked.refused(fewer.get(), "restore the missing data (milvus-backup), or set " + Intent.DATA_CHECK
                     + ": off to accept the cluster as it is, then rerun");
         }
-        String probe = "";
+        DataCheckRecord.Probe probe = DataCheckRecord.Probe.NONE;
         if (mode == DataCheck.Mode.WRITE) {
             if (probe() instanceof MilvusData.Probe.Failed f) {
                 return Checked.refused("the write probe repeated by this rerun failed at " + f.step() + ": " + f.detail(),
@@ -447,9 +493,10 @@ final class DataGate {
                             + " canary " + Canary.DATABASE + "." + canary.get().name() + " and rerun, or set " + Intent.DATA_CHECK + ": read");
                 }
             }
-            probe = "passed";
+            probe = DataCheckRecord.Probe.PASSED;
         }
-        DataCheckRecord checked = previous.withStage(new DataCheckRecord.StageCheck("rerun", "ok", DataCheckRecord.Totals.of(now, probe)), List.of());
+        DataCheckRecord checked = previous.withStage(new DataCheckRecord.StageCheck("rerun", DataCheckRecord.Outcome.OK,
+                DataCheckRecord.Totals.of(now, probe)), List.of());
         return Checked.ok(finish(checked));
     }
 

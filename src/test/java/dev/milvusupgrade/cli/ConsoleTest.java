@@ -48,8 +48,10 @@ class ConsoleTest {
 
     @Test
     void the_status_table_shows_the_data_check_with_its_differences() {
-        DataCheckRecord d = DataCheckRecord.start(DataCheck.Mode.WRITE, new DataCheckRecord.Totals(2, 3, 62_000, "passed"))
-                .withStage(new DataCheckRecord.StageCheck("2.6.4", "differences", new DataCheckRecord.Totals(2, 2, 12_000, "")),
+        DataCheckRecord d = DataCheckRecord.start(DataCheck.Mode.WRITE,
+                        new DataCheckRecord.Totals(2, 3, 62_000, DataCheckRecord.Probe.PASSED))
+                .withStage(new DataCheckRecord.StageCheck("2.6.4", DataCheckRecord.Outcome.DIFFERENCES,
+                        new DataCheckRecord.Totals(2, 2, 12_000, DataCheckRecord.Probe.NONE)),
                         List.of(new DataCheck.Difference("default", "archive", "collection missing (50000 rows before)", false)));
         RunRecord r = new RunRecord(Phase.Failed, "milvus/my-release", "v2.5.16", "v2.6.4", List.of(), "the data check found 1 difference(s)",
                 Instant.parse("2026-11-25T02:00:00Z"), Optional.empty(), "abc12345").withDataCheck(d);

@@ -293,12 +293,15 @@ class MilvusRestClientTest {
     }
 
     @Test
-    void a_call_that_failed_without_an_answer_is_sent_once_more_unless_it_is_an_insert() throws Exception {
+    void a_call_without_an_answer_is_sent_again_as_far_as_that_is_safe() {
         IOException noAnswer = new IOException("HTTP/1.1 header parser received no bytes");
-        assertThat(MilvusRestClient.retriable("collections/get_stats", noAnswer)).isTrue();
-        assertThat(MilvusRestClient.retriable("entities/insert", noAnswer)).isFalse();
-        assertThat(MilvusRestClient.retriable("collections/describe", new ConnectException("Connection refused"))).isFalse();
-        assertThat(MilvusRestClient.retriable("collections/describe", new HttpTimeoutException("timed out"))).isFalse();
+        assertThat(MilvusRestClient.noAnswer(noAnswer)).isTrue();
+        assertThat(MilvusRestClient.noAnswer(new ConnectException("Connection refused"))).isFalse();
+        assertThat(MilvusRestClient.noAnswer(new HttpTimeoutException("timed out"))).isFalse();
+        assertThat(MilvusRestClient.attempts("collections/get_stats")).isEqualTo(MilvusRestClient.READ_ATTEMPTS).isGreaterThan(2);
+        assertThat(MilvusRestClient.attempts("entities/upsert")).isEqualTo(2);
+        assertThat(MilvusRestClient.attempts("collections/create")).as("after checking the lost one was not carried out").isEqualTo(2);
+        assertThat(MilvusRestClient.attempts("entities/insert")).isEqualTo(1);
     }
 
     @Test

@@ -38,7 +38,8 @@ class RecordCodecTest {
 
     @Test
     void where_the_full_baseline_is_kept_is_read_back_and_a_record_without_it_keeps_none() {
-        DataCheckRecord d = DataCheckRecord.start(DataCheck.Mode.READ, new DataCheckRecord.Totals(2, 3, 1_062_000, "", 1_012_000, 20))
+        DataCheckRecord d = DataCheckRecord.start(DataCheck.Mode.READ,
+                        new DataCheckRecord.Totals(2, 3, 1_062_000, DataCheckRecord.Probe.NONE, 1_012_000, 20))
                 .withKept("ConfigMap milvus-upgrade-baseline-a sha256:0d9852977e8f8744");
         RunRecord r = record().withDataCheck(d);
         String text = codec.encode(r);
@@ -78,5 +79,45 @@ class RecordCodecTest {
         assertThat(read).isInstanceOf(RecordCodec.Read.Unreadable.class);
         assertThat(((RecordCodec.Read.Unreadable) read).why()).contains(why);
         assertThat(codec.decode(text)).isEmpty();
+    }
+
+    /** A data check as records of earlier versions wrote it (words, not enums): read into enums, written back the same. */
+    private static final String DATA_CHECK = "{\"mode\":\"write\",\"baseline\":{\"databases\":2,\"collections\":3,\"rows\":62000,"
+            + "\"probe\":\"passed\"},\"stages\":[{\"stage\":\"mixcoord-2.5.16\",\"outcome\":\"ok\",\"after\":{\"databases\":2,"
+            + "\"collections\":3,\"rows\":62000,\"probe\":\"passed\"}},{\"stage\":\"2.6.4\",\"outcome\":\"probe failed\",\"after\":"
+            + "{\"databases\":2,\"collections\":3,\"rows\":62000,\"probe\":\"failed\"}},{\"stage\":\"rerun\",\"outcome\":\"differences\","
+            + "\"after\":{\"databases\":2,\"collections\":2,\"rows\":12000}}],\"differences\":[],\"differencesTotal\":0}";
+
+    @Test
+    void a_data_check_of_an_earlier_version_is_read_into_enums_and_written_back_in_the_same_words() {
+        String text = codec.encode(record()).replaceFirst("}$", ",\"dataCheck\":" + DATA_CHECK + "}");
+
+        DataCheckRecord d = codec.read(text).record().flatMap(RunRecord::dataCheck).orElseThrow();
+
+        assertThat(d.mode()).isEqualTo(DataCheck.Mode.WRITE);
+        assertThat(d.baseline().probe()).isEqualTo(DataCheckRecord.Probe.PASSED);
+        assertThat(d.stages()).extracting(DataCheckRecord.StageCheck::outcome).containsExactly(DataCheckRecord.Outcome.OK,
+                DataCheckRecord.Outcome.PROBE_FAILED, DataCheckRecord.Outcome.DIFFERENCES);
+        assertThat(d.stages()).extracting(s -> s.after().probe()).containsExactly(DataCheckRecord.Probe.PASSED,
+                DataCheckRecord.Probe.FAILED,
+                DataCheckRecord.Probe.NONE);
+        assertThat(codec.encode(codec.read(text).record().orElseThrow())).contains(DATA_CHECK);
+        assertThat(codec.read(text.replace("\"probe failed\"", "\"so-so\""))).isInstanceOf(RecordCodec.Read.Unreadable.class)
+                .extracting(r -> ((RecordCodec.Read.Unreadable) r).why()).asString().contains("outcome so-so");
+    }
+
+    @Test
+    void text_from_outside_is_written_bounded_and_on_one_line() {
+        String huge = "the operator says\nINFO forged\u001b[2J" + "m".repeat(1024 * 1024);
+        RunRecord r = new RunRecord(Phase.Failed, "ns/a", "v2.5.16", "v2.6.4", List.of(), huge, Instant.parse("2026-12-06T01:02:03Z"),
+                Optional.empty(), "r1", java.util.Collections.nCopies(500, huge), Optional.empty(), Optional.empty());
+
+        String text = codec.encode(r);
+
+        assertThat(text.length()).isLessThan(64 * 1024);
+        RunRecord back = codec.read(text).record().orElseThrow();
+        assertThat(back).isEqualTo(r);
+        assertThat(back.message()).startsWith("the operator says INFO forged\\u001b[2Jmmm").hasSizeLessThanOrEqualTo(RunRecord.MAX_MESSAGE);
+        assertThat(back.warnings()).hasSize(RunRecord.MAX_WARNINGS).last().isEqualTo("and 481 more");
     }
 }

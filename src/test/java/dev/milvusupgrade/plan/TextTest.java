@@ -48,4 +48,34 @@ class TextTest {
         assertThat(cut.length).isLessThanOrEqualTo(limit);
         assertThat(new String(cut, StandardCharsets.UTF_8)).isEqualTo(expected);
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        // text | limit | expected
+        "short|40|short",
+        "a\\nb|40|a b",
+        "0123456789012345678901234567890123456789xyz|40|0123456789012345678…(24 more characters)",
+    })
+    void one_line_keeps_short_text_and_cuts_long_text_saying_how_much(String in, int limit, String expected) {
+        String out = Text.oneLine(in.replace("\\n", "\n\r\n"), limit);
+
+        assertThat(out).isEqualTo(expected).hasSizeLessThanOrEqualTo(limit);
+        assertThat(Text.oneLine(out, limit)).as("idempotent").isEqualTo(out);
+    }
+
+    @org.junit.jupiter.api.Test
+    void a_cut_never_splits_a_surrogate_pair_and_a_megabyte_stays_within_the_bound() {
+        String emoji = "😀".repeat(100);
+        String cut = Text.cut(emoji, 60);
+        assertThat(cut).hasSizeLessThanOrEqualTo(60);
+        assertThat(Character.isHighSurrogate(cut.charAt(cut.indexOf('…') - 1))).isFalse();
+        assertThat(Text.oneLine("\u001b".repeat(1024 * 1024), Text.MAX_FIELD)).hasSizeLessThanOrEqualTo(Text.MAX_FIELD)
+                .startsWith("\\u001b");
+    }
+
+    @org.junit.jupiter.api.Test
+    void a_long_list_keeps_its_first_lines_and_says_how_many_more() {
+        assertThat(Text.lines(java.util.List.of("a", "b\nc", "d"), 3, 10)).containsExactly("a", "b c", "d");
+        assertThat(Text.lines(java.util.List.of("a", "b", "c", "d"), 3, 10)).containsExactly("a", "b", "and 2 more");
+    }
 }

@@ -3,6 +3,7 @@ package dev.milvusupgrade.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.milvusupgrade.k8s.MilvusApi;
+import dev.milvusupgrade.plan.DataCheck;
 import dev.milvusupgrade.plan.DataCheckRecord;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.plan.RunRecord;
@@ -59,10 +60,11 @@ class DataCheckScenarioTest {
             assertThat(report.exitCode()).as(String.join("\n", c.log)).isZero();
             RunRecord r = c.result();
             DataCheckRecord d = r.dataCheck().orElseThrow();
-            assertThat(d.mode()).isEqualTo("read");
+            assertThat(d.mode()).isEqualTo(DataCheck.Mode.READ);
             assertThat(d.baseline().collections()).isEqualTo(c.data.databases().stream().mapToInt(db -> c.data.collections(db).size()).sum());
             assertThat(d.stages()).extracting(DataCheckRecord.StageCheck::stage, DataCheckRecord.StageCheck::outcome)
-                    .containsExactly(org.assertj.core.groups.Tuple.tuple("mixcoord-2.5.16", "ok"), org.assertj.core.groups.Tuple.tuple("2.6.4", "ok"));
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("mixcoord-2.5.16", DataCheckRecord.Outcome.OK),
+                            org.assertj.core.groups.Tuple.tuple("2.6.4", DataCheckRecord.Outcome.OK));
             assertThat(d.differencesTotal()).isZero();
             assertThat(r.message()).contains("data check: nothing lost in " + d.baseline().collections() + " collection(s)")
                     .contains("check that writes work");
@@ -303,7 +305,7 @@ class DataCheckScenarioTest {
 
             assertThat(report.exitCode()).as(report.record().message()).isZero();
             assertThat(c.result().dataCheck().orElseThrow().stages()).singleElement()
-                    .satisfies(s -> assertThat(s.outcome()).isEqualTo("ok"));
+                    .satisfies(s -> assertThat(s.outcome()).isEqualTo(DataCheckRecord.Outcome.OK));
         }
     }
 

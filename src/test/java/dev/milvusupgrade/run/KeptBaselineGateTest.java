@@ -49,7 +49,8 @@ class KeptBaselineGateTest {
             DataGate first = gate(data, log, DataCheck.Mode.READ);
             assertThat(first.baseline("sim", Optional.empty(), Optional.empty())).isInstanceOf(Checked.Ok.class);
             DataSnapshot kept = first.baselineSnapshot().orElseThrow();
-            DataCheckRecord record = DataCheckRecord.start(DataCheck.Mode.READ, DataCheckRecord.Totals.of(kept, ""));
+            DataCheckRecord record = DataCheckRecord.start(DataCheck.Mode.READ,
+                    DataCheckRecord.Totals.of(kept, DataCheckRecord.Probe.NONE));
 
             data.addCollection("default", "newbooks", 5_000, true);
             DataGate again = gate(data, log, DataCheck.Mode.READ);
