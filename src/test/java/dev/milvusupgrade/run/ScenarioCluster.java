@@ -112,12 +112,14 @@ public final class ScenarioCluster implements AutoCloseable {
     /** A run whose process dies at {@code where} of {@code stage}: nothing after that point runs, the record stays as it was. */
     public void killAt(Checkpoint where, String stage) {
         try {
-            runner((cp, st) -> {
+            Runner.Report ended = runner((cp, st) -> {
                 if (cp == where && st.equals(stage)) {
                     throw new ResumeTest.Killed(cp + "@" + st);
                 }
             }).run(NS, INTENT);
-            throw new AssertionError("the run was not killed at " + where + "@" + stage);
+            // Say how it ended instead: a run that never reached the checkpoint failed or stopped for a reason of its own.
+            throw new AssertionError("the run was not killed at " + where + "@" + stage + ": it ended " + ended.record().phase()
+                    + ": " + ended.record().message() + "\n" + String.join("\n", List.copyOf(log)));
         } catch (ResumeTest.Killed expected) {
             // the Job's pod is gone
         }
