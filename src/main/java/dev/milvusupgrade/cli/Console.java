@@ -68,7 +68,8 @@ final class Console {
     }
 
     static void printTable(PrintStream out, RunRecord r) {
-        out.println("Milvus " + r.milvus() + ": " + r.phase() + (r.fromVersion().isEmpty() ? "" : " (" + r.fromVersion() + " -> " + r.targetVersion() + ")"));
+        out.println("Milvus " + r.milvus() + ": " + r.phase()
+                + (r.fromVersion().isEmpty() ? "" : " (" + r.fromVersion() + " -> " + r.targetVersion() + ")"));
         out.println(r.message());
         if (!r.stages().isEmpty()) {
             List<List<String>> rows = new ArrayList<>();
@@ -107,7 +108,8 @@ final class Console {
             rows.add(List.of("#", "MILVUS", "STATE", "FROM", "TO", "FINISHED"));
             int i = 1;
             for (FleetRecord.Line l : r.clusters()) {
-                rows.add(List.of(String.valueOf(i++), l.milvus() + (l.canary() ? " (canary)" : ""), l.state().name(), l.from().isEmpty() ? "-" : l.from(),
+                rows.add(List.of(String.valueOf(i++), l.milvus() + (l.canary() ? " (canary)" : ""), l.state().name(),
+                        l.from().isEmpty() ? "-" : l.from(),
                         l.to(), l.finishedAt().map(Instant::toString).orElse("-")));
             }
             printRows(out, rows);

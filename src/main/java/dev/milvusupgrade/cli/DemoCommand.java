@@ -34,28 +34,33 @@ public class DemoCommand implements Callable<Integer> {
     static final String FLEET_LABEL = "fleet";
     static final String FLEET_LABEL_VALUE = "demo";
 
-    @Option(names = "--from", defaultValue = "milvusdb/milvus:v2.5.4", description = "Image the simulated cluster starts on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--from", defaultValue = "milvusdb/milvus:v2.5.4",
+            description = "Image the simulated cluster starts on (default: ${DEFAULT-VALUE}).")
     String fromImage;
 
     @Option(names = "--target", defaultValue = "v2.6.4", description = "targetVersion of the intent (default: ${DEFAULT-VALUE}).")
     String target;
 
-    @Option(names = "--step-delay", defaultValue = "300ms", description = "How long the simulated operator takes per component rollout (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--step-delay", defaultValue = "300ms",
+            description = "How long the simulated operator takes per component rollout (default: ${DEFAULT-VALUE}).")
     String stepDelay;
 
     @Option(names = "--issue-47806", description = "Reproduce milvus#47806 (writes hang once the proxies run 2.6) and show the remedy:"
             + " the data check's probe hangs and the run restarts mixcoord, then the streaming nodes.")
     boolean issue47806;
 
-    @Option(names = "--fleet", description = "Upgrade a fleet instead of one cluster: --clusters simulated Milvus clusters in three namespaces,"
-            + " selected by label by one fleet intent, the one labelled " + FleetIntent.CANARY_LABEL + " first and alone, then up to --max-concurrent"
+    @Option(names = "--fleet",
+            description = "Upgrade a fleet instead of one cluster: --clusters simulated Milvus clusters in three namespaces,"
+            + " selected by label by one fleet intent, the one labelled " + FleetIntent.CANARY_LABEL
+            + " first and alone, then up to --max-concurrent"
             + " at once. The data check is off: the simulated Milvus data plane serves one cluster, not a fleet.")
     boolean fleet;
 
     @Option(names = "--clusters", defaultValue = "6", description = "With --fleet: how many clusters (default: ${DEFAULT-VALUE}).")
     int clusters;
 
-    @Option(names = "--max-concurrent", defaultValue = "2", description = "With --fleet: maxConcurrent of the fleet intent (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-concurrent", defaultValue = "2",
+            description = "With --fleet: maxConcurrent of the fleet intent (default: ${DEFAULT-VALUE}).")
     int maxConcurrent;
 
     @Override
@@ -131,6 +136,7 @@ public class DemoCommand implements Callable<Integer> {
         if (t.endsWith("ms")) {
             return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
         }
-        return Intent.parseDuration(t).orElseThrow(() -> new IllegalArgumentException("--step-delay " + text + " is not a duration like 300ms or 2s"));
+        return Intent.parseDuration(t)
+                .orElseThrow(() -> new IllegalArgumentException("--step-delay " + text + " is not a duration like 300ms or 2s"));
     }
 }

@@ -25,7 +25,8 @@ public class ExitCodes {
                 case REJECTED -> "Rejected: ";
                 default -> "Error: ";
             } + oneLine(e)
-                    + (unreachable(e) ? "; fix: check that the API server is reachable (the in-cluster ServiceAccount, or KUBECONFIG), then retry" : "");
+                    + (unreachable(e) ? "; fix: check that the API server is reachable (the in-cluster ServiceAccount, or KUBECONFIG), "
+                    + "then retry" : "");
             cmd.getErr().println(line);
             TerminationMessage.write(Path.of(ConfigProvider.getConfig().getOptionalValue("milvus-upgrade.termination-log", String.class)
                     .orElse("/dev/termination-log")), line);

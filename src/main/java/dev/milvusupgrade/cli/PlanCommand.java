@@ -35,7 +35,8 @@ public class PlanCommand implements Callable<Integer> {
             System.out.println(fleet.record().phase() + ": " + fleet.record().message());
             return fleet.exitCode();
         }
-        Runner.Report report = new Runner(new Kube(client), Clock.systemUTC(), config.settings(), line -> { }).plan(namespace, options.intent());
+        Runner.Report report = new Runner(new Kube(client), Clock.systemUTC(), config.settings(), line -> { })
+                .plan(namespace, options.intent());
         // A staged plan prints its warnings with it; a cluster already on its target (NoOp) has only the warnings.
         report.plan().ifPresentOrElse(p -> Console.printPlan(System.out, p),
                 () -> report.warnings().forEach(w -> System.out.println("  warning: " + w)));

@@ -18,7 +18,8 @@ final class TerminationMessage {
     }
 
     static boolean write(Path path, String line) {
-        if (path == null || !Files.isWritable(path) && !(Files.notExists(path) && path.getParent() != null && Files.isWritable(path.getParent()))) {
+        if (path == null || !Files.isWritable(path)
+                && !(Files.notExists(path) && path.getParent() != null && Files.isWritable(path.getParent()))) {
             return false;
         }
         try {

@@ -259,7 +259,8 @@ public final class MilvusBackupClient implements MilvusBackup {
             return new Unexpected("milvus-backup at " + endpoint + " answered " + what + " with HTTP 200 and " + abbreviate(a.text)
                     + ", not milvus-backup's JSON");
         }
-        return new Unreachable("milvus-backup at " + endpoint + " answered " + what + " with HTTP " + a.status + " and " + abbreviate(a.text), null);
+        return new Unreachable("milvus-backup at " + endpoint + " answered " + what + " with HTTP " + a.status + " and "
+                + abbreviate(a.text), null);
     }
 
     /** The status and body of one exchange. */
@@ -310,7 +311,8 @@ public final class MilvusBackupClient implements MilvusBackup {
             Thread.currentThread().interrupt();
             throw new CancellationException("interrupted while calling milvus-backup at " + endpoint);
         } catch (HttpConnectTimeoutException e) {
-            throw new Unreachable("cannot connect to milvus-backup at " + endpoint + ": no connection within " + timeout.toMillis() + " ms", e);
+            throw new Unreachable("cannot connect to milvus-backup at " + endpoint + ": no connection within " + timeout.toMillis() + " ms",
+                    e);
         } catch (HttpTimeoutException e) {
             throw new Unreachable("milvus-backup at " + endpoint + " did not answer " + method + " " + API + path + " within "
                     + timeout.toMillis() + " ms", e);
@@ -330,7 +332,8 @@ public final class MilvusBackupClient implements MilvusBackup {
                 return "cannot connect to milvus-backup at " + endpoint + ": connection refused";
             }
         }
-        return "the connection to milvus-backup at " + endpoint + " failed without an answer: " + Optional.ofNullable(e.getMessage()).orElse(e.toString());
+        return "the connection to milvus-backup at " + endpoint + " failed without an answer: "
+                + Optional.ofNullable(e.getMessage()).orElse(e.toString());
     }
 
     private static String abbreviate(String text) {

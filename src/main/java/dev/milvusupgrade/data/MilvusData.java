@@ -49,7 +49,9 @@ public interface MilvusData {
 
     // ---- single collections (the canary's steps); each throws StepFailed when Milvus answers an error or times out
 
-    /** The fields of a collection as {@code name:type}, primary key first as listed, and whether its dynamic field is on; empty when absent. */
+    /**
+     * The fields of a collection as {@code name:type}, primary key first as listed, and whether its dynamic field is on; empty when absent.
+     */
     Optional<Shape> shape(String db, String name);
 
     /** Creates a collection from a {@code collections/create} body and waits until it is loaded (steps create, load). */

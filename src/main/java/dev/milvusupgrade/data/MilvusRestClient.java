@@ -242,7 +242,8 @@ public final class MilvusRestClient implements MilvusData {
                 .filter(n -> !n.startsWith(PROBE_PREFIX) && !n.startsWith(Canary.PREFIX)).toList();
     }
 
-    private Optional<DataSnapshot.Collection> readCollection(String db, String name, boolean sampling, Optional<DataSnapshot.Collection> was) {
+    private Optional<DataSnapshot.Collection> readCollection(String db, String name, boolean sampling,
+            Optional<DataSnapshot.Collection> was) {
         Map<String, Object> req = Map.of("dbName", db, "collectionName", name);
         String what = "collection " + db + "/" + name;
         JsonNode describe = callOrUnreachable("collections/describe", req, what, MISSING_COLLECTION);
@@ -723,17 +724,20 @@ public final class MilvusRestClient implements MilvusData {
             throw AccessFailure.credentialsRefused(endpoint, codeAndMessage(answer, text));
         }
         if (status == 403) {
-            throw new Denied("Milvus at " + endpoint + " refused " + path + " for lack of privileges (HTTP 403" + codeAndMessage(answer, text) + ")");
+            throw new Denied("Milvus at " + endpoint + " refused " + path + " for lack of privileges (HTTP 403"
+                    + codeAndMessage(answer, text) + ")");
         }
         if (status == 408) {
-            throw new TimedOut("request timeout (HTTP 408" + codeAndMessage(answer, text) + ") after the " + timeoutSeconds + "s Request-Timeout");
+            throw new TimedOut("request timeout (HTTP 408" + codeAndMessage(answer, text) + ") after the " + timeoutSeconds
+                    + "s Request-Timeout");
         }
         if (status == 404) {
             throw new Unreachable("Milvus at " + endpoint + " answered 404 for POST " + BASE_PATH + path
                     + ": that is not Milvus's RESTful API v2 (Milvus 2.5 or later, proxy port 19530)", null);
         }
         if (status != 200 || answer == null || !answer.path("code").isNumber()) {
-            throw new Unreachable("Milvus at " + endpoint + " answered " + path + " with HTTP " + status + " and " + abbreviate(text), null);
+            throw new Unreachable("Milvus at " + endpoint + " answered " + path + " with HTTP " + status + " and " + abbreviate(text),
+                    null);
         }
         int code = answer.path("code").asInt();
         if (code == TIMEOUT_CODE) {

@@ -121,7 +121,8 @@ public final class ClusterGateway {
      * operator version read once for many: what a fleet plans its order and canaries from.
      */
     public ClusterSnapshot snapshot(GenericKubernetesResource milvus, OperatorVersion operator) {
-        return SnapshotMapper.toSnapshot(milvus, deployments(milvus.getMetadata().getNamespace(), milvus.getMetadata().getName()), operator);
+        return SnapshotMapper.toSnapshot(milvus, deployments(milvus.getMetadata().getNamespace(), milvus.getMetadata().getName()),
+                operator);
     }
 
     public List<Deployment> deployments(String namespace, String name) {

@@ -94,7 +94,8 @@ public final class EventRecorder {
                         .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
                         .build()).create();
             } catch (KubernetesClientException e) {
-                log.accept("could not record event " + reason + " on " + target.getKind() + " " + target.getName() + " (" + e.getCode() + ")");
+                log.accept("could not record event " + reason + " on " + target.getKind() + " " + target.getName() + " (" + e.getCode()
+                        + ")");
             }
         }
     }

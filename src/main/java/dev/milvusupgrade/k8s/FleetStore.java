@@ -60,8 +60,10 @@ public final class FleetStore {
 
     /** Why a selection of {@code selected} clusters is too large for one fleet record, if it is. */
     public static Optional<String> overCap(int selected, String where) {
-        return selected <= MAX_CLUSTERS ? Optional.empty() : Optional.of("the selector matches " + selected + " Milvus resources in " + where
-                + ", more than the " + MAX_CLUSTERS + " one fleet run can record; nothing was changed; fix: split the fleet into intents with"
+        return selected <= MAX_CLUSTERS ? Optional.empty()
+                : Optional.of("the selector matches " + selected + " Milvus resources in " + where
+                + ", more than the " + MAX_CLUSTERS
+                + " one fleet run can record; nothing was changed; fix: split the fleet into intents with"
                 + " narrower selectors or namespaces");
     }
 
@@ -86,7 +88,8 @@ public final class FleetStore {
     /** The fleet record an earlier run left on the intent, if any. */
     public Optional<FleetRecord> previous(String namespace, String intent) {
         ConfigMap cm = client.configMaps().inNamespace(namespace).withName(intent).get();
-        return cm == null ? Optional.empty() : decode(Optional.ofNullable(cm.getMetadata().getAnnotations()).orElse(Map.of()).get(ANNOTATION_FLEET));
+        return cm == null ? Optional.empty()
+                : decode(Optional.ofNullable(cm.getMetadata().getAnnotations()).orElse(Map.of()).get(ANNOTATION_FLEET));
     }
 
     public void record(String namespace, String intent, FleetRecord r) {
@@ -109,12 +112,14 @@ public final class FleetStore {
     /** Writes the cluster's record on its Lease, which the caller holds. */
     public void saveClusterRecord(String milvusNs, String milvus, String intentRef, RunRecord r) {
         patchAnnotations(client.leases().inNamespace(milvusNs).withName(RunLock.leaseName(milvus))::patch,
-                Map.of(ANNOTATION_INTENT, intentRef, MilvusApi.ANNOTATION_PHASE, r.phase().name(), MilvusApi.ANNOTATION_RESULT, codec.encode(r)));
+                Map.of(ANNOTATION_INTENT, intentRef, MilvusApi.ANNOTATION_PHASE, r.phase().name(), MilvusApi.ANNOTATION_RESULT,
+                    codec.encode(r)));
     }
 
     private void patchAnnotations(java.util.function.BiFunction<PatchContext, String, ?> patch, Map<String, String> annotations) {
         String body = client.getKubernetesSerialization().asJson(Map.of("metadata", Map.of("annotations", annotations)));
-        patch.apply(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).withFieldManager(ClusterGateway.FIELD_MANAGER).build(), body);
+        patch.apply(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).withFieldManager(ClusterGateway.FIELD_MANAGER).build(),
+                body);
     }
 
     /** The fleet record as JSON, each cluster one line of text: {@code ns/name State from to finishedAt [canary]}. */
@@ -150,10 +155,12 @@ public final class FleetStore {
                 }
             }
             Object finished = m.get("finishedAt");
-            return Optional.of(new FleetRecord(Phase.valueOf(SnapshotMapper.str(m.get("phase"), "")), SnapshotMapper.str(m.get("selector"), ""),
+            return Optional.of(new FleetRecord(Phase.valueOf(SnapshotMapper.str(m.get("phase"), "")),
+                    SnapshotMapper.str(m.get("selector"), ""),
                     SnapshotMapper.str(m.get("targetVersion"), ""), lines, SnapshotMapper.str(m.get("message"), ""),
                     Instant.parse(SnapshotMapper.str(m.get("startedAt"), "")),
-                    finished == null ? Optional.empty() : Optional.of(Instant.parse(finished.toString())), SnapshotMapper.str(m.get("runId"), "")));
+                    finished == null ? Optional.empty() : Optional.of(Instant.parse(finished.toString())),
+                        SnapshotMapper.str(m.get("runId"), "")));
         } catch (RuntimeException e) {
             return Optional.empty();
         }

@@ -158,7 +158,8 @@ public final class RecordCodec {
 
     private static RunRecord.BackupRecord decodeBackup(Map<String, Object> m) {
         List<String> first = m.get("firstCollections") instanceof List<?> l ? l.stream().map(Object::toString).toList() : List.of();
-        return new RunRecord.BackupRecord(str(m, "name"), SnapshotMapper.num(m.get("size")), (int) SnapshotMapper.num(m.get("collections")), first,
+        return new RunRecord.BackupRecord(str(m, "name"), SnapshotMapper.num(m.get("size")), (int) SnapshotMapper.num(m.get("collections")),
+                first,
                 SnapshotMapper.num(m.get("seconds")), instant(m, "endedAt"));
     }
 
@@ -186,7 +187,8 @@ public final class RecordCodec {
         }
         Object version = m.get("recordVersion");
         if (version != null && !String.valueOf(RECORD_VERSION).equals(version.toString())) {
-            return new Read.Unreadable("recordVersion " + abbreviate(version.toString()) + ", a format this version of milvus-upgrade does not know"
+            return new Read.Unreadable("recordVersion " + abbreviate(version.toString())
+                    + ", a format this version of milvus-upgrade does not know"
                     + " (it reads " + RECORD_VERSION + ")");
         }
         for (String key : List.of("phase", "milvus", "targetVersion", "startedAt")) {
@@ -207,11 +209,14 @@ public final class RecordCodec {
             RunRecord r = new RunRecord(Phase.valueOf(str(m, "phase")), str(m, "milvus"), str(m, "fromVersion"),
                     str(m, "targetVersion"), stages, str(m, "message"), instant(m, "startedAt").orElse(Instant.EPOCH),
                     instant(m, "finishedAt"), str(m, "runId"), warnings,
-                    m.get("dataCheck") instanceof Map<?, ?> ? Optional.of(decodeDataCheck(SnapshotMapper.map(m.get("dataCheck")))) : Optional.empty(),
-                    m.get("backup") instanceof Map<?, ?> ? Optional.of(decodeBackup(SnapshotMapper.map(m.get("backup")))) : Optional.empty());
+                    m.get("dataCheck") instanceof Map<?, ?> ? Optional.of(decodeDataCheck(SnapshotMapper.map(m.get("dataCheck"))))
+                        : Optional.empty(),
+                    m.get("backup") instanceof Map<?, ?> ? Optional.of(decodeBackup(SnapshotMapper.map(m.get("backup"))))
+                        : Optional.empty());
             return new Read.Ok(r);
         } catch (RuntimeException e) {
-            return new Read.Unreadable("a field that does not parse (" + Optional.ofNullable(e.getMessage()).map(RecordCodec::abbreviate).orElse(e.toString())
+            return new Read.Unreadable("a field that does not parse ("
+                    + Optional.ofNullable(e.getMessage()).map(RecordCodec::abbreviate).orElse(e.toString())
                     + ")");
         }
     }

@@ -202,7 +202,8 @@ public final class RunLock implements AutoCloseable {
         Lease lease = client.leases().inNamespace(namespace).withName(name).get();
         if (lease == null || !holder.equals(lease.getSpec().getHolderIdentity())) {
             lost.set(true);
-            log.accept("lost Lease " + namespace + "/" + name + " to " + (lease == null ? "nobody (deleted)" : lease.getSpec().getHolderIdentity()));
+            log.accept("lost Lease " + namespace + "/" + name + " to "
+                    + (lease == null ? "nobody (deleted)" : lease.getSpec().getHolderIdentity()));
             renewer.shutdown();
             return;
         }

@@ -106,7 +106,8 @@ public final class StageWaiter {
                 // wait (complete, drifted, vanished) is taken on a fresh read. An informer's first list may come
                 // from a watch cache that has not seen our patch yet (FACTS §8.9), and a watch that dropped and
                 // resumed may have missed an event.
-                GenericKubernetesResource m = fresh ? client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).withName(name).get()
+                GenericKubernetesResource m = fresh
+                        ? client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).withName(name).get()
                         : view.milvus().orElse(null);
                 if (m == null && !fresh) {
                     fresh = true;

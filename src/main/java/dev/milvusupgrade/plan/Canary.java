@@ -51,7 +51,10 @@ public final class Canary {
         return java.util.Collections.unmodifiableMap(m);
     }
 
-    /** {@code milvus_upgrade_canary_} and 12 hex digits of SHA-256 over the Milvus resource and the target: a rerun of the same upgrade finds it. */
+    /**
+     * {@code milvus_upgrade_canary_} and 12 hex digits of SHA-256 over the Milvus resource and the target: a rerun of the same upgrade
+     * finds it.
+     */
     public static String name(String milvusRef, Version target) {
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest((milvusRef + "->" + target).getBytes(StandardCharsets.UTF_8));
@@ -155,7 +158,8 @@ public final class Canary {
             }
         }
         if (missing > 0) {
-            return Optional.of("rows: " + missing + " of " + expected.size() + " written rows do not come back (first " + firstMissing + ")");
+            return Optional.of("rows: " + missing + " of " + expected.size() + " written rows do not come back (first " + firstMissing
+                    + ")");
         }
         if (!byId.isEmpty()) {
             return Optional.of("rows: " + byId.size() + " unexpected row(s) came back (first id=" + byId.keySet().iterator().next() + ")");
@@ -175,13 +179,15 @@ public final class Canary {
             return Optional.of("vector of id=" + id + " changed: " + want + " written, " + cut(r.get("vector")) + " read");
         }
         if (!e.get("title").equals(r.get("title"))) {
-            return Optional.of("title (VarChar) of id=" + id + " changed: '" + e.get("title") + "' written, '" + cut(r.get("title")) + "' read");
+            return Optional.of("title (VarChar) of id=" + id + " changed: '" + e.get("title") + "' written, '" + cut(r.get("title"))
+                    + "' read");
         }
         if (!sameJson(e.get("meta"), r.get("meta"))) {
             return Optional.of("meta (JSON) of id=" + id + " changed: " + e.get("meta") + " written, " + cut(r.get("meta")) + " read");
         }
         if (e.containsKey("extra") && !sameJson(e.get("extra"), r.get("extra"))) {
-            return Optional.of("dynamic field extra of id=" + id + " changed: " + e.get("extra") + " written, " + cut(r.get("extra")) + " read");
+            return Optional.of("dynamic field extra of id=" + id + " changed: " + e.get("extra") + " written, " + cut(r.get("extra"))
+                    + " read");
         }
         return Optional.empty();
     }
@@ -192,7 +198,8 @@ public final class Canary {
             return Double.compare(x.doubleValue(), y.doubleValue()) == 0;
         }
         if (a instanceof Map<?, ?> x && b instanceof Map<?, ?> y) {
-            return x.size() == y.size() && x.entrySet().stream().allMatch(en -> y.containsKey(en.getKey()) && sameJson(en.getValue(), y.get(en.getKey())));
+            return x.size() == y.size()
+                    && x.entrySet().stream().allMatch(en -> y.containsKey(en.getKey()) && sameJson(en.getValue(), y.get(en.getKey())));
         }
         if (a instanceof List<?> x && b instanceof List<?> y) {
             if (x.size() != y.size()) {

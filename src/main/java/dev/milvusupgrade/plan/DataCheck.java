@@ -140,13 +140,16 @@ public final class DataCheck {
         if (c.counted() && !was.sample().isEmpty()) {
             List<String> missing = was.sample().stream().filter(k -> !c.sample().contains(k)).toList();
             if (!missing.isEmpty()) {
-                out.add(new Difference(db, was.name(), missing.size() + " of " + was.sample().size() + " sampled primary keys no longer come back ("
-                        + String.join(", ", missing.stream().limit(KEYS_SHOWN).toList()) + (missing.size() > KEYS_SHOWN ? ", ..." : "") + ")"
+                out.add(new Difference(db, was.name(),
+                        missing.size() + " of " + was.sample().size() + " sampled primary keys no longer come back ("
+                        + String.join(", ", missing.stream().limit(KEYS_SHOWN).toList()) + (missing.size() > KEYS_SHOWN ? ", ..." : "")
+                        + ")"
                         + (excuse.isEmpty() ? "" : ": " + excuse), queryLoss));
             }
         }
         if (c.rowCount() < was.rowCount() && !countLower) {
-            String cause = was.ttlSeconds() > 0 ? "a TTL collection (collection.ttl.seconds=" + was.ttlSeconds() + "): compaction drops expired rows"
+            String cause = was.ttlSeconds() > 0
+                    ? "a TTL collection (collection.ttl.seconds=" + was.ttlSeconds() + "): compaction drops expired rows"
                     : c.counted() ? "count(*) is not lower, so likely compaction applying deletes or upserts (or a failed import)"
                     : "not loaded, so count(*) cannot tell; likely compaction applying deletes or upserts, TTL expiry or a failed import";
             out.add(new Difference(db, was.name(), stats + ": " + cause, Kind.WARNING));

@@ -151,7 +151,8 @@ public record DataCheckRecord(DataCheck.Mode mode, Totals baseline, List<StageCh
     public DataCheckRecord withWarnings(List<DataCheck.Difference> found) {
         List<String> kept = new ArrayList<>(warnings);
         found.stream().limit(Math.max(0, MAX_DIFFERENCES - kept.size())).map(d -> cut(d.describe())).forEach(kept::add);
-        return new DataCheckRecord(mode, baseline, stages, differences, differencesTotal, remedy47806, canary, kept, warningsTotal + found.size(), this.kept);
+        return new DataCheckRecord(mode, baseline, stages, differences, differencesTotal, remedy47806, canary, kept,
+                warningsTotal + found.size(), this.kept);
     }
 
     public DataCheckRecord withStage(StageCheck check, List<DataCheck.Difference> found) {
@@ -160,12 +161,14 @@ public record DataCheckRecord(DataCheck.Mode mode, Totals baseline, List<StageCh
         all.add(check);
         List<String> kept = new ArrayList<>(differences);
         found.stream().limit(Math.max(0, MAX_DIFFERENCES - kept.size())).map(d -> cut(d.describe())).forEach(kept::add);
-        return new DataCheckRecord(mode, baseline, all, kept, differencesTotal + found.size(), remedy47806, canary, warnings, warningsTotal, this.kept);
+        return new DataCheckRecord(mode, baseline, all, kept, differencesTotal + found.size(), remedy47806, canary, warnings, warningsTotal,
+                this.kept);
     }
 
     /** The record with where its full baseline is kept (see {@link #kept}). */
     public DataCheckRecord withKept(String where) {
-        return new DataCheckRecord(mode, baseline, stages, differences, differencesTotal, remedy47806, canary, warnings, warningsTotal, where);
+        return new DataCheckRecord(mode, baseline, stages, differences, differencesTotal, remedy47806, canary, warnings, warningsTotal,
+                where);
     }
 
     public DataCheckRecord withRemedy() {

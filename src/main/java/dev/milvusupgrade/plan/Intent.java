@@ -44,7 +44,8 @@ import java.util.regex.Pattern;
 public record Intent(String milvus, Optional<String> milvusNamespace, Version targetVersion,
         Optional<String> imageRepository, Duration stageTimeout, Optional<Instant> notAfter,
         boolean paused, boolean dryRun, boolean allowUnorderedRollout, DataCheck.Mode dataCheck,
-        Optional<URI> milvusEndpoint, Optional<String> milvusAuthSecret, Optional<Backup> backup, boolean clientsWrite, boolean acceptClusterAsIs,
+        Optional<URI> milvusEndpoint, Optional<String> milvusAuthSecret, Optional<Backup> backup, boolean clientsWrite,
+            boolean acceptClusterAsIs,
         Optional<String> releaseCatalogue) {
 
     /**
@@ -93,7 +94,8 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
             ACCEPT_CLUSTER_AS_IS, RELEASE_CATALOGUE);
     public static final Duration DEFAULT_BACKUP_TIMEOUT = Duration.ofHours(1);
     /** The keys that take "true" or "false", checked together. */
-    private static final List<String> FLAGS = List.of(PAUSED, DRY_RUN, ALLOW_UNORDERED_ROLLOUT, BACKUP_REQUIRED, BACKUP_ALWAYS, CLIENTS_WRITE,
+    private static final List<String> FLAGS = List.of(PAUSED, DRY_RUN, ALLOW_UNORDERED_ROLLOUT, BACKUP_REQUIRED, BACKUP_ALWAYS,
+            CLIENTS_WRITE,
             ACCEPT_CLUSTER_AS_IS);
     private static final Pattern COLLECTION = Pattern.compile("^([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*$");
     /** The port of Milvus's proxies: gRPC and, since 2.4, the RESTful API. */
@@ -283,7 +285,8 @@ public record Intent(String milvus, Optional<String> milvusNamespace, Version ta
                     || (u.getPath() != null && !u.getPath().isEmpty() && !"/".equals(u.getPath())) || u.getQuery() != null) {
                 return Optional.empty();
             }
-            return Optional.of(new URI(u.getScheme().toLowerCase(), null, u.getHost(), u.getPort() < 0 ? port : u.getPort(), null, null, null));
+            return Optional.of(new URI(u.getScheme().toLowerCase(), null, u.getHost(), u.getPort() < 0 ? port : u.getPort(), null, null,
+                    null));
         } catch (URISyntaxException e) {
             return Optional.empty();
         }

@@ -109,7 +109,8 @@ public record JobPolicy(List<String> allowedRepositories, Optional<Duration> job
             Duration deadline = jobDeadline.get();
             String fix = "; fix: lower it, or raise the Job's activeDeadlineSeconds and its setting " + DEADLINE_SETTING + " together";
             if (intent.stageTimeout().compareTo(deadline) > 0) {
-                return Optional.of(new Rejection("intent key 'stageTimeout' is " + Intent.format(intent.stageTimeout()) + ", longer than the Job may"
+                return Optional.of(new Rejection("intent key 'stageTimeout' is " + Intent.format(intent.stageTimeout())
+                        + ", longer than the Job may"
                         + " run (" + Intent.format(deadline) + "): the Job would be killed mid-stage" + fix));
             }
             if (intent.backup().isPresent() && intent.backup().get().timeout().compareTo(deadline) > 0) {
@@ -125,7 +126,8 @@ public record JobPolicy(List<String> allowedRepositories, Optional<Duration> job
         if (current.isPresent() && current.get().equals(asked) || allowedRepositories.contains(asked)) {
             return Optional.empty();
         }
-        return Optional.of(Rejection.of("the intent asks for image repository " + Text.visibleControls(asked) + ", which this Job may not write"
+        return Optional.of(Rejection.of("the intent asks for image repository " + Text.visibleControls(asked)
+                + ", which this Job may not write"
                 + " (it runs " + current.orElse("an unreadable image") + (allowedRepositories.isEmpty() ? "" : "; allowed: "
                 + String.join(", ", allowedRepositories)) + ")", "add it to the Job's setting " + REPOSITORIES_SETTING
                 + " in its manifest, or remove imageRepository from the intent"));

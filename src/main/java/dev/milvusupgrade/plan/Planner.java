@@ -82,7 +82,8 @@ public final class Planner {
         if (route.viaMixCoord() && !Preflight.mixCoordBridgeDone(s, running, route.bridge())) {
             Version bridge = running.release().isAtLeast(route.bridge()) ? running.release() : route.bridge();
             Version bridgeTagged = bridge.withVariant(variant);
-            stages.add(new Stage.MixCoordStage(ImageRef.of(repository, bridgeTagged, vPrefix), bridgeTagged, !s.hasSpec(Component.MIXCOORD)));
+            stages.add(new Stage.MixCoordStage(ImageRef.of(repository, bridgeTagged, vPrefix), bridgeTagged,
+                    !s.hasSpec(Component.MIXCOORD)));
         }
         Stage last = new Stage.ImageStage(ImageRef.of(repository, targetTagged, vPrefix), targetTagged);
         stages.add(last);
@@ -90,7 +91,8 @@ public final class Planner {
         if (running.release().equals(target.release()) && last.isApplied(s)
                 && Progress.evaluate(last, s) instanceof Progress.Done) {
             // plan always says what the catalogue recommends; for a cluster that stays put only when it is newer.
-            catalogue.recommended(running).filter(r -> r.isAfter(running.release())).ifPresent(r -> warnings.add(catalogue.recommendation(running)));
+            catalogue.recommended(running).filter(r -> r.isAfter(running.release()))
+                    .ifPresent(r -> warnings.add(catalogue.recommendation(running)));
             return new Decision.NoOp(s.qualifiedName(), running, warnings);
         }
         refused = Preflight.rollout(s, intent, target, warnings).or(() -> Layouts.refusal(s));

@@ -23,7 +23,8 @@ final class Preflight {
                     "follow the standalone upgrade guide, or convert to a cluster first"));
         }
         if (s.reconcilePaused()) {
-            return Optional.of(Rejection.of("Milvus " + s.qualifiedName() + " has milvus.io/pause-reconcile=true, so the operator would never roll the upgrade",
+            return Optional.of(Rejection.of("Milvus " + s.qualifiedName()
+                    + " has milvus.io/pause-reconcile=true, so the operator would never roll the upgrade",
                     "remove the annotation, then rerun"));
         }
         Optional<Rejection> operator = operator(s, warnings);
@@ -36,7 +37,8 @@ final class Preflight {
                     "remove spec.components.version from the Milvus resource, then rerun"));
         }
         if (s.image().isBlank()) {
-            return Optional.of(Rejection.of("spec.components.image is empty, so the running version is the operator's default and unknown here",
+            return Optional.of(Rejection.of("spec.components.image is empty, so the running version is the operator's default and unknown "
+                    + "here",
                     "set spec.components.image to the image the cluster runs, e.g. milvusdb/milvus:v2.5.8"));
         }
         if (ImageRef.parse(s.image()).isEmpty()) {
@@ -63,7 +65,8 @@ final class Preflight {
         ClusterSnapshot.OperatorVersion.Unknown u = (ClusterSnapshot.OperatorVersion.Unknown) operator;
         // From 1.3.0 the operator writes status.currentImage on every reconcile, before any rollout (FACTS §8.8).
         if (s.status().isReported() && s.status().currentImage().isBlank()) {
-            return Optional.of(Rejection.of("Milvus " + s.qualifiedName() + " has a status but no status.currentImage: the operator is older than "
+            return Optional.of(Rejection.of("Milvus " + s.qualifiedName()
+                    + " has a status but no status.currentImage: the operator is older than "
                     + Catalogue.MIN_OPERATOR + " (or the CRD prunes status.currentImage) and has no 2.6 upgrade logic",
                     "upgrade the Milvus Operator and its CRD with helm to " + Catalogue.MIN_OPERATOR + " or later (runbook step 1), then rerun"));
         }
@@ -79,7 +82,8 @@ final class Preflight {
     static Optional<Rejection> operatorReadsRepository(ClusterSnapshot.OperatorVersion operator, String repository) {
         if (repository.contains(":") && operator instanceof ClusterSnapshot.OperatorVersion.Known k
                 && k.version().isBefore(Catalogue.REGISTRY_PORT_FIX_OPERATOR)) {
-            return Optional.of(Rejection.of("Milvus Operator " + k.version() + " misreads the version of images from a registry with a port ("
+            return Optional.of(Rejection.of("Milvus Operator " + k.version()
+                    + " misreads the version of images from a registry with a port ("
                     + repository + "): it would roll the 2.6 image into the 2.5 layout (indexNode kept, no streaming node, no cleanup)"
                     + " (fixed in " + Catalogue.REGISTRY_PORT_FIX_OPERATOR + ")",
                     "upgrade the operator to " + Catalogue.REGISTRY_PORT_FIX_OPERATOR + " or later with helm, then rerun"));
@@ -101,10 +105,12 @@ final class Preflight {
         }
         if (!set.componentImages().isEmpty()) {
             // FACTS §8.3: a component's own image wins, but the operator compares with the global image: it never counts as updated.
-            String pinned = set.componentImages().entrySet().stream().map(e -> "spec.components." + e.getKey().specKey() + ".image=" + e.getValue())
+            String pinned = set.componentImages().entrySet().stream()
+                    .map(e -> "spec.components." + e.getKey().specKey() + ".image=" + e.getValue())
                     .sorted().collect(Collectors.joining(", "));
             return Optional.of(Rejection.of(pinned + " overrides the global image, so the operator never counts that component as updated"
-                    + " and the rollout stalls behind it", "remove the component's image field so it follows spec.components.image, then rerun"));
+                    + " and the rollout stalls behind it",
+                        "remove the component's image field so it follows spec.components.image, then rerun"));
         }
         Set<String> paused = new TreeSet<>();
         if (set.paused()) {
@@ -145,7 +151,8 @@ final class Preflight {
     static Optional<Rejection> messageQueue(ClusterSnapshot s) {
         String mq = s.msgStreamType().toLowerCase();
         if ("natsmq".equals(mq) || "rocksmq".equals(mq)) {
-            return Optional.of(Rejection.of("spec.dependencies.msgStreamType is " + s.msgStreamType() + ", which is not supported in cluster mode"
+            return Optional.of(Rejection.of("spec.dependencies.msgStreamType is " + s.msgStreamType()
+                    + ", which is not supported in cluster mode"
                     + ("natsmq".equals(mq) ? " and was removed in Milvus 2.6" : ""),
                     "move the cluster to pulsar, kafka or woodpecker first (this tool never changes the message queue), then rerun"));
         }
@@ -167,7 +174,8 @@ final class Preflight {
         if (left.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(Rejection.of("Deployment(s) " + String.join(", ", left.stream().sorted().toList()) + " of Milvus " + s.qualifiedName()
+        return Optional.of(Rejection.of("Deployment(s) " + String.join(", ", left.stream().sorted().toList()) + " of Milvus "
+                + s.qualifiedName()
                 + " have no field in the spec, so the operator will never delete them and the upgrade could never finish",
                 "delete them (kubectl -n " + s.namespace() + " delete deployment " + String.join(" ", left.stream().sorted().toList())
                 + ") if nothing else uses them, then rerun"));
@@ -244,8 +252,10 @@ final class Preflight {
     static Optional<Rejection> readyToStart(ClusterSnapshot s) {
         ClusterSnapshot.MilvusStatus st = s.status();
         if (!st.isHealthy()) {
-            return Optional.of(Rejection.of("Milvus " + s.qualifiedName() + " is " + (st.status().isEmpty() ? "without status" : st.status())
-                    + ", not Healthy (MilvusReady " + st.ready() + (st.ready().message().isEmpty() ? "" : ": " + st.ready().message()) + ")",
+            return Optional.of(Rejection.of("Milvus " + s.qualifiedName() + " is "
+                    + (st.status().isEmpty() ? "without status" : st.status())
+                    + ", not Healthy (MilvusReady " + st.ready() + (st.ready().message().isEmpty() ? "" : ": " + st.ready().message())
+                    + ")",
                     "bring the cluster back to Healthy (kubectl describe milvus " + s.name() + "), then rerun"));
         }
         if (st.observedGeneration() < s.generation() || !st.updated().isTrue()) {

@@ -63,15 +63,18 @@ public record RunRecord(Phase phase, String milvus, String fromVersion, String t
     /** A record without warnings. */
     public RunRecord(Phase phase, String milvus, String fromVersion, String targetVersion, List<StageRecord> stages,
             String message, Instant startedAt, Optional<Instant> finishedAt, String runId) {
-        this(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, List.of(), Optional.empty(), Optional.empty());
+        this(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, List.of(), Optional.empty(),
+                Optional.empty());
     }
 
     public RunRecord withWarnings(List<String> w) {
-        return new RunRecord(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, w, dataCheck, backup);
+        return new RunRecord(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, w, dataCheck,
+                backup);
     }
 
     public RunRecord withRunId(String id) {
-        return new RunRecord(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, id, warnings, dataCheck, backup);
+        return new RunRecord(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, id, warnings, dataCheck,
+                backup);
     }
 
     public RunRecord withBackup(BackupRecord b) {
@@ -80,7 +83,8 @@ public record RunRecord(Phase phase, String milvus, String fromVersion, String t
     }
 
     public RunRecord withDataCheck(DataCheckRecord d) {
-        return new RunRecord(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, warnings, Optional.of(d), backup);
+        return new RunRecord(phase, milvus, fromVersion, targetVersion, stages, message, startedAt, finishedAt, runId, warnings,
+                Optional.of(d), backup);
     }
 
     /** The phase of one stage. */
@@ -104,6 +108,7 @@ public record RunRecord(Phase phase, String milvus, String fromVersion, String t
     public RunRecord withStage(StageRecord updated) {
         List<StageRecord> list = new ArrayList<>(stages);
         list.replaceAll(st -> st.name().equals(updated.name()) ? updated : st);
-        return new RunRecord(phase, milvus, fromVersion, targetVersion, list, message, startedAt, finishedAt, runId, warnings, dataCheck, backup);
+        return new RunRecord(phase, milvus, fromVersion, targetVersion, list, message, startedAt, finishedAt, runId, warnings, dataCheck,
+                backup);
     }
 }

@@ -372,7 +372,8 @@ final class BackupGate {
         if (!extra.isEmpty()) {
             parts.add("holds " + extra.size() + " collection(s) this cluster does not have (" + first(extra) + ")");
         }
-        return Optional.of("is not a backup of this cluster: it " + String.join(" and ", parts) + "; milvus-backup may be pointed at another"
+        return Optional.of("is not a backup of this cluster: it " + String.join(" and ", parts)
+                + "; milvus-backup may be pointed at another"
                 + " Milvus");
     }
 
@@ -389,7 +390,8 @@ final class BackupGate {
                     + " configuration, then rerun"));
         }
         log.accept("backup " + name + ": asked milvus-backup for " + (config.collections().isEmpty() ? "all collections"
-                : String.join(", ", config.collections())) + (created instanceof MilvusBackup.Created.AlreadyExists ? " (already under way)" : ""));
+                : String.join(", ", config.collections()))
+                    + (created instanceof MilvusBackup.Created.AlreadyExists ? " (already under way)" : ""));
         return Optional.empty();
     }
 

@@ -78,7 +78,8 @@ final class BackupStep {
         BackupGate.Result result = run.backup.get().take(BackupPoint.name(ref.toString(), run.record.startedAt()),
                 b.startedAt().map(t -> new BackupGate.Attempt(b.image(), t)), run.record.backup(), maxAge, cover, attempt -> {
                     run.record = run.record.withStage(new StageRecord(b.name(), attempt.name(), StagePhase.Running,
-                            Optional.of(attempt.askedAt()), Optional.empty())).withPhase(Phase.Running, "backup " + attempt.name() + " running", Optional.empty());
+                            Optional.of(attempt.askedAt()), Optional.empty()))
+                                .withPhase(Phase.Running, "backup " + attempt.name() + " running", Optional.empty());
                     upgrade.save(run.record, BackupPoint.STAGE);
                     upgrade.emit(false, EventRecorder.BACKUP_STARTED, "backup " + attempt.name() + " asked of milvus-backup before stage "
                             + stage.name());

@@ -77,7 +77,8 @@ final class CanaryCheck {
     Optional<Failure> verify() {
         String step = "query";
         try {
-            List<Map<String, Object>> read = data.query(Canary.DATABASE, name, Canary.allRowsFilter(), Canary.ROWS + 10, Canary.JSON_FIELDS);
+            List<Map<String, Object>> read = data.query(Canary.DATABASE, name, Canary.allRowsFilter(), Canary.ROWS + 10,
+                    Canary.JSON_FIELDS);
             Optional<String> rows = Canary.compare(Canary.rows(), read);
             if (rows.isPresent()) {
                 return Optional.of(new Failure("the canary's " + rows.get(), false));

@@ -52,13 +52,15 @@ final class DataGate {
      * @param canaryName the canary's name ({@link dev.milvusupgrade.plan.Canary#name}); used in write mode only
      * @param clientsWrite whether clients write during the upgrade (a lower count(*) is then a warning)
      */
-    DataGate(MilvusData data, DataCheck.Mode mode, Clock clock, Duration retryEvery, Consumer<String> log, String canaryName, boolean clientsWrite) {
+    DataGate(MilvusData data, DataCheck.Mode mode, Clock clock, Duration retryEvery, Consumer<String> log, String canaryName,
+            boolean clientsWrite) {
         this.data = data;
         this.mode = mode;
         this.clock = clock;
         this.retryEvery = retryEvery;
         this.log = log;
-        this.canary = mode == DataCheck.Mode.WRITE && !canaryName.isEmpty() ? Optional.of(new CanaryCheck(data, canaryName)) : Optional.empty();
+        this.canary = mode == DataCheck.Mode.WRITE
+                && !canaryName.isEmpty() ? Optional.of(new CanaryCheck(data, canaryName)) : Optional.empty();
         this.clientsWrite = clientsWrite;
     }
 
@@ -75,7 +77,8 @@ final class DataGate {
      * rerun compares the cluster with it, collection by collection under the same rules as after a stage, and goes on
      * comparing with it; without, a fresh baseline is taken and {@code admit} may refuse it (too large to keep).
      */
-    Checked<DataCheckRecord> baseline(String endpoint, Optional<Instant> retryUntil, Optional<DataCheckRecord> previous, Optional<DataSnapshot> kept,
+    Checked<DataCheckRecord> baseline(String endpoint, Optional<Instant> retryUntil, Optional<DataCheckRecord> previous,
+            Optional<DataSnapshot> kept,
             Function<DataSnapshot, Optional<Rejection>> admit) {
         DataSnapshot now = null;
         while (now == null) {
@@ -162,7 +165,8 @@ final class DataGate {
                     + " before the upgrade");
         }
         if (now.rowCount() < before.rows()) {
-            log.accept("data warning: get_stats totals " + now.rowCount() + " row(s), fewer than the " + before.rows() + " before the upgrade,"
+            log.accept("data warning: get_stats totals " + now.rowCount() + " row(s), fewer than the " + before.rows()
+                    + " before the upgrade,"
                     + " while count(*) is not lower: likely compaction applying deletes or upserts, TTL expiry or a failed import");
         }
         return Optional.empty();
@@ -209,17 +213,20 @@ final class DataGate {
                 try {
                     Optional<CanaryCheck.Foreign> foreign = c.owner();
                     if (foreign.isPresent()) {
-                        return Checked.refused("the canary's name is taken: " + foreign.get().description(), "rename or drop that collection"
+                        return Checked.refused("the canary's name is taken: " + foreign.get().description(),
+                                "rename or drop that collection"
                                 + " (the tool never writes to a collection it did not create), or set " + Intent.DATA_CHECK + ": read");
                     }
                     long t0 = System.nanoTime();
                     Optional<CanaryCheck.Failure> broken = c.ensure();
                     if (broken.isPresent()) {
-                        return Checked.refused("the canary check failed before any change: " + broken.get().property(), "check that this tool's"
+                        return Checked.refused("the canary check failed before any change: " + broken.get().property(),
+                                "check that this tool's"
                                 + " Milvus user may create, write and drop collections in database default; drop the collection " + c.name()
                                 + " if an earlier run left it broken; or set " + Intent.DATA_CHECK + ": read");
                     }
-                    log.accept("data: canary " + Canary.DATABASE + "." + c.name() + " ready: " + Canary.ROWS + " rows, search and writes checked in "
+                    log.accept("data: canary " + Canary.DATABASE + "." + c.name() + " ready: " + Canary.ROWS
+                            + " rows, search and writes checked in "
                             + millisSince(t0) + " ms");
                 } catch (MilvusData.Denied e) {
                     return Checked.refused("Milvus's user may not keep the canary: " + e.getMessage(), PRIVILEGES);
@@ -236,8 +243,10 @@ final class DataGate {
     }
 
     /** What the Milvus user needs, for a refusal's fix (README "Minimal Milvus role"). */
-    static final String PRIVILEGES = "grant this tool's Milvus user the role in the README's \"Minimal Milvus role\": for " + Intent.DATA_CHECK
-            + ": read ListDatabases, ShowCollections, DescribeCollection, GetStatistics, GetLoadState, DescribeIndex and Query on every database;"
+    static final String PRIVILEGES = "grant this tool's Milvus user the role in the README's \"Minimal Milvus role\": for "
+            + Intent.DATA_CHECK
+            + ": read ListDatabases, ShowCollections, DescribeCollection, GetStatistics, GetLoadState, DescribeIndex and Query on every "
+            + "database;"
             + " for write also CreateCollection, DropCollection, Load, Insert, Upsert, Delete and Search on database default; or set "
             + Intent.DATA_CHECK + ": off";
 
@@ -402,7 +411,8 @@ final class DataGate {
             }
             long pending = found.stream().filter(DataCheck.Difference::mayResolve).count();
             log.accept("data after " + stage + ": " + (unreachable.isEmpty() ? pending + " collection(s) not loaded or counted again yet: "
-                    + names(found.stream().filter(DataCheck.Difference::mayResolve).toList()) : "Milvus not reachable yet (" + unreachable + ")")
+                    + names(found.stream().filter(DataCheck.Difference::mayResolve).toList())
+                        : "Milvus not reachable yet (" + unreachable + ")")
                     + "; checking again");
             pause(deadline);
         }
@@ -449,7 +459,8 @@ final class DataGate {
         if (failed.isPresent()) {
             log.accept("data: warning: the canary " + Canary.DATABASE + "." + canary.get().name() + " could not be dropped (" + failed.get()
                     + "); drop it yourself (collections/drop)");
-            return record.withWarnings(List.of(new DataCheck.Difference(Canary.DATABASE, canary.get().name(), "not dropped: " + cut(failed.get()),
+            return record.withWarnings(List.of(new DataCheck.Difference(Canary.DATABASE, canary.get().name(),
+                    "not dropped: " + cut(failed.get()),
                     DataCheck.Kind.WARNING)));
         }
         log.accept("data: canary " + Canary.DATABASE + "." + canary.get().name() + " dropped");
@@ -489,8 +500,10 @@ final class DataGate {
             if (canary.isPresent()) {
                 Optional<CanaryCheck.Failure> broken = canaryVerify();
                 if (broken.isPresent()) {
-                    return Checked.refused("the canary check repeated by this rerun failed: " + broken.get().property(), "investigate, then drop the"
-                            + " canary " + Canary.DATABASE + "." + canary.get().name() + " and rerun, or set " + Intent.DATA_CHECK + ": read");
+                    return Checked.refused("the canary check repeated by this rerun failed: " + broken.get().property(),
+                            "investigate, then drop the"
+                            + " canary " + Canary.DATABASE + "." + canary.get().name() + " and rerun, or set " + Intent.DATA_CHECK
+                            + ": read");
                 }
             }
             probe = DataCheckRecord.Probe.PASSED;
@@ -511,10 +524,12 @@ final class DataGate {
 
     /** The full table goes into the log: one line per collection. */
     private void table(String when, DataSnapshot s) {
-        log.accept("data " + when + ": " + s.databases().size() + " database(s), " + s.collectionCount() + " collection(s), " + s.rowCount() + " row(s)");
+        log.accept("data " + when + ": " + s.databases().size() + " database(s), " + s.collectionCount() + " collection(s), " + s.rowCount()
+                + " row(s)");
         for (DataSnapshot.Database db : s.databases()) {
             for (DataSnapshot.Collection c : db.collections()) {
-                log.accept("  " + db.name() + "." + c.name() + " rows=" + c.rowCount() + (c.counted() ? " count(*)=" + c.queryCount() + " sampled="
+                log.accept("  " + db.name() + "." + c.name() + " rows=" + c.rowCount()
+                        + (c.counted() ? " count(*)=" + c.queryCount() + " sampled="
                         + c.sample().size() : c.queryCount() == DataSnapshot.Collection.TIMED_OUT ? " count(*)=timed-out" : "")
                         + (c.ttlSeconds() > 0 ? " ttl=" + c.ttlSeconds() + "s" : "") + " load=" + c.loadState().replace("LoadState", "")
                         + " indexes=" + c.indexes().stream().map(i -> i.name() + ":" + i.state()).collect(Collectors.joining(",")));

@@ -35,7 +35,8 @@ public final class SimulatedCluster {
      * (say {@code rollingMode: 3} or {@code streamingMode: false}) and pass it to
      * {@link #seedMilvus(KubernetesClient, GenericKubernetesResource, Duration)}.
      */
-    public static GenericKubernetesResource milvusResource(String namespace, String name, String image, Layout layout, String msgStreamType) {
+    public static GenericKubernetesResource milvusResource(String namespace, String name, String image, Layout layout,
+            String msgStreamType) {
         Map<String, Object> components = new LinkedHashMap<>();
         components.put("image", image);
         if (layout == Layout.FOUR_COORDS) {
@@ -67,12 +68,14 @@ public final class SimulatedCluster {
         client.genericKubernetesResources(OperatorFacts.MILVUS).inNamespace(namespace).resource(milvus).create();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            GenericKubernetesResource now = client.genericKubernetesResources(OperatorFacts.MILVUS).inNamespace(namespace).withName(name).get();
+            GenericKubernetesResource now = client.genericKubernetesResources(OperatorFacts.MILVUS).inNamespace(namespace).withName(name)
+                    .get();
             Map<?, ?> status = now.getAdditionalProperties().get("status") instanceof Map<?, ?> s ? s : Map.of();
             Map<?, ?> spec = now.getAdditionalProperties().get("spec") instanceof Map<?, ?> s ? s : Map.of();
             Object image = spec.get("components") instanceof Map<?, ?> c ? c.get("image") : null;
             // An operator older than 1.3.0 never writes currentImage (FACTS.md §8.8): MilvusUpdated True stands for it there.
-            boolean onImage = image != null && (status.containsKey("currentImage") ? image.equals(status.get("currentImage")) : updated(status));
+            boolean onImage = image != null
+                    && (status.containsKey("currentImage") ? image.equals(status.get("currentImage")) : updated(status));
             if ("Healthy".equals(status.get("status")) && onImage && status.get("observedGeneration") instanceof Number observed
                     && now.getMetadata().getGeneration().equals(observed.longValue())) {
                 return now;
@@ -110,11 +113,13 @@ public final class SimulatedCluster {
         all.put("app.kubernetes.io/managed-by", "Helm");
         all.put("helm.sh/chart", "milvus-operator-" + labelVersion);
         client.apps().deployments().inNamespace(OperatorFacts.OPERATOR_NAMESPACE).resource(new DeploymentBuilder()
-                .withNewMetadata().withName(OperatorFacts.OPERATOR_DEPLOYMENT).withNamespace(OperatorFacts.OPERATOR_NAMESPACE).withLabels(all).endMetadata()
+                .withNewMetadata().withName(OperatorFacts.OPERATOR_DEPLOYMENT).withNamespace(OperatorFacts.OPERATOR_NAMESPACE)
+                .withLabels(all).endMetadata()
                 .withNewSpec().withReplicas(1).withNewSelector().withMatchLabels(labels).endSelector()
                 .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
                 .withNewSpec().addNewContainer().withName("manager").withImage("milvusdb/milvus-operator:" + imageTag)
-                .withArgs("-namespace", OperatorFacts.OPERATOR_NAMESPACE, "-name", OperatorFacts.OPERATOR_DEPLOYMENT).endContainer().endSpec()
+                .withArgs("-namespace", OperatorFacts.OPERATOR_NAMESPACE, "-name", OperatorFacts.OPERATOR_DEPLOYMENT).endContainer()
+                .endSpec()
                 .endTemplate().endSpec().build()).createOr(existing -> existing.update());
     }
 }

@@ -450,7 +450,8 @@ public final class SimulatedMilvusBackup implements AutoCloseable {
             String ns = c.asText();
             String[] parts = ns.split("\\.", -1);
             if (ns.isEmpty() || parts.length > 2) {
-                return envelope(Optional.of(id), 3, "server: build option: server: build filter: server: invalid collection name " + ns, null);
+                return envelope(Optional.of(id), 3, "server: build option: server: build filter: server: invalid collection name " + ns,
+                        null);
             }
             requested.add(parts.length == 2 ? ns : "default." + ns);
         }
@@ -462,7 +463,8 @@ public final class SimulatedMilvusBackup implements AutoCloseable {
             if (held != null && generation == Generation.V0_5_10) {
                 advance(held, false);
                 if (held.state != 3 && held.state != 4) {
-                    return envelope(Optional.of(id), 3, "backup: add backup task to manager: " + name + " (existing task " + held.id + ")", null);
+                    return envelope(Optional.of(id), 3, "backup: add backup task to manager: " + name + " (existing task " + held.id + ")",
+                            null);
                 }
             }
             List<String> collections = requested.isEmpty() ? milvusCollections : List.copyOf(new LinkedHashSet<>(requested));
@@ -496,7 +498,8 @@ public final class SimulatedMilvusBackup implements AutoCloseable {
         JsonNode async = request.path("async");
         boolean namesOk = names.isMissingNode() || names.isNull() || names.isArray() && StreamSupport.stream(names.spliterator(), false)
                 .allMatch(n -> n.isTextual() || n.isNull());
-        return (name.isMissingNode() || name.isNull() || name.isTextual()) && namesOk && (async.isMissingNode() || async.isNull() || async.isBoolean());
+        return (name.isMissingNode() || name.isNull() || name.isTextual()) && namesOk
+                && (async.isMissingNode() || async.isNull() || async.isBoolean());
     }
 
     /** backup.ValidateName, apart from the empty name (a panic, handled before). */

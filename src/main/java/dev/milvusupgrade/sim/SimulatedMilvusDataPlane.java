@@ -200,12 +200,14 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
                 SimulatedMilvusCatalog.Field.plain("embedding", "FloatVector", Map.of("dim", "8"))), false, 12_000, LOADED,
                 List.of(new SimulatedMilvusCatalog.Index("embedding_idx", "embedding", "HNSW", "L2")));
         catalog.addStandard(SimulatedMilvusCatalog.DEFAULT_DB, "archive", 50_000, false);
-        catalog.add("analytics", "events", List.of(SimulatedMilvusCatalog.Field.pk("event_id", "VarChar", false, Map.of("max_length", "64")),
-                new SimulatedMilvusCatalog.Field("kind", "VarChar", false, true, false, false, false, Map.of("max_length", "32"), ""),
-                new SimulatedMilvusCatalog.Field("tags", "Array", false, false, false, false, false, Map.of("max_capacity", "16", "max_length", "32"),
-                        "VarChar"),
-                new SimulatedMilvusCatalog.Field("note", "VarChar", false, false, false, false, true, Map.of("max_length", "256"), ""),
-                SimulatedMilvusCatalog.Field.plain("embedding", "FloatVector", Map.of("dim", "16"))), true, 1_000_000, LOADED,
+        catalog.add("analytics", "events",
+                List.of(SimulatedMilvusCatalog.Field.pk("event_id", "VarChar", false, Map.of("max_length", "64")),
+                    new SimulatedMilvusCatalog.Field("kind", "VarChar", false, true, false, false, false, Map.of("max_length", "32"), ""),
+                    new SimulatedMilvusCatalog.Field("tags", "Array", false, false, false, false, false,
+                            Map.of("max_capacity", "16", "max_length", "32"),
+                            "VarChar"),
+                    new SimulatedMilvusCatalog.Field("note", "VarChar", false, false, false, false, true, Map.of("max_length", "256"), ""),
+                    SimulatedMilvusCatalog.Field.plain("embedding", "FloatVector", Map.of("dim", "16"))), true, 1_000_000, LOADED,
                 List.of(new SimulatedMilvusCatalog.Index("embedding_idx", "embedding", "IVF_FLAT", "IP"),
                         new SimulatedMilvusCatalog.Index("kind_idx", "kind", "INVERTED", "")));
     }
@@ -240,7 +242,10 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
         catalog.addStandard(db, name, rows, loaded);
     }
 
-    /** {@code n} standard collections {@code c00000}, {@code c00001}, ... in {@code db}: collection i has 10·i rows and every other one is loaded. */
+    /**
+     * {@code n} standard collections {@code c00000}, {@code c00001}, ... in {@code db}: collection i has 10·i rows and every other one is
+     * loaded.
+     */
     public void addCollections(String db, int n) {
         for (int i = 0; i < n; i++) {
             catalog.addStandard(db, String.format("c%05d", i), 10L * i, i % 2 == 0);
@@ -384,7 +389,8 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
     /** From now on, reproduce milvus#47806 (see the class comment). Needs a cluster; call it before the upgrade. */
     public SimulatedMilvusDataPlane reproduce47806() {
         if (client == null) {
-            throw new IllegalStateException("milvus#47806 follows the proxies, mixcoord and streaming node of a cluster: build the simulator with one");
+            throw new IllegalStateException("milvus#47806 follows the proxies, mixcoord and streaming node of a cluster: build the "
+                    + "simulator with one");
         }
         reproduce47806 = true;
         return this;
@@ -398,7 +404,8 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
         if (client != null) {
             throw new IllegalStateException("with a cluster the proxies' release follows their images");
         }
-        proxyRelease = Optional.of(SimVersion.parse(release).orElseThrow(() -> new IllegalArgumentException("not a release: " + release)).release());
+        proxyRelease = Optional.of(SimVersion.parse(release).orElseThrow(() -> new IllegalArgumentException("not a release: " + release))
+                .release());
     }
 
     /** Whether inserts and queries hang now (milvus#47806). */
@@ -484,7 +491,8 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
         String authorization = headers.getFirst("Authorization");
         if (!authenticated(authorization)) {
             Reply refused = json(401, Map.of("code", 1800, "message", "user hasn't authenticated"));
-            return authorization != null && authorization.startsWith("Basic ") ? new Reply(401, refused.contentType(), refused.body(), true) : refused;
+            return authorization != null
+                    && authorization.startsWith("Basic ") ? new Reply(401, refused.contentType(), refused.body(), true) : refused;
         }
         if (!"POST".equals(exchange.getRequestMethod()) || !rawPath.startsWith(PREFIX) || !SimulatedMilvusCatalog.known(path)) {
             return text(404, "404 page not found");
@@ -503,16 +511,19 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
         }
         if (!request.isObject()) {
             return json(200, SimulatedMilvusCatalog.error(1801, "can only accept json format request, error: json: cannot unmarshal "
-                    + SimulatedMilvusCatalog.goType(request) + " into Go value of type httpserver." + SimulatedMilvusCatalog.struct(path)).body());
+                    + SimulatedMilvusCatalog.goType(request) + " into Go value of type httpserver." + SimulatedMilvusCatalog.struct(path))
+                        .body());
         }
         if (denied.contains(path)) {
             // checkAuthorizationV2: HTTP 403 with the privilege error's merr code (milvus-rest FACTS "Authorization (RBAC)").
-            return json(403, Map.of("code", 1401, "message", "PrivilegeNotPermitted: permission deny to upgrader in the `default` database"));
+            return json(403, Map.of("code", 1401, "message",
+                    "PrivilegeNotPermitted: permission deny to upgrader in the `default` database"));
         }
         SimulatedMilvusCatalog.Answer answer = failures.get(path);
         if (answer == null) {
             answer = catalog.handle(path, request, headers.getFirst("DB-Name"), new SimulatedMilvusCatalog.Era(
-                    writesHang() && SimulatedMilvusCatalog.throughWal(path), proxyRelease.map(v -> !v.isAtLeast(SimVersion.of(2, 6, 0))).orElse(true),
+                    writesHang() && SimulatedMilvusCatalog.throughWal(path),
+                        proxyRelease.map(v -> !v.isAtLeast(SimVersion.of(2, 6, 0))).orElse(true),
                     proxyRelease.map(v -> v.isAtLeast(SimVersion.of(2, 6, 12)) && !v.isAtLeast(SimVersion.of(2, 6, 15))).orElse(false)));
         }
         if (answer.status() == 408) {
@@ -573,22 +584,23 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
     // ---- the cluster: the instance's Deployments through an informer
 
     private void watch() {
-        informer = client.apps().deployments().inNamespace(namespace).withLabel(OperatorFacts.LABEL_INSTANCE, release).inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Deployment d) {
-                seen(d, false);
-            }
+        informer = client.apps().deployments().inNamespace(namespace).withLabel(OperatorFacts.LABEL_INSTANCE, release)
+                .inform(new ResourceEventHandler<>() {
+                    @Override
+                    public void onAdd(Deployment d) {
+                        seen(d, false);
+                    }
 
-            @Override
-            public void onUpdate(Deployment oldD, Deployment newD) {
-                seen(newD, false);
-            }
+                    @Override
+                    public void onUpdate(Deployment oldD, Deployment newD) {
+                        seen(newD, false);
+                    }
 
-            @Override
-            public void onDelete(Deployment d, boolean deletedFinalStateUnknown) {
-                seen(d, true);
-            }
-        });
+                    @Override
+                    public void onDelete(Deployment d, boolean deletedFinalStateUnknown) {
+                        seen(d, true);
+                    }
+                });
     }
 
     private void seen(Deployment d, boolean deleted) {
@@ -612,7 +624,8 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
             proxySeenBelow26 = true;
         }
         if (!proxyOn26 && proxySeenBelow26 && !proxies.isEmpty()
-                && proxies.stream().allMatch(d -> OperatorComponents.isImageGE26(SimulatedDeploymentController.imageOf(d)) && rolledOut(d))) {
+                && proxies.stream().allMatch(d -> OperatorComponents.isImageGE26(SimulatedDeploymentController.imageOf(d))
+                    && rolledOut(d))) {
             proxyOn26 = true;
             mixcoordBaseline = templates("mixcoord");
         }
@@ -620,7 +633,8 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
             mixcoordRestarted = true;
             streamingNodeBaseline = templates("streamingnode");
         }
-        if (mixcoordRestarted && !remedied && (serving("streamingnode").isEmpty() || restartedSince("streamingnode", streamingNodeBaseline))) {
+        if (mixcoordRestarted && !remedied
+                && (serving("streamingnode").isEmpty() || restartedSince("streamingnode", streamingNodeBaseline))) {
             remedied = true;
         }
         Set<PodTemplateSpec> queryNodes = templates("querynode");

@@ -47,7 +47,8 @@ public final class FleetBenchmark {
     static final String SELECTOR = "fleet=bench";
     static final int NAMESPACES = 5;
 
-    record FleetRun(int maxConcurrent, Duration wall, Duration seeding, long toolRequests, Map<String, Long> verbs, List<Duration> perCluster,
+    record FleetRun(int maxConcurrent, Duration wall, Duration seeding, long toolRequests, Map<String, Long> verbs,
+            List<Duration> perCluster,
             long operatorPasses, long peakRssKib, boolean rssReset, FleetRecord record) {
     }
 
@@ -71,38 +72,47 @@ public final class FleetBenchmark {
         List<FleetRun> runs = new ArrayList<>();
         for (int c : concurrency) {
             runs.add(measureFleet(options, clusters, c));
-            System.out.println("fleet of " + clusters + " at maxConcurrent " + c + ": " + runs.get(runs.size() - 1).wall().toMillis() + " ms");
+            System.out.println("fleet of " + clusters + " at maxConcurrent " + c + ": " + runs.get(runs.size() - 1).wall().toMillis()
+                    + " ms");
         }
 
         StringBuilder md = new StringBuilder();
         md.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs, ").append(System.getProperty("os.name"))
                 .append(' ').append(System.getProperty("os.arch")).append(", ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(System.getProperty("java.version")).append(" (max heap ").append(Runtime.getRuntime().maxMemory() / (1024 * 1024))
-                .append(" MiB), load average ").append(loadBefore).append(" before and ").append(SnapshotBenchmark.loadAverage()).append(" after, ")
+                .append(" MiB), load average ").append(loadBefore).append(" before and ").append(SnapshotBenchmark.loadAverage())
+                .append(" after, ")
                 .append(LocalDate.now()).append(". ").append(clusters).append(" clusters in ").append(NAMESPACES).append(" namespaces on ")
                 .append(FROM).append(" with mixcoord (one stage to v2.6.4: 5 components), per-component rollout delay ").append(delayMs)
                 .append(" ms, canary 0, production Runner settings without the settle period.\n\n");
-        md.append("Stage time (one cluster's upgrade alone, same setup, median of 3 after a warm-up): ").append(UpgradeBenchmark.ms(stageMs))
+        md.append("Stage time (one cluster's upgrade alone, same setup, median of 3 after a warm-up): ")
+                .append(UpgradeBenchmark.ms(stageMs))
                 .append(" (").append(singles.stream().map(d -> d.toMillis() + "").collect(Collectors.joining(", "))).append(" ms).\n\n");
-        md.append("| maxConcurrent | wall time | ideal (ceil(clusters / maxConcurrent) x stage time) | wall / ideal | one cluster's upgrade in the fleet"
+        md.append("| maxConcurrent | wall time | ideal (ceil(clusters / maxConcurrent) x stage time) | wall / ideal | one cluster's "
+                + "upgrade in the fleet"
                 + " (median / max) | tool API requests | requests per second | peak RSS of the JVM | simulated operator passes |\n");
         md.append("|---|---|---|---|---|---|---|---|---|\n");
         for (FleetRun r : runs) {
             double ideal = Math.ceil(clusters / (double) r.maxConcurrent()) * stageMs;
             List<Double> per = r.perCluster().stream().map(d -> (double) d.toMillis()).toList();
-            md.append("| ").append(r.maxConcurrent()).append(" | ").append(String.format("%.1f s", r.wall().toMillis() / 1000.0)).append(" | ")
-                    .append(String.format("%.1f s", ideal / 1000)).append(" | ").append(String.format("%.2f", r.wall().toMillis() / ideal)).append(" | ")
-                    .append(UpgradeBenchmark.ms(UpgradeBenchmark.median(per))).append(" / ").append(UpgradeBenchmark.ms(per.stream().mapToDouble(d -> d)
+            md.append("| ").append(r.maxConcurrent()).append(" | ").append(String.format("%.1f s", r.wall().toMillis() / 1000.0))
+                    .append(" | ")
+                    .append(String.format("%.1f s", ideal / 1000)).append(" | ").append(String.format("%.2f", r.wall().toMillis() / ideal))
+                    .append(" | ")
+                    .append(UpgradeBenchmark.ms(UpgradeBenchmark.median(per))).append(" / ")
+                    .append(UpgradeBenchmark.ms(per.stream().mapToDouble(d -> d)
                             .max().orElse(Double.NaN))).append(" | ").append(r.toolRequests()).append(" | ")
                     .append(String.format("%.1f", r.toolRequests() / (r.wall().toMillis() / 1000.0))).append(" | ")
-                    .append(r.peakRssKib() < 0 ? "n/a" : r.peakRssKib() / 1024 + " MiB" + (r.rssReset() ? "" : " (since JVM start)")).append(" | ")
+                    .append(r.peakRssKib() < 0 ? "n/a" : r.peakRssKib() / 1024 + " MiB" + (r.rssReset() ? "" : " (since JVM start)"))
+                    .append(" | ")
                     .append(r.operatorPasses()).append(" |\n");
         }
         md.append("\nTool API requests by verb:\n\n");
         for (FleetRun r : runs) {
             md.append("- maxConcurrent ").append(r.maxConcurrent()).append(": ").append(r.verbs().entrySet().stream()
                     .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "))).append(" (seeding took ")
-                    .append(String.format("%.1f s", r.seeding().toMillis() / 1000.0)).append(", not counted); fleet ").append(r.record().phase())
+                    .append(String.format("%.1f s", r.seeding().toMillis() / 1000.0)).append(", not counted); fleet ")
+                    .append(r.record().phase())
                     .append(": ").append(r.record().totalsLine()).append('\n');
         }
         System.out.println();
@@ -111,7 +121,8 @@ public final class FleetBenchmark {
     }
 
     private static Runner.Settings settings() {
-        // As UpgradeBenchmark: production settings, but no settle period (a fixed 60 s per stage on purpose, that would hide what is measured).
+        // As UpgradeBenchmark: production settings, but no settle period (a fixed 60 s per stage on purpose, that would hide what is
+        // measured).
         Runner.Settings production = Runner.Settings.defaults();
         return new Runner.Settings(production.deadlockGrace(), production.progressEvery(), production.leaseDuration(), Duration.ZERO);
     }
@@ -144,7 +155,8 @@ public final class FleetBenchmark {
             try {
                 List<CompletableFuture<Void>> seeded = new ArrayList<>();
                 for (int i = 0; i < clusters; i++) {
-                    GenericKubernetesResource m = SimulatedCluster.milvusResource(namespaces.get(i % NAMESPACES), String.format("m%03d", i), FROM,
+                    GenericKubernetesResource m = SimulatedCluster.milvusResource(namespaces.get(i % NAMESPACES), String.format("m%03d", i),
+                            FROM,
                             Layout.MIXCOORD, "pulsar");
                     m.getMetadata().setLabels(Map.of("fleet", "bench"));
                     seeded.add(CompletableFuture.runAsync(() -> SimulatedCluster.seedMilvus(c.client, m, Duration.ofMinutes(5)), seeders));

@@ -36,7 +36,8 @@ public final class SnapshotBenchmark {
     static final int SEEDED = 3;
     static final String DB = "default";
 
-    record Size(int collections, int runs, List<Long> nanos, List<Long> requests, List<String> failures, int maxInFlight, long snapshotBytes, long peakRssKib,
+    record Size(int collections, int runs, List<Long> nanos, List<Long> requests, List<String> failures, int maxInFlight,
+            long snapshotBytes, long peakRssKib,
             List<Long> stageNanos, List<Long> stageRequests, int loaded) {
     }
 
@@ -61,10 +62,12 @@ public final class SnapshotBenchmark {
                 .append(System.getProperty("java.version")).append(" (max heap ").append(Runtime.getRuntime().maxMemory() / (1024 * 1024))
                 .append(" MiB), load average ").append(loadBefore).append(" before and ").append(loadAverage()).append(" after, ")
                 .append(LocalDate.now()).append(". MilvusRestClient.snapshot() with parallelism ").append(PARALLELISM)
-                .append(" and request timeout ").append(REQUEST_TIMEOUT.toSeconds()).append(" s (the tool's), against SimulatedMilvusDataPlane"
+                .append(" and request timeout ").append(REQUEST_TIMEOUT.toSeconds())
+                .append(" s (the tool's), against SimulatedMilvusDataPlane"
                         + " over http on loopback in the same JVM; one warm-up snapshot per size, then the measured ones.\n\n");
         md.append("| collections | measured snapshots | wall time (median / max) | requests per snapshot | requests per collection"
-                + " | requests per second | most requests in flight | heap held by one snapshot | peak RSS of this JVM so far | failed snapshots |\n");
+                + " | requests per second | most requests in flight | heap held by one snapshot | peak RSS of this JVM so far | failed "
+                + "snapshots |\n");
         md.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (Size s : results) {
             List<Double> ms = s.nanos().stream().map(n -> n / 1e6).toList();
@@ -78,15 +81,19 @@ public final class SnapshotBenchmark {
                     .append(String.format("%.2f", totalReq / (double) s.runs() / s.collections())).append(" | ")
                     .append(String.format("%.0f", totalReq / totalSeconds)).append(" | ").append(s.maxInFlight()).append(" | ")
                     .append(s.snapshotBytes() / 1024).append(" KiB").append(" | ")
-                    .append(s.peakRssKib() < 0 ? "n/a" : s.peakRssKib() / 1024 + " MiB").append(" | ").append(s.failures().size()).append(" |\n");
+                    .append(s.peakRssKib() < 0 ? "n/a" : s.peakRssKib() / 1024 + " MiB").append(" | ").append(s.failures().size())
+                    .append(" |\n");
         }
         md.append("\nThe check after a stage (issue 20): `snapshot(baseline)` reads back the baseline's sampled keys with entities/get,"
                 + " then `DataCheck.compare`; a baseline `snapshot()` samples them (both include count(*) per loaded collection).\n\n");
-        md.append("| collections | loaded (count(*) + sample each) | check after a stage: wall time (median / max) | requests |\n|---|---|---|---|\n");
+        md.append("| collections | loaded (count(*) + sample each) | check after a stage: wall time (median / max) | requests "
+                + "|\n|---|---|---|---|\n");
         for (Size s : results) {
             List<Double> ms = s.stageNanos().stream().map(n -> n / 1e6).toList();
-            md.append("| ").append(s.collections()).append(" | ").append(s.loaded()).append(" | ").append(millis(UpgradeBenchmark.median(ms)))
-                    .append(" / ").append(millis(Collections.max(ms))).append(" | ").append(Collections.max(s.stageRequests())).append(" |\n");
+            md.append("| ").append(s.collections()).append(" | ").append(s.loaded()).append(" | ")
+                    .append(millis(UpgradeBenchmark.median(ms)))
+                    .append(" / ").append(millis(Collections.max(ms))).append(" | ").append(Collections.max(s.stageRequests()))
+                    .append(" |\n");
         }
         results.stream().flatMap(s -> s.failures().stream().map(f -> s.collections() + " collections: " + f))
                 .forEach(f -> md.append("\n- ").append(f));
@@ -128,7 +135,8 @@ public final class SnapshotBenchmark {
                     s = client.snapshot();
                 } catch (MilvusData.Unreachable e) {
                     long ms = (System.nanoTime() - start) / 1_000_000;
-                    String failure = (warm ? "measured" : "warm-up") + " snapshot failed after " + ms + " ms and " + (milvus.requests() - before)
+                    String failure = (warm ? "measured" : "warm-up") + " snapshot failed after " + ms + " ms and "
+                            + (milvus.requests() - before)
                             + " requests: " + e.getMessage();
                     System.err.println("snapshot benchmark, " + total + " collections: " + failure);
                     failures.add(failure);
@@ -148,7 +156,8 @@ public final class SnapshotBenchmark {
             if (nanos.isEmpty()) {
                 throw new IllegalStateException("no snapshot of " + total + " collections succeeded: " + failures);
             }
-            System.err.println("snapshot benchmark, " + total + " collections: " + nanos.size() + " measured, " + failures.size() + " failed");
+            System.err.println("snapshot benchmark, " + total + " collections: " + nanos.size() + " measured, " + failures.size()
+                    + " failed");
             DataSnapshot baseline = held.get(0);
             List<Long> stageNanos = new ArrayList<>();
             List<Long> stageRequests = new ArrayList<>();
@@ -160,10 +169,12 @@ public final class SnapshotBenchmark {
                 stageNanos.add(System.nanoTime() - start);
                 stageRequests.add(milvus.requests() - before);
                 if (!found.isEmpty()) {
-                    throw new IllegalStateException("the check after a stage found differences in an unchanged simulator: " + found.get(0).describe());
+                    throw new IllegalStateException("the check after a stage found differences in an unchanged simulator: "
+                            + found.get(0).describe());
                 }
             }
-            int loaded = (int) baseline.databases().stream().flatMap(d -> d.collections().stream()).filter(DataSnapshot.Collection::counted).count();
+            int loaded = (int) baseline.databases().stream().flatMap(d -> d.collections().stream()).filter(DataSnapshot.Collection::counted)
+                    .count();
             long holding = heapAfterGc();
             held.clear();
             long snapshotBytes = holding - heapAfterGc();

@@ -40,7 +40,8 @@ import java.util.stream.Collectors;
 public final class UpgradeBenchmark {
 
     // The data checks talk to Milvus, not to the API server: measured on their own (data/SnapshotBenchmark).
-    private static final Map<String, String> INTENT = Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "5m",
+    private static final Map<String, String> INTENT = Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout",
+            "5m",
             "dataCheck", "off");
 
     record StageTiming(String stage, Instant patched, Instant operatorDone, Instant detected) {
@@ -87,9 +88,12 @@ public final class UpgradeBenchmark {
                 .append(System.getProperty("java.version")).append("; per-component rollout delay ").append(delayMs).append(" ms; ")
                 .append(runs).append(" runs of the two-stage upgrade (2.5.4, four coordinators -> 2.6.4), after one warm-up run.\n\n");
         md.append("| figure | value |\n|---|---|\n");
-        List<Double> overheadPerStage = ours.stream().map(r -> (r.wall().minus(r.operatorTotal())).toMillis() / (double) r.stages().size()).toList();
-        md.append("| wall time per run (median) | ").append(ms(median(ours.stream().map(r -> (double) r.wall().toMillis()).toList()))).append(" |\n");
-        md.append("| simulated operator time per run (median) | ").append(ms(median(ours.stream().map(r -> (double) r.operatorTotal().toMillis()).toList()))).append(" |\n");
+        List<Double> overheadPerStage = ours.stream().map(r -> (r.wall().minus(r.operatorTotal())).toMillis() / (double) r.stages().size())
+                .toList();
+        md.append("| wall time per run (median) | ").append(ms(median(ours.stream().map(r -> (double) r.wall().toMillis()).toList())))
+                .append(" |\n");
+        md.append("| simulated operator time per run (median) | ")
+                .append(ms(median(ours.stream().map(r -> (double) r.operatorTotal().toMillis()).toList()))).append(" |\n");
         md.append("| our overhead per stage, wall minus operator (median / max) | ").append(ms(median(overheadPerStage))).append(" / ")
                 .append(ms(Collections.max(overheadPerStage))).append(" |\n");
         List<Double> reactions = ours.stream().flatMap(r -> r.stages().stream()).map(s -> (double) s.reaction().toMillis()).toList();
@@ -112,7 +116,8 @@ public final class UpgradeBenchmark {
         long stageCount = ours.stream().mapToLong(r -> r.stages().size()).sum();
         md.append("| API requests per stage wait (all verbs) | ").append(String.format("%.1f", totalWaitRequests / (double) stageCount))
                 .append(" |\n");
-        md.append("| requests per second of waiting | ").append(String.format("%.2f", totalWaitRequests / Math.max(waitSeconds, 0.001))).append(" (")
+        md.append("| requests per second of waiting | ").append(String.format("%.2f", totalWaitRequests / Math.max(waitSeconds, 0.001)))
+                .append(" (")
                 .append(totalWaitRequests).append(" in ").append(String.format("%.1f", waitSeconds)).append(" s) |\n");
         md.append(startup);
         System.out.println();
@@ -131,7 +136,8 @@ public final class UpgradeBenchmark {
             // Production settings (Lease renewed every 10 s, progress line every 10 s), not the tests' short ones, but no
             // settle period: it adds a fixed 60 s per stage on purpose, and would hide what is measured here.
             Runner.Settings production = Runner.Settings.defaults();
-            Runner.Settings settings = new Runner.Settings(production.deadlockGrace(), production.progressEvery(), production.leaseDuration(),
+            Runner.Settings settings = new Runner.Settings(production.deadlockGrace(), production.progressEvery(),
+                    production.leaseDuration(),
                     Duration.ZERO);
             Runner runner = new Runner(new Kube(c.toolClient), Clock.systemUTC(), settings, line -> {
                 if (line.startsWith("stage ") && line.contains(" succeeded in ")) {
@@ -235,7 +241,8 @@ public final class UpgradeBenchmark {
                     peak = Long.parseLong(Files.readString(rss).trim().lines().reduce((a, b) -> b).orElse("0")) / 1024 + " MiB";
                 }
             }
-            return "| JVM mode: process start to first API call (median of 3, `plan`) | " + ms(median(firstCall.stream().map(Long::doubleValue).toList()))
+            return "| JVM mode: process start to first API call (median of 3, `plan`) | "
+                    + ms(median(firstCall.stream().map(Long::doubleValue).toList()))
                     + " |\n| JVM mode: peak RSS of that process | " + peak + " |\n";
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -245,7 +252,8 @@ public final class UpgradeBenchmark {
     static String verb(RecordingDispatcher.Request r) {
         String m = r.method();
         if ("GET".equals(m)) {
-            return r.path().contains("watch=true") ? "watch" : (r.path().matches(".*/(milvuses|deployments|configmaps|leases|events)(\\?.*)?$") ? "list" : "get");
+            return r.path().contains("watch=true") ? "watch"
+                    : (r.path().matches(".*/(milvuses|deployments|configmaps|leases|events)(\\?.*)?$") ? "list" : "get");
         }
         return switch (m) {
             case "POST" -> "create";

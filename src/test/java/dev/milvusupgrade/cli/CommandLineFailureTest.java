@@ -55,14 +55,16 @@ class CommandLineFailureTest {
         SimulatedCluster.seedMilvus(api.client(), "stuck", "my-release", "milvusdb/milvus:v2.5.16", SimulatedCluster.Layout.MIXCOORD,
                 "kafka", Duration.ofSeconds(20));
         api.client().configMaps().inNamespace("stuck").resource(new ConfigMapBuilder().withNewMetadata().withName("milvus-upgrade")
-                .withNamespace("stuck").endMetadata().withData(Map.of("milvus", "my-release", "targetVersion", "v2.6.4", "stageTimeout", "10s",
+                .withNamespace("stuck").endMetadata()
+                .withData(Map.of("milvus", "my-release", "targetVersion", "v2.6.4", "stageTimeout", "10s",
                         "dataCheck", "off"))
                 .build()).create();
 
         LaunchResult run = launcher.launch("run", "--namespace", "stuck");
 
         assertThat(run.exitCode()).isEqualTo(1);
-        assertThat(Files.readString(terminationLog)).startsWith("Failed: stage 2.6.4 did not complete within 10s; behind: proxy progressing");
+        assertThat(Files.readString(terminationLog))
+                .startsWith("Failed: stage 2.6.4 did not complete within 10s; behind: proxy progressing");
         LaunchResult status = launcher.launch("status", "--namespace", "stuck");
         assertThat(status.getOutput()).contains("Failed").contains("2.6.4").contains("did not complete within 10s");
         assertThat(api.client().configMaps().inNamespace("stuck").withName("milvus-upgrade").get().getMetadata().getAnnotations())

@@ -72,20 +72,23 @@ class CommandLineTest {
     }
 
     private static String rv(KubernetesClient client, String ns) {
-        return client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).withName("my-release").get().getMetadata().getResourceVersion();
+        return client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).withName("my-release").get().getMetadata()
+                .getResourceVersion();
     }
 
     @Test
     void a_fleet_intent_is_planned_run_and_shown_by_status(QuarkusMainLauncher launcher) throws Exception {
         KubernetesClient client = client();
         for (String name : List.of("b", "a")) {
-            io.fabric8.kubernetes.api.model.GenericKubernetesResource m = SimulatedCluster.milvusResource("cli-fleet", name, "milvusdb/milvus:v2.5.16",
+            io.fabric8.kubernetes.api.model.GenericKubernetesResource m = SimulatedCluster.milvusResource("cli-fleet", name,
+                    "milvusdb/milvus:v2.5.16",
                     SimulatedCluster.Layout.MIXCOORD, "pulsar");
             m.getMetadata().setLabels(Map.of("fleet", "cli"));
             SimulatedCluster.seedMilvus(client, m, Duration.ofSeconds(20));
         }
         client.configMaps().inNamespace("cli-fleet").resource(new ConfigMapBuilder().withNewMetadata().withName("milvus-upgrade")
-                .withNamespace("cli-fleet").endMetadata().withData(Map.of("selector", "fleet=cli", "namespaces", "cli-fleet", "maxConcurrent", "2",
+                .withNamespace("cli-fleet").endMetadata()
+                .withData(Map.of("selector", "fleet=cli", "namespaces", "cli-fleet", "maxConcurrent", "2",
                         "targetVersion", "v2.6.4", "dataCheck", "off")).build()).create();
 
         LaunchResult plan = launcher.launch("plan", "--namespace", "cli-fleet");
@@ -125,7 +128,8 @@ class CommandLineTest {
 
     @Test
     void plan_recommends_the_newest_safe_target_and_refuses_a_known_bad_one(QuarkusMainLauncher launcher) {
-        KubernetesClient client = seed("cli-recommend", "milvusdb/milvus:v2.5.4", Map.of("milvus", "my-release", "targetVersion", "recommended"));
+        KubernetesClient client = seed("cli-recommend", "milvusdb/milvus:v2.5.4",
+                Map.of("milvus", "my-release", "targetVersion", "recommended"));
         String before = rv(client, "cli-recommend");
 
         LaunchResult plan = launcher.launch("plan", "--namespace", "cli-recommend");

@@ -53,7 +53,8 @@ class ConsoleTest {
                 .withStage(new DataCheckRecord.StageCheck("2.6.4", DataCheckRecord.Outcome.DIFFERENCES,
                         new DataCheckRecord.Totals(2, 2, 12_000, DataCheckRecord.Probe.NONE)),
                         List.of(new DataCheck.Difference("default", "archive", "collection missing (50000 rows before)", false)));
-        RunRecord r = new RunRecord(Phase.Failed, "milvus/my-release", "v2.5.16", "v2.6.4", List.of(), "the data check found 1 difference(s)",
+        RunRecord r = new RunRecord(Phase.Failed, "milvus/my-release", "v2.5.16", "v2.6.4", List.of(),
+                "the data check found 1 difference(s)",
                 Instant.parse("2026-11-25T02:00:00Z"), Optional.empty(), "abc12345").withDataCheck(d);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
 

@@ -86,7 +86,8 @@ class BoundedHttpTest {
     }
 
     private HttpRequest get(String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path)).timeout(Duration.ofSeconds(30)).build();
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path))
+                .timeout(Duration.ofSeconds(30)).build();
     }
 
     @Test

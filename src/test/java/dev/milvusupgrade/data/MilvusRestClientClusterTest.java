@@ -38,7 +38,8 @@ class MilvusRestClientClusterTest {
         }
 
         void patch(String json) {
-            client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(NS).withName(RELEASE).patch(PatchContext.of(PatchType.JSON_MERGE), json);
+            client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(NS).withName(RELEASE)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), json);
         }
 
         /** Healthy with MilvusUpdated True and currentImage {@code image}, the spec observed. */
@@ -76,7 +77,8 @@ class MilvusRestClientClusterTest {
 
     @Test
     void under_milvus_47806_on_2_6_the_probe_fails_at_create_with_a_write_timeout_and_passes_after_the_remedy() {
-        try (Cluster c = new Cluster(); SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane(c.client, NS, RELEASE).reproduce47806()) {
+        try (Cluster c = new Cluster(); SimulatedMilvusDataPlane milvus = new SimulatedMilvusDataPlane(c.client, NS, RELEASE)
+                .reproduce47806()) {
             SimulatedCluster.seedMilvus(c.client, NS, RELEASE, "milvusdb/milvus:v2.5.16", SimulatedCluster.Layout.MIXCOORD, "pulsar", WAIT);
             Await.until(WAIT, "the proxy ready", milvus::available);
             MilvusRestClient client = new MilvusRestClient(MilvusEndpoint.of(milvus.uri()), 4, Duration.ofSeconds(5));

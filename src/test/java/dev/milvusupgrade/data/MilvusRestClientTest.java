@@ -62,7 +62,8 @@ class MilvusRestClientTest {
             assertThat(archive.loadState()).isEqualTo("LoadStateNotLoad");
             assertThat(archive.rowCount()).isEqualTo(50_000);
             DataSnapshot.Collection events = byName(s, "analytics").get("events");
-            assertThat(events.indexes()).containsExactly(new DataSnapshot.Index("embedding_idx", "Finished"), new DataSnapshot.Index("kind_idx", "Finished"));
+            assertThat(events.indexes())
+                    .containsExactly(new DataSnapshot.Index("embedding_idx", "Finished"), new DataSnapshot.Index("kind_idx", "Finished"));
             assertThat(events.rowCount()).isEqualTo(1_000_000);
             assertThat(s.collectionCount()).isEqualTo(3);
             // Different schemas, different fingerprints; a SHA-256 in hex.
@@ -89,7 +90,8 @@ class MilvusRestClientTest {
             MilvusRestClient client = client(MilvusEndpoint.of(milvus.uri()));
             DataSnapshot before = client.snapshot();
             // Same schema as archive (both standard), although load state and row count differ.
-            assertThat(byName(before, "default").get("twin").schemaFingerprint()).isEqualTo(byName(before, "default").get("archive").schemaFingerprint());
+            assertThat(byName(before, "default").get("twin").schemaFingerprint())
+                    .isEqualTo(byName(before, "default").get("archive").schemaFingerprint());
 
             milvus.setRowCount("default", "books", 7);
             milvus.setLoadState("default", "books", "LoadStateNotLoad");
@@ -126,7 +128,8 @@ class MilvusRestClientTest {
             assertThat(milvus.lastHeader("Authorization")).contains("Bearer s3cr3t-api-key");
 
             assertThatThrownBy(() -> client(token(milvus.uri(), "wrong-key")).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
-                    .hasMessageStartingWith("Milvus refused the credentials").hasMessageContaining("code 1800").hasMessageContaining(milvus.uri().toString())
+                    .hasMessageStartingWith("Milvus refused the credentials").hasMessageContaining("code 1800")
+                    .hasMessageContaining(milvus.uri().toString())
                     .hasMessageNotContaining("wrong-key");
             assertThatThrownBy(() -> client(MilvusEndpoint.of(milvus.uri())).snapshot()).isInstanceOf(AccessFailure.class)
                     .hasMessageStartingWith("Milvus requires authentication (HTTP 401")
@@ -141,7 +144,8 @@ class MilvusRestClientTest {
             assertThat(client(user(milvus.uri(), "root", "Milvus:with-colon")).snapshot().collectionCount()).isEqualTo(3);
             assertThat(milvus.lastHeader("Authorization")).contains("Bearer root:Milvus:with-colon");
 
-            assertThatThrownBy(() -> client(user(milvus.uri(), "root", "not-the-password")).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
+            assertThatThrownBy(() -> client(user(milvus.uri(), "root", "not-the-password")).snapshot())
+                    .isInstanceOf(MilvusData.Unreachable.class)
                     .hasMessageStartingWith("Milvus refused the credentials").hasMessageNotContaining("not-the-password");
             assertThatThrownBy(() -> client(user(milvus.uri(), "root", "x")).probe()).isInstanceOf(MilvusData.Unreachable.class)
                     .hasMessageStartingWith("Milvus refused the credentials");
@@ -165,7 +169,8 @@ class MilvusRestClientTest {
 
             assertThatThrownBy(() -> client(MilvusEndpoint.of(milvus.uri())).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
                     .hasMessageStartingWith("TLS with Milvus at " + milvus.uri());
-            assertThatThrownBy(() -> client(withCa(milvus.uri(), "/tls/other-ca.pem")).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
+            assertThatThrownBy(() -> client(withCa(milvus.uri(), "/tls/other-ca.pem")).snapshot())
+                    .isInstanceOf(MilvusData.Unreachable.class)
                     .hasMessageStartingWith("TLS with Milvus at " + milvus.uri());
         }
     }
@@ -228,7 +233,8 @@ class MilvusRestClientTest {
             milvus.clearFailures();
             milvus.failEndpoint("databases/list", 65535, "PrivilegeListDatabases: permission deny");
             assertThatThrownBy(() -> client(MilvusEndpoint.of(milvus.uri())).snapshot()).isInstanceOf(MilvusData.Unreachable.class)
-                    .hasMessage("Milvus at " + milvus.uri() + " answered databases/list with code 65535: PrivilegeListDatabases: permission deny");
+                    .hasMessage("Milvus at " + milvus.uri()
+                        + " answered databases/list with code 65535: PrivilegeListDatabases: permission deny");
         }
     }
 
@@ -252,7 +258,8 @@ class MilvusRestClientTest {
             MilvusData.Probe probe = client(MilvusEndpoint.of(milvus.uri())).probe();
             assertThat(probe).isInstanceOf(MilvusData.Probe.Failed.class);
             assertThat(((MilvusData.Probe.Failed) probe).step()).isEqualTo("drop");
-            assertThat(((MilvusData.Probe.Failed) probe).detail()).startsWith("the scratch collection default/" + MilvusRestClient.PROBE_PREFIX)
+            assertThat(((MilvusData.Probe.Failed) probe).detail())
+                    .startsWith("the scratch collection default/" + MilvusRestClient.PROBE_PREFIX)
                     .endsWith("could not be dropped: code 65535: PrivilegeDropCollection: permission deny");
         }
     }

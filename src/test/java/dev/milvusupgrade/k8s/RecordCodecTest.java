@@ -24,7 +24,8 @@ class RecordCodecTest {
                 List.of("default.books", "default.archive", "analytics.events"), 42, Optional.of(Instant.parse("2026-12-06T01:05:00Z")));
         return new RunRecord(Phase.Running, "ns/a", "v2.5.16", "v2.6.4", List.of(new RunRecord.StageRecord("backup",
                 backup.name(), RunRecord.StagePhase.Succeeded, Optional.of(Instant.parse("2026-12-06T01:04:18Z")),
-                Optional.of(Instant.parse("2026-12-06T01:05:00Z")))), "backup taken", Instant.parse("2026-12-06T01:02:03Z"), Optional.empty(),
+                Optional.of(Instant.parse("2026-12-06T01:05:00Z")))), "backup taken", Instant.parse("2026-12-06T01:02:03Z"),
+                    Optional.empty(),
                 "r1", List.of(), Optional.empty(), Optional.of(backup));
     }
 
@@ -46,7 +47,8 @@ class RecordCodecTest {
 
         assertThat(text).contains("\"baselineKept\":\"ConfigMap milvus-upgrade-baseline-a sha256:0d9852977e8f8744\"");
         assertThat(codec.read(text).record().flatMap(RunRecord::dataCheck)).contains(d);
-        assertThat(codec.read(text.replace(",\"baselineKept\":\"ConfigMap milvus-upgrade-baseline-a sha256:0d9852977e8f8744\"", "")).record()
+        assertThat(codec.read(text.replace(",\"baselineKept\":\"ConfigMap milvus-upgrade-baseline-a sha256:0d9852977e8f8744\"", ""))
+                .record()
                 .flatMap(RunRecord::dataCheck).map(DataCheckRecord::kept)).contains("");
     }
 

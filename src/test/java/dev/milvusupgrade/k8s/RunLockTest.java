@@ -44,7 +44,8 @@ class RunLockTest {
         try (RunLock first = lock("pod-a/1", Duration.ofSeconds(30)).acquire()) {
             assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("pod-a/1");
             assertThatThrownBy(() -> lock("pod-b/2", Duration.ofSeconds(30)).acquire())
-                    .isInstanceOf(RunLock.Busy.class).hasMessageContaining("another run (pod-a/1) holds Lease ns/milvus-upgrade-my-release");
+                    .isInstanceOf(RunLock.Busy.class)
+                    .hasMessageContaining("another run (pod-a/1) holds Lease ns/milvus-upgrade-my-release");
             assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("pod-a/1");
         }
     }
@@ -111,7 +112,8 @@ class RunLockTest {
             faults[0].inject(new FaultInjectingDispatcher.Fault("renewals fail", FaultInjectingDispatcher.method("PUT", "/leases/"),
                     Integer.MAX_VALUE, () -> FaultInjectingDispatcher.status(500, "InternalError", "etcdserver: leader changed")));
             // No client-side retries, so each renewal fails at once instead of backing off.
-            try (KubernetesClient noRetries = new KubernetesClientBuilder().withConfig(new ConfigBuilder(failing.client().getConfiguration())
+            try (KubernetesClient noRetries = new KubernetesClientBuilder()
+                    .withConfig(new ConfigBuilder(failing.client().getConfiguration())
                     .withRequestRetryBackoffLimit(0).build()).build();
                     RunLock lock = new RunLock(noRetries, "ns", "my-release", "pod-f/6", Duration.ofSeconds(3), Clock.systemUTC(), log::add)
                             .acquire()) {
@@ -126,7 +128,8 @@ class RunLockTest {
 
     @Test
     void a_wall_clock_jump_of_the_holder_does_not_count_as_losing_the_lease() {
-        java.util.concurrent.atomic.AtomicReference<java.time.Instant> now = new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.now());
+        java.util.concurrent.atomic.AtomicReference<java.time.Instant> now =
+                new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.now());
         Clock jumping = new Clock() {
             @Override
             public java.time.ZoneId getZone() {

@@ -73,7 +73,8 @@ class HelmChartTest {
             Helm.version().call();
         } catch (LinkageError | RuntimeException e) {
             Assumptions.abort("skipped: helm-java has no native Helm library that loads on " + System.getProperty("os.name") + "/"
-                    + System.getProperty("os.arch") + " (" + (e.getCause() != null ? e.getCause() : e) + "); run `helm lint --strict k8s/chart` and "
+                    + System.getProperty("os.arch") + " (" + (e.getCause() != null ? e.getCause() : e)
+                    + "); run `helm lint --strict k8s/chart` and "
                     + "`helm template` by hand here");
         }
     }
@@ -107,7 +108,8 @@ class HelmChartTest {
     static Map<String, Map<String, Object>> byKindAndName(List<HasMetadata> objects) {
         Map<String, Map<String, Object>> m = new TreeMap<>();
         for (HasMetadata o : objects) {
-            assertThat(m.put(o.getKind() + " " + o.getMetadata().getName(), JSON.unmarshal(JSON.asJson(o), Map.class))).as("twice: " + key(o)).isNull();
+            assertThat(m.put(o.getKind() + " " + o.getMetadata().getName(), JSON.unmarshal(JSON.asJson(o), Map.class)))
+                    .as("twice: " + key(o)).isNull();
         }
         return m;
     }
@@ -203,8 +205,11 @@ class HelmChartTest {
 
     @Test
     void the_readers_are_off_by_default_and_the_secret_reader_follows_the_intent_s_secret_and_namespaces() {
-        assertThat(render("job")).extracting(HasMetadata::getKind).containsOnly("ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Job");
-        List<HasMetadata> fleet = render("fleet", Map.of("milvus", "", "intent.selector", "upgrade-wave=1", "intent.namespaces[0]", "team-a", "intent.namespaces[1]", "team-b",
+        assertThat(render("job")).extracting(HasMetadata::getKind)
+                .containsOnly("ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Job");
+        List<HasMetadata> fleet = render("fleet",
+                Map.of("milvus", "", "intent.selector", "upgrade-wave=1", "intent.namespaces[0]", "team-a", "intent.namespaces[1]",
+                    "team-b",
                 "milvusAuthSecretReader.enabled", true, "intent.milvusAuthSecret", "milvus-token"));
         List<Role> readers = fleet.stream().filter(Role.class::isInstance).map(Role.class::cast)
                 .filter(r -> r.getMetadata().getName().endsWith("-auth-secret")).toList();
@@ -213,9 +218,11 @@ class HelmChartTest {
                 .satisfies(rule -> assertThat(rule.getResourceNames()).containsExactly("milvus-token")));
         assertThat(fleet).filteredOn(RoleBinding.class::isInstance).map(RoleBinding.class::cast)
                 .filteredOn(b -> b.getMetadata().getName().endsWith("-auth-secret"))
-                .allSatisfy(b -> assertThat(b.getSubjects()).singleElement().satisfies(s -> assertThat(s.getNamespace()).isEqualTo(NAMESPACE)))
+                .allSatisfy(b -> assertThat(b.getSubjects()).singleElement()
+                    .satisfies(s -> assertThat(s.getNamespace()).isEqualTo(NAMESPACE)))
                 .hasSize(2);
-        assertThatThrownBy(() -> render("fleet", Map.of("milvus", "", "intent.selector", "upgrade-wave=1", "milvusAuthSecretReader.enabled", true,
+        assertThatThrownBy(() -> render("fleet",
+                Map.of("milvus", "", "intent.selector", "upgrade-wave=1", "milvusAuthSecretReader.enabled", true,
                 "intent.milvusAuthSecret", "milvus-token"))).hasMessageContaining("needs intent.namespaces");
         assertThatThrownBy(() -> render("job", Map.of("milvusAuthSecretReader.enabled", true)))
                 .hasMessageContaining("milvusAuthSecretReader needs intent.milvusAuthSecret");
@@ -232,7 +239,8 @@ class HelmChartTest {
         // helm upgrade patches only what differs between the two manifests: the intent, and the Role's Lease and baseline
         // ConfigMap names for the new Milvus, never the Job (whose template cannot change).
         assertThat(changed).containsExactlyInAnyOrder("ConfigMap milvus-upgrade", "Role milvus-upgrade");
-        assertThat(leaseNames(after.get("Role milvus-upgrade"))).containsExactly("milvus-upgrade-other-release", "milvus-upgrade-fleet-milvus-upgrade");
+        assertThat(leaseNames(after.get("Role milvus-upgrade")))
+                .containsExactly("milvus-upgrade-other-release", "milvus-upgrade-fleet-milvus-upgrade");
         assertThat(JSON.asJson(after.get("Role milvus-upgrade"))).contains("milvus-upgrade-baseline-other-release");
         before.get("Role milvus-upgrade").remove("rules");
         after.get("Role milvus-upgrade").remove("rules");
@@ -261,11 +269,13 @@ class HelmChartTest {
 
     @Test
     void a_fleet_in_listed_namespaces_gets_the_member_role_of_k8s_optional_in_each_and_no_other_write() throws Exception {
-        List<HasMetadata> objects = render("fleet", Map.of("milvus", "", "intent.selector", "upgrade-wave=1", "intent.namespaces[0]", "team-a",
+        List<HasMetadata> objects = render("fleet",
+                Map.of("milvus", "", "intent.selector", "upgrade-wave=1", "intent.namespaces[0]", "team-a",
                 "intent.namespaces[1]", "team-b"));
         Map<String, Map<String, Object>> kustomize = byKindAndName(ManifestsTest.renderDir("k8s/optional/fleet-namespace"));
         for (String ns : List.of("team-a", "team-b")) {
-            Map<String, Map<String, Object>> chart = byKindAndName(objects.stream().filter(o -> ns.equals(o.getMetadata().getNamespace())).toList());
+            Map<String, Map<String, Object>> chart = byKindAndName(objects.stream().filter(o -> ns.equals(o.getMetadata().getNamespace()))
+                    .toList());
             assertSameObjects(chart, kustomize, "member Role in " + ns);
         }
         assertThat(render("job")).noneMatch(o -> o.getMetadata().getName().endsWith("-fleet-member"));
@@ -278,19 +288,23 @@ class HelmChartTest {
         Set<String> chartKeys = new TreeSet<>(schemaProperties("intent").keySet());
         chartKeys.add("milvus");
         chartKeys.add("targetVersion");
-        assertThat(chartKeys).as("the intent keys of k8s/chart (values.schema.json and values.yaml, under intent) against Intent.KEYS and FleetIntent.KEYS: "
+        assertThat(chartKeys).as("the intent keys of k8s/chart (values.schema.json and values.yaml, under intent) against Intent.KEYS and "
+                + "FleetIntent.KEYS: "
                         + "add a new intent key to both, with its comment and shape")
                 .isEqualTo(toolKeys);
 
-        Map<String, Object> single = new LinkedHashMap<>(Map.of("intent.milvusNamespace", "db", "intent.imageRepository", "registry.local:5000/milvusdb/milvus",
+        Map<String, Object> single = new LinkedHashMap<>(Map.of("intent.milvusNamespace", "db", "intent.imageRepository",
+                "registry.local:5000/milvusdb/milvus",
                 "intent.notAfter", "2099-11-29T05:00:00Z", "intent.dryRun", true, "intent.dataCheck", "write",
                 "intent.milvusEndpoint", "https://milvus.example.com:19530", "intent.milvusAuthSecret", "milvus-auth",
                 "intent.backupEndpoint", "http://milvus-backup.milvus:8080", "intent.backupCollections[0]", "books",
                 "intent.backupRequired", false));
-        single.putAll(Map.of("intent.backupCollections[1]", "analytics.events", "intent.backupTimeout", "2h", "intent.backupAlways", true, "intent.allowUnorderedRollout", true));
+        single.putAll(Map.of("intent.backupCollections[1]", "analytics.events", "intent.backupTimeout", "2h", "intent.backupAlways", true,
+                "intent.allowUnorderedRollout", true));
         Map<String, String> data = configMap(render("job", single)).getData();
         assertThat(data).containsEntry("backupCollections", "books,analytics.events").containsEntry("backupRequired", "false")
-                .containsEntry("dryRun", "true").containsEntry("stageTimeout", "30m").doesNotContainKeys("paused", "selector", "namespaces");
+                .containsEntry("dryRun", "true").containsEntry("stageTimeout", "30m")
+                .doesNotContainKeys("paused", "selector", "namespaces");
         assertThat(Intent.parse(data, Instant.now())).isInstanceOf(Checked.Ok.class);
 
         Map<String, String> fleet = configMap(render("fleet", Map.of("milvus", "", "intent.selector", "upgrade-wave=1",
@@ -342,7 +356,8 @@ class HelmChartTest {
                 "settings.trustPublicCas", true));
         List<HasMetadata> objects = render("job", values);
         Container c = ManifestsTest.podSpecs(objects).get(0).getContainers().get(0);
-        Map<String, String> env = c.getEnv().stream().filter(e -> e.getValue() != null).collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+        Map<String, String> env = c.getEnv().stream().filter(e -> e.getValue() != null)
+                .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
         assertThat(env).containsEntry("MILVUS_UPGRADE_DEADLOCK_GRACE", "20m").containsEntry("MILVUS_UPGRADE_SETTLE", "90s")
                 .containsEntry("MILVUS_UPGRADE_PROGRESS_INTERVAL", "30s").containsEntry("MILVUS_UPGRADE_LEASE_DURATION", "45s")
                 .containsEntry("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true").containsEntry("TZ", "Europe/Berlin")
@@ -366,7 +381,8 @@ class HelmChartTest {
     @ValueSource(strings = {"job", "cronjob", "fleet"})
     void image_placement_and_resources_reach_every_pod_and_the_restricted_standard_holds(String mode) {
         String digest = "sha256:" + "ab".repeat(32);
-        List<HasMetadata> objects = render(mode, Map.of("image.repository", "registry.local:5000/platform/milvus-upgrade", "image.digest", digest,
+        List<HasMetadata> objects = render(mode,
+                Map.of("image.repository", "registry.local:5000/platform/milvus-upgrade", "image.digest", digest,
                 "image.pullPolicy", "IfNotPresent", "imagePullSecrets[0].name", "registry", "nodeSelector.pool", "system",
                 "tolerations[0].key", "dedicated", "tolerations[0].operator", "Exists", "tolerations[0].effect", "NoSchedule",
                 "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key", "zone"));
@@ -424,7 +440,8 @@ class HelmChartTest {
         Map<String, Object> values = new LinkedHashMap<>(INTENT);
         values.put("mode", "fleet");
         List<HasMetadata> objects = ManifestsTest.parse(template("platform", values));
-        ClusterRoleBinding crb = objects.stream().filter(ClusterRoleBinding.class::isInstance).map(ClusterRoleBinding.class::cast).findFirst().orElseThrow();
+        ClusterRoleBinding crb = objects.stream().filter(ClusterRoleBinding.class::isInstance).map(ClusterRoleBinding.class::cast)
+                .findFirst().orElseThrow();
         assertThat(crb.getSubjects()).singleElement().satisfies(s -> assertThat(s.getNamespace()).isEqualTo("platform"));
         assertThat(objects).filteredOn(o -> !o.getKind().startsWith("Cluster"))
                 .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).as(key(o)).isEqualTo("platform"));

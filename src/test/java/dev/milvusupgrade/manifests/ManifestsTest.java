@@ -209,16 +209,19 @@ class ManifestsTest {
             }
         }
         // The intent by name; the baseline by name; create, which RBAC cannot narrow by name, alone.
-        assertThat(rules).filteredOn(r -> r.getResources().contains("configmaps")).extracting(PolicyRule::getResourceNames, PolicyRule::getVerbs)
+        assertThat(rules).filteredOn(r -> r.getResources().contains("configmaps"))
+                .extracting(PolicyRule::getResourceNames, PolicyRule::getVerbs)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(List.of("milvus-upgrade"), List.of("get", "patch")),
-                        org.assertj.core.groups.Tuple.tuple(List.of("milvus-upgrade-baseline-my-release"), List.of("get", "patch", "delete")),
+                        org.assertj.core.groups.Tuple.tuple(List.of("milvus-upgrade-baseline-my-release"),
+                            List.of("get", "patch", "delete")),
                         org.assertj.core.groups.Tuple.tuple(List.of(), List.of("create")));
     }
 
     @Test
     void the_fleet_overlay_binds_a_cluster_role_without_wildcards_configmaps_or_secrets_to_the_base_service_account() throws Exception {
         List<HasMetadata> objects = render("fleet");
-        ServiceAccount sa = objects.stream().filter(ServiceAccount.class::isInstance).map(ServiceAccount.class::cast).findFirst().orElseThrow();
+        ServiceAccount sa = objects.stream().filter(ServiceAccount.class::isInstance).map(ServiceAccount.class::cast).findFirst()
+                .orElseThrow();
         assertThat(sa.getMetadata().getNamespace()).isNotBlank();
         // The base Role and its binding stay: the intent ConfigMap is theirs, in the Job's namespace.
         Role role = objects.stream().filter(Role.class::isInstance).map(Role.class::cast).findFirst().orElseThrow();
@@ -228,7 +231,8 @@ class ManifestsTest {
         assertThat(cr.getMetadata().getName()).isEqualTo("milvus-upgrade-fleet");
         for (PolicyRule r : cr.getRules()) {
             assertThat(Stream.of(r.getApiGroups(), r.getResources(), r.getVerbs()).flatMap(List::stream)).doesNotContain("*");
-            assertThat(r.getResources()).doesNotContain("secrets", "configmaps", "pods", "roles", "rolebindings", "clusterroles", "clusterrolebindings");
+            assertThat(r.getResources())
+                    .doesNotContain("secrets", "configmaps", "pods", "roles", "rolebindings", "clusterroles", "clusterrolebindings");
             // Cluster-wide it only reads: Leases, Events and patches need k8s/optional/fleet-namespace in the namespace.
             assertThat(r.getVerbs()).isSubsetOf("get", "list", "watch");
             assertThat(r.getVerbs()).doesNotContain("delete", "deletecollection", "escalate", "bind", "impersonate");
@@ -243,7 +247,8 @@ class ManifestsTest {
             assertThat(s.getName()).isEqualTo(sa.getMetadata().getName());
             assertThat(s.getNamespace()).isEqualTo(sa.getMetadata().getNamespace());
         });
-        assertThat(podSpecs(objects)).singleElement().satisfies(p -> assertThat(p.getServiceAccountName()).isEqualTo(sa.getMetadata().getName()));
+        assertThat(podSpecs(objects)).singleElement()
+                .satisfies(p -> assertThat(p.getServiceAccountName()).isEqualTo(sa.getMetadata().getName()));
     }
 
     @Test

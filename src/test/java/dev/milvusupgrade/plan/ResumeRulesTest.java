@@ -143,7 +143,8 @@ class ResumeRulesTest {
     @Test
     void a_retarget_names_each_change_that_makes_another_plan_and_nothing_else() {
         assertThat(Resume.retarget(intent(), intent("stageTimeout", "45m", "paused", "true"))).isEmpty();
-        assertThat(Resume.retarget(intent(), intent("targetVersion", "v2.6.5", "milvusNamespace", "prod", "imageRepository", "reg.io/milvus")))
+        assertThat(Resume.retarget(intent(),
+                intent("targetVersion", "v2.6.5", "milvusNamespace", "prod", "imageRepository", "reg.io/milvus")))
                 .contains("targetVersion v2.6.4 -> v2.6.5, milvus my-release -> prod/my-release,"
                         + " imageRepository (current) -> reg.io/milvus");
     }

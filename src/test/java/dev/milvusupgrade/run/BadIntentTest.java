@@ -126,37 +126,47 @@ class BadIntentTest {
                 onShared("3.0 target", intent("targetVersion", "v3.0.1"), "the 2.6 to 3.0 route is not supported yet"),
                 onShared("missing user catalogue", intent("releaseCatalogue", "nope"),
                         "release catalogue ConfigMap bad-shared/nope named by the intent key releaseCatalogue does not exist"),
-                new Case("user catalogue lifting a refusal", intent("releaseCatalogue", "my-releases", "targetVersion", "v2.6.13"), OK_IMAGE,
+                new Case("user catalogue lifting a refusal", intent("releaseCatalogue", "my-releases", "targetVersion", "v2.6.13"),
+                        OK_IMAGE,
                         Layout.FOUR_COORDS, (c, ns) -> c.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata()
                                 .withName("my-releases").withNamespace(ns).endMetadata().withData(Map.of("releases",
                                         "# ours\nv2.6.13 | - | - | - | fine for us\nv2.6.26 | - | - | - | -\n")).build()).create(),
                         "release catalogue ConfigMap bad-user-catalogue-lifting-a-refusal/my-releases line 2 changes the built-in refusal of v2.6.13"),
-                new Case("cluster on 3.0", intent("targetVersion", "recommended"), "milvusdb/milvus:v3.0.1", Layout.MIXCOORD, (c, ns) -> { },
+                new Case("cluster on 3.0", intent("targetVersion", "recommended"), "milvusdb/milvus:v3.0.1", Layout.MIXCOORD,
+                        (c, ns) -> { },
                         "the cluster runs v3.0.1, outside this tool's routes"),
-                new Case("statefulset mode", intent("targetVersion", "recommended"), OK_IMAGE, Layout.FOUR_COORDS, (c, ns) -> alterMilvus(c, ns,
-                        (spec, st) -> components(spec).put("queryNode", new HashMap<>(Map.of("replicas", 1, "statefulSet", Map.of("enabled", true)))),
+                new Case("statefulset mode", intent("targetVersion", "recommended"), OK_IMAGE, Layout.FOUR_COORDS,
+                        (c, ns) -> alterMilvus(c, ns,
+                            (spec, st) -> components(spec)
+                                .put("queryNode", new HashMap<>(Map.of("replicas", 1, "statefulSet", Map.of("enabled", true)))),
                         false), "(StatefulSet mode"),
                 onShared("milvus missing", intent("milvus", "nope"), "Milvus bad-shared/nope not found"),
                 onShared("milvus namespace without rbac", intent("milvusNamespace", "forbidden-ns"), "(403 Forbidden)"),
-                onShared("window too short is fine but notAfter far future with bad timeout", intent("notAfter", FUTURE, "stageTimeout", "0s"),
+                onShared("window too short is fine but notAfter far future with bad timeout",
+                        intent("notAfter", FUTURE, "stageTimeout", "0s"),
                         "outside 10s..24h"),
                 onOwn("rc1 source", "milvusdb/milvus:v2.6.0-rc1", Layout.MIXCOORD, (c, ns) -> { }, "v2.6.0-rc1 is not compatible"),
                 onOwn("source older than 2.5", "milvusdb/milvus:v2.4.9", Layout.FOUR_COORDS, (c, ns) -> { }, "older than v2.5.0"),
-                onOwn("standalone", OK_IMAGE, Layout.FOUR_COORDS, (c, ns) -> alterMilvus(c, ns, (spec, st) -> spec.put("mode", "standalone"), false),
+                onOwn("standalone", OK_IMAGE, Layout.FOUR_COORDS,
+                        (c, ns) -> alterMilvus(c, ns, (spec, st) -> spec.put("mode", "standalone"), false),
                         "standalone mode"),
-                onOwn("empty image", OK_IMAGE, Layout.FOUR_COORDS, (c, ns) -> alterMilvus(c, ns, (spec, st) -> components(spec).put("image", ""), false),
+                onOwn("empty image", OK_IMAGE, Layout.FOUR_COORDS,
+                        (c, ns) -> alterMilvus(c, ns, (spec, st) -> components(spec).put("image", ""), false),
                         "spec.components.image is empty"),
                 onOwn("digest only", OK_IMAGE, Layout.FOUR_COORDS, (c, ns) -> alterMilvus(c, ns, (spec, st) -> components(spec)
                         .put("image", "milvusdb/milvus@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"), false),
                         "pinned by digest and the status reports no version"),
-                onOwn("version pinned", OK_IMAGE, Layout.FOUR_COORDS, (c, ns) -> alterMilvus(c, ns, (spec, st) -> components(spec).put("version", "v2.5.8"), false),
+                onOwn("version pinned", OK_IMAGE, Layout.FOUR_COORDS,
+                        (c, ns) -> alterMilvus(c, ns, (spec, st) -> components(spec).put("version", "v2.5.8"), false),
                         "spec.components.version is pinned"),
-                onOwn("unhealthy", OK_IMAGE, Layout.FOUR_COORDS, (c, ns) -> alterMilvus(c, ns, (spec, st) -> st.put("status", "Unhealthy"), true),
+                onOwn("unhealthy", OK_IMAGE, Layout.FOUR_COORDS,
+                        (c, ns) -> alterMilvus(c, ns, (spec, st) -> st.put("status", "Unhealthy"), true),
                         "is Unhealthy, not Healthy"),
                 onOwn("image changed by someone else", OK_IMAGE, Layout.FOUR_COORDS,
                         (c, ns) -> alterMilvus(c, ns, (spec, st) -> components(spec).put("image", "milvusdb/milvus:v2.5.10"), false),
                         "a rollout this plan did not start"),
-                onOwn("pause reconcile", OK_IMAGE, Layout.FOUR_COORDS, (c, ns) -> c.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns)
+                onOwn("pause reconcile", OK_IMAGE, Layout.FOUR_COORDS,
+                        (c, ns) -> c.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns)
                         .withName("my-release").edit(m -> {
                             m.getMetadata().getAnnotations().put("milvus.io/pause-reconcile", "true");
                             return m;
@@ -171,10 +181,12 @@ class BadIntentTest {
         SimulatedCluster.seedMilvus(cluster.client, SHARED, "my-release", OK_IMAGE, Layout.FOUR_COORDS, "pulsar", Duration.ofSeconds(20));
         for (Case k : cases()) {
             if (k.ownImage() != null) {
-                SimulatedCluster.seedMilvus(cluster.client, k.namespace(), "my-release", k.ownImage(), k.layout(), "pulsar", Duration.ofSeconds(20));
+                SimulatedCluster.seedMilvus(cluster.client, k.namespace(), "my-release", k.ownImage(), k.layout(), "pulsar",
+                        Duration.ofSeconds(20));
             }
         }
-        cluster.faults().inject(new FaultInjectingDispatcher.Fault("no rbac in forbidden-ns", r -> r.getPath().contains("/namespaces/forbidden-ns/"),
+        cluster.faults().inject(new FaultInjectingDispatcher.Fault("no rbac in forbidden-ns",
+                r -> r.getPath().contains("/namespaces/forbidden-ns/"),
                 Integer.MAX_VALUE, () -> FaultInjectingDispatcher.status(403, "Forbidden", "forbidden by the test")));
         // From here on nothing but the tool under test writes, so an unchanged resourceVersion means untouched.
         cluster.operator.close();

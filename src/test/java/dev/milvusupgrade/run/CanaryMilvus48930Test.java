@@ -43,8 +43,10 @@ class CanaryMilvus48930Test {
                     ((Checked.Ok<DataCheckRecord>) baseline).value(), () -> Optional.of("no remedy expected"));
 
             assertThat(v).isInstanceOf(DataGate.Verdict.Failed.class);
-            assertThat(((DataGate.Verdict.Failed) v).message()).contains("the canary check after stage 2.6.13 failed: insert into the canary "
-                    + Canary.name("milvus/my-release", Version.of(2, 6, 13)) + " (created before the upgrade) failed: code 1100: the length of"
+            assertThat(((DataGate.Verdict.Failed) v).message())
+                    .contains("the canary check after stage 2.6.13 failed: insert into the canary "
+                    + Canary.name("milvus/my-release", Version.of(2, 6, 13))
+                    + " (created before the upgrade) failed: code 1100: the length of"
                     + " valid_data of field($meta) is wrong");
             assertThat(((DataGate.Verdict.Failed) v).record().remedy47806()).isFalse();
         }

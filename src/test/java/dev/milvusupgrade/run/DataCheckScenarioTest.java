@@ -61,7 +61,8 @@ class DataCheckScenarioTest {
             RunRecord r = c.result();
             DataCheckRecord d = r.dataCheck().orElseThrow();
             assertThat(d.mode()).isEqualTo(DataCheck.Mode.READ);
-            assertThat(d.baseline().collections()).isEqualTo(c.data.databases().stream().mapToInt(db -> c.data.collections(db).size()).sum());
+            assertThat(d.baseline().collections())
+                    .isEqualTo(c.data.databases().stream().mapToInt(db -> c.data.collections(db).size()).sum());
             assertThat(d.stages()).extracting(DataCheckRecord.StageCheck::stage, DataCheckRecord.StageCheck::outcome)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple("mixcoord-2.5.16", DataCheckRecord.Outcome.OK),
                             org.assertj.core.groups.Tuple.tuple("2.6.4", DataCheckRecord.Outcome.OK));
@@ -123,7 +124,8 @@ class DataCheckScenarioTest {
             Runner.Report report = c.run();
 
             assertThat(report.exitCode()).isEqualTo(2);
-            assertThat(report.record().message()).contains("refused the credentials").contains("(user and password)").doesNotContain("upgrader");
+            assertThat(report.record().message()).contains("refused the credentials").contains("(user and password)")
+                    .doesNotContain("upgrader");
             assertNoTrace(c, "upgrader");
         }
     }
@@ -173,9 +175,11 @@ class DataCheckScenarioTest {
             assertThat(report.exitCode()).isEqualTo(1);
             RunRecord r = c.result();
             assertThat(r.phase()).isEqualTo(Phase.Failed);
-            assertThat(r.message()).contains("the data check after stage mixcoord-2.5.16 found 1 difference(s): default.archive: collection missing")
+            assertThat(r.message()).contains("the data check after stage mixcoord-2.5.16 found 1 difference(s): default.archive: "
+                    + "collection missing")
                     .contains("the full table is in this Job's log");
-            assertThat(r.dataCheck().orElseThrow().differences()).containsExactly("default.archive: collection missing (50000 rows before)");
+            assertThat(r.dataCheck().orElseThrow().differences())
+                    .containsExactly("default.archive: collection missing (50000 rows before)");
             // Stage 2 never started: the cluster stays on the bridge.
             assertThat(c.components().get("image")).isEqualTo("milvusdb/milvus:v2.5.16");
             assertThat(c.ourMilvusPatches()).hasSize(1);
@@ -207,7 +211,8 @@ class DataCheckScenarioTest {
             }).run(ScenarioCluster.NS, ScenarioCluster.INTENT);
 
             assertThat(report.exitCode()).isEqualTo(1);
-            assertThat(report.record().message()).contains("default.books: count(*) 12000 before, 11990 now (get_stats 12000 before, 11990 now)");
+            assertThat(report.record().message())
+                    .contains("default.books: count(*) 12000 before, 11990 now (get_stats 12000 before, 11990 now)");
         }
     }
 
@@ -240,7 +245,8 @@ class DataCheckScenarioTest {
             assertThat(report.exitCode()).as(String.join("\n", c.log)).isZero();
             RunRecord r = c.result();
             assertThat(r.dataCheck().orElseThrow().remedy47806()).isTrue();
-            assertThat(r.message()).contains("writes verified by the probe after the milvus#47806 remedy").doesNotContain("check that writes work");
+            assertThat(r.message()).contains("writes verified by the probe after the milvus#47806 remedy")
+                    .doesNotContain("check that writes work");
             assertThat(c.log).containsSubsequence("stage 1/1 2.6.4: restarting mixcoord (milvus#47806 remedy)",
                     "stage 1/1 2.6.4: restarting streamingnode (milvus#47806 remedy)");
             assertThat(c.ourMilvusPatches()).extracting(RecordingDispatcher.Request::body).filteredOn(b -> b.contains("podAnnotations"))
@@ -309,7 +315,9 @@ class DataCheckScenarioTest {
         }
     }
 
-    /** The bound, not the scale: 10 000 collections are the benchmark's (BENCHMARKS.md), 600 are enough to overflow the differences kept. */
+    /**
+     * The bound, not the scale: 10 000 collections are the benchmark's (BENCHMARKS.md), 600 are enough to overflow the differences kept.
+     */
     @Test
     void many_lost_collections_keep_the_result_annotation_small() {
         try (ScenarioCluster c = ScenarioCluster.start()) {

@@ -48,7 +48,10 @@ class FleetScenarioTest {
     private static final List<String> NAMESPACES = List.of("team-a", "team-b", "team-c");
     private static final String TARGET = "milvusdb/milvus:v2.6.4";
 
-    /** Seeds {@code perNamespace} clusters labelled fleet=yes on 2.5.4 with four coordinators, plus one not selected; returns them in fleet order. */
+    /**
+     * Seeds {@code perNamespace} clusters labelled fleet=yes on 2.5.4 with four coordinators, plus one not selected; returns them in fleet
+     * order.
+     */
     private static List<String> seedFleet(ScenarioCluster c, int perNamespace, String canary) {
         List<String> refs = new ArrayList<>();
         for (String ns : NAMESPACES) {
@@ -58,13 +61,15 @@ class FleetScenarioTest {
                 if ((ns + "/" + name).equals(canary)) {
                     labels.put(FleetIntent.CANARY_LABEL, "true");
                 }
-                GenericKubernetesResource m = SimulatedCluster.milvusResource(ns, name, "milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS, "pulsar");
+                GenericKubernetesResource m = SimulatedCluster.milvusResource(ns, name, "milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS,
+                        "pulsar");
                 m.getMetadata().setLabels(labels);
                 SimulatedCluster.seedMilvus(c.client, m, Duration.ofSeconds(20));
                 refs.add(ns + "/" + name);
             }
         }
-        GenericKubernetesResource other = SimulatedCluster.milvusResource("team-a", "not-selected", "milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS,
+        GenericKubernetesResource other = SimulatedCluster.milvusResource("team-a", "not-selected", "milvusdb/milvus:v2.5.4",
+                Layout.FOUR_COORDS,
                 "pulsar");
         other.getMetadata().setLabels(Map.of("fleet", "no"));
         SimulatedCluster.seedMilvus(c.client, other, Duration.ofSeconds(20));
@@ -98,7 +103,8 @@ class FleetScenarioTest {
 
     private static RunRecord clusterRecord(ScenarioCluster c, String ref) {
         String[] r = ref.split("/");
-        return new FleetStore(c.client).clusterRecord(r[0], r[1], NS + "/" + INTENT).orElseThrow(() -> new AssertionError("no record for " + ref));
+        return new FleetStore(c.client).clusterRecord(r[0], r[1], NS + "/" + INTENT)
+                .orElseThrow(() -> new AssertionError("no record for " + ref));
     }
 
     private static Map<String, State> states(FleetRecord r) {
@@ -112,7 +118,8 @@ class FleetScenarioTest {
 
     @SuppressWarnings("unchecked")
     private static String image(ScenarioCluster c, String ref) {
-        return (String) ((Map<String, Object>) ((Map<String, Object>) milvus(c, ref).getAdditionalProperties().get("spec")).get("components"))
+        return (String) ((Map<String, Object>) ((Map<String, Object>) milvus(c, ref).getAdditionalProperties().get("spec"))
+                .get("components"))
                 .get("image");
     }
 
@@ -168,14 +175,16 @@ class FleetScenarioTest {
             int most = mostAtOnce(order.stream().skip(1).map(records::get).toList());
             assertThat(most).isBetween(2, 4);
             // One informer per resource type and namespace for the whole fleet, not one per cluster waited on (12).
-            List<String> watches = c.toolRequests().stream().filter(q -> q.path().contains("watch=true")).map(RecordingDispatcher.Request::path).toList();
+            List<String> watches = c.toolRequests().stream().filter(q -> q.path().contains("watch=true"))
+                    .map(RecordingDispatcher.Request::path).toList();
             assertThat(watches).filteredOn(w -> w.contains("/milvuses?")).hasSize(3);
             assertThat(watches).filteredOn(w -> w.contains("/deployments?")).hasSize(3);
             // Events per cluster as in the single mode.
             assertThat(c.client.v1().events().inNamespace("team-b").list().getItems())
                     .anyMatch(e -> "UpgradeSucceeded".equals(e.getReason()) && "m2".equals(e.getInvolvedObject().getName()));
             assertThat(c.log).anyMatch(l -> l.startsWith("team-b/m3: stage 2/2 2.6.4 succeeded"));
-            // Every Event was recorded: the clusters of one run share its Event names' sequence (names collided, 409, when each counted alone).
+            // Every Event was recorded: the clusters of one run share its Event names' sequence (names collided, 409, when each counted
+            // alone).
             assertThat(c.log).noneMatch(l -> l.contains("could not record event"));
         }
     }
@@ -199,7 +208,8 @@ class FleetScenarioTest {
             String[] ref = first.split("/");
             String garbage = "{\"recordVersion\":3,\"phase\":\"Running\"}";
             c.client.leases().inNamespace(ref[0]).resource(new LeaseBuilder().withNewMetadata()
-                    .withName(RunLock.leaseName(ref[1])).withNamespace(ref[0]).withAnnotations(Map.of(FleetStore.ANNOTATION_INTENT, NS + "/" + INTENT,
+                    .withName(RunLock.leaseName(ref[1])).withNamespace(ref[0])
+                    .withAnnotations(Map.of(FleetStore.ANNOTATION_INTENT, NS + "/" + INTENT,
                             MilvusApi.ANNOTATION_RESULT, garbage)).endMetadata().withNewSpec().endSpec().build()).create();
             Map<String, String> before = resourceVersions(c, order);
             c.intent(fleetIntent());
@@ -414,7 +424,8 @@ class FleetScenarioTest {
             Fleet.Report report = c.runner().runFleet(NS, INTENT);
 
             assertThat(report.exitCode()).as(String.join("\n", c.log)).isEqualTo(2);
-            assertThat(fleetRecord(c).message()).contains("which this Job may not touch (allowed: team-a)").contains("MILVUS_UPGRADE_ALLOWED_NAMESPACES");
+            assertThat(fleetRecord(c).message()).contains("which this Job may not touch (allowed: team-a)")
+                    .contains("MILVUS_UPGRADE_ALLOWED_NAMESPACES");
             assertThat(resourceVersions(c, order)).isEqualTo(versions);
             assertThat(c.ourMilvusPatches()).isEmpty();
         }
@@ -424,7 +435,8 @@ class FleetScenarioTest {
     void a_cluster_in_a_namespace_without_the_member_role_is_rejected_untouched_and_the_fleet_goes_on() {
         try (ScenarioCluster c = fleetCluster()) {
             // team-x matches the selector but never bound k8s/optional/fleet-namespace: its Leases are forbidden (RBAC).
-            GenericKubernetesResource outside = SimulatedCluster.milvusResource("team-x", "m0", "milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS, "pulsar");
+            GenericKubernetesResource outside = SimulatedCluster.milvusResource("team-x", "m0", "milvusdb/milvus:v2.5.4",
+                    Layout.FOUR_COORDS, "pulsar");
             outside.getMetadata().setLabels(Map.of("fleet", "yes"));
             SimulatedCluster.seedMilvus(c.client, outside, Duration.ofSeconds(20));
             List<String> order = seedFleet(c, 1, null);
@@ -453,9 +465,11 @@ class FleetScenarioTest {
     void a_cluster_its_preflight_refuses_is_rejected_on_its_own_and_the_fleet_goes_on() {
         try (ScenarioCluster c = fleetCluster()) {
             // The first cluster in order is one the operator could never finish (rollingMode 3): not a canary, and untouched.
-            GenericKubernetesResource trap = SimulatedCluster.milvusResource("team-a", "a-trap", "milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS, "pulsar");
+            GenericKubernetesResource trap = SimulatedCluster.milvusResource("team-a", "a-trap", "milvusdb/milvus:v2.5.4",
+                    Layout.FOUR_COORDS, "pulsar");
             trap.getMetadata().setLabels(Map.of("fleet", "yes"));
-            ((Map<String, Object>) ((Map<String, Object>) trap.getAdditionalProperties().get("spec")).get("components")).put("rollingMode", 3);
+            ((Map<String, Object>) ((Map<String, Object>) trap.getAdditionalProperties().get("spec")).get("components"))
+                    .put("rollingMode", 3);
             SimulatedCluster.seedMilvus(c.client, trap, Duration.ofSeconds(20));
             List<String> order = seedFleet(c, 1, null);
             String rv = milvus(c, "team-a/a-trap").getMetadata().getResourceVersion();
@@ -580,7 +594,8 @@ class FleetScenarioTest {
             Fleet.Report none = c.runner().runFleet(NS, INTENT);
 
             assertThat(none.exitCode()).isEqualTo(2);
-            assertThat(fleetRecord(c).message()).isEqualTo("the selector fleet=nope matches none of the 4 Milvus resource(s) in namespace(s)"
+            assertThat(fleetRecord(c).message())
+                    .isEqualTo("the selector fleet=nope matches none of the 4 Milvus resource(s) in namespace(s)"
                     + " team-a, team-b, team-c; fix: label the clusters to upgrade or correct selector and namespaces");
             c.editIntent("milvus", "my-release");
 
@@ -603,7 +618,8 @@ class FleetScenarioTest {
             c.intent(intent);
             c.faults().inject(new FaultInjectingDispatcher.Fault("no cluster-wide list", q -> "GET".equals(q.getMethod())
                     && q.getPath().startsWith("/apis/milvus.io/v1beta1/milvuses"), 10,
-                    () -> FaultInjectingDispatcher.status(403, "Forbidden", "milvuses.milvus.io is forbidden: cannot list at the cluster scope")));
+                    () -> FaultInjectingDispatcher.status(403, "Forbidden",
+                        "milvuses.milvus.io is forbidden: cannot list at the cluster scope")));
 
             Fleet.Report report = c.runner().runFleet(NS, INTENT);
 

@@ -29,7 +29,8 @@ class HostileAnswersScenarioTest {
 
     /** A runner whose Milvus is reached through {@code proxy}; {@code listener} sees its checkpoints. */
     private static Runner through(ScenarioCluster c, MilvusProxy proxy, Checkpoint.Listener listener) {
-        return new Runner(new Kube(c.toolClient), c.clock, c.settings, c.log::add, listener, e -> new MilvusRestClient(new MilvusEndpoint(proxy.uri(),
+        return new Runner(new Kube(c.toolClient), c.clock, c.settings, c.log::add, listener,
+                e -> new MilvusRestClient(new MilvusEndpoint(proxy.uri(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()), 4, Duration.ofSeconds(10)));
     }
 

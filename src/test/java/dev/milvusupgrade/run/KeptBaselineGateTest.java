@@ -33,11 +33,13 @@ class KeptBaselineGateTest {
             List<String> log = new ArrayList<>();
             List<String> before = data.collections("default");
 
-            Checked<DataCheckRecord> r = gate(data, log, DataCheck.Mode.WRITE).baseline("sim", Optional.empty(), Optional.empty(), Optional.empty(),
-                    s -> Optional.of(Rejection.of("the data check's baseline takes 2000000 bytes compressed", "set dataCheck: off")));
+            Checked<DataCheckRecord> r = gate(data, log, DataCheck.Mode.WRITE)
+                    .baseline("sim", Optional.empty(), Optional.empty(), Optional.empty(),
+                        s -> Optional.of(Rejection.of("the data check's baseline takes 2000000 bytes compressed", "set dataCheck: off")));
 
             assertThat(r).isInstanceOf(Checked.Refused.class);
-            assertThat(((Checked.Refused<DataCheckRecord>) r).rejection().message()).startsWith("the data check's baseline takes 2000000 bytes");
+            assertThat(((Checked.Refused<DataCheckRecord>) r).rejection().message())
+                    .startsWith("the data check's baseline takes 2000000 bytes");
             assertThat(data.collections("default")).as("no canary, no probe collection").isEqualTo(before);
         }
     }
@@ -64,7 +66,8 @@ class KeptBaselineGateTest {
             Checked<DataCheckRecord> lost = gate(data, log, DataCheck.Mode.READ).baseline("sim", Optional.empty(), Optional.of(record),
                     Optional.of(kept), s -> Optional.empty());
             assertThat(lost).isInstanceOf(Checked.Refused.class);
-            assertThat(((Checked.Refused<DataCheckRecord>) lost).rejection().message()).contains("default.books: count(*) 12000 before, 11999 now");
+            assertThat(((Checked.Refused<DataCheckRecord>) lost).rejection().message())
+                    .contains("default.books: count(*) 12000 before, 11999 now");
         }
     }
 }

@@ -83,7 +83,8 @@ class RbacConformanceTest {
         List<T> found = new ArrayList<>();
         for (String dir : dirs) {
             try (Stream<Path> files = Files.walk(Path.of(dir))) {
-                for (Path p : files.filter(f -> f.toString().endsWith(".yaml") && !f.getFileName().toString().startsWith("kustomization")).toList()) {
+                for (Path p : files.filter(f -> f.toString().endsWith(".yaml") && !f.getFileName().toString().startsWith("kustomization"))
+                        .toList()) {
                     Object parsed = json.unmarshal(Files.readString(p));
                     List<HasMetadata> items = parsed instanceof KubernetesList l ? l.getItems()
                             : parsed instanceof List<?> list ? list.stream().map(HasMetadata.class::cast).toList()
@@ -122,7 +123,8 @@ class RbacConformanceTest {
     }
 
     static Role baseRole() throws IOException {
-        return manifests(Role.class, "k8s/base").stream().filter(r -> r.getMetadata().getName().equals("milvus-upgrade")).findFirst().orElseThrow();
+        return manifests(Role.class, "k8s/base").stream().filter(r -> r.getMetadata().getName().equals("milvus-upgrade")).findFirst()
+                .orElseThrow();
     }
 
     static ClusterRole fleetClusterRole() throws IOException {
@@ -140,7 +142,8 @@ class RbacConformanceTest {
     /** The Role namespace placeholder: the base Role applies in the Milvus namespace, the operator one in milvus-operator. */
     static boolean inScope(Role role, Access a) {
         String ns = role.getMetadata().getNamespace();
-        return !a.namespace().isEmpty() && (ns == null || ns.isEmpty() ? !"milvus-operator".equals(a.namespace()) : ns.equals(a.namespace()));
+        return !a.namespace().isEmpty()
+                && (ns == null || ns.isEmpty() ? !"milvus-operator".equals(a.namespace()) : ns.equals(a.namespace()));
     }
 
     /**
@@ -166,7 +169,8 @@ class RbacConformanceTest {
     @SuppressWarnings("unchecked")
     private static String image(ScenarioCluster c, String ns, String name) {
         GenericKubernetesResource m = c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(ns).withName(name).get();
-        return (String) ((Map<String, Object>) ((Map<String, Object>) m.getAdditionalProperties().get("spec")).get("components")).get("image");
+        return (String) ((Map<String, Object>) ((Map<String, Object>) m.getAdditionalProperties().get("spec")).get("components"))
+                .get("image");
     }
 
     private static Map<String, String> fleetIntent(String... more) {
@@ -243,7 +247,8 @@ class RbacConformanceTest {
             c.data.requireToken("t");
             c.client.secrets().inNamespace(ScenarioCluster.NS).resource(new SecretBuilder().withNewMetadata().withName("milvus-auth")
                     .withNamespace(ScenarioCluster.NS).endMetadata().addToData("token", "dA==").build()).create();
-            c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m", "milvusAuthSecret", "milvus-auth"));
+            c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m", "milvusAuthSecret",
+                    "milvus-auth"));
             assertThat(c.run().record().phase()).isEqualTo(Phase.Succeeded);
             assertThat(c.run().record().phase()).isEqualTo(Phase.NoOp);
             c.runner().plan(ScenarioCluster.NS, ScenarioCluster.INTENT);
@@ -252,7 +257,8 @@ class RbacConformanceTest {
         // A refusal, and a run that finds the Lease of a dead holder.
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.6.4", Layout.MIXCOORD);
-            c.client.leases().inNamespace(ScenarioCluster.NS).resource(new LeaseBuilder().withNewMetadata().withName("milvus-upgrade-my-release")
+            c.client.leases().inNamespace(ScenarioCluster.NS)
+                    .resource(new LeaseBuilder().withNewMetadata().withName("milvus-upgrade-my-release")
                     .withNamespace(ScenarioCluster.NS).endMetadata().withNewSpec().withHolderIdentity("dead/0").withLeaseDurationSeconds(1)
                     .withRenewTime(ZonedDateTime.now().minusHours(1)).endSpec().build()).create();
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.2"));
@@ -274,7 +280,8 @@ class RbacConformanceTest {
             Runner.Settings s = c.settings;
             c.settings = s.withBaselineLeaseBudget(0);
             c.client.configMaps().inNamespace(ScenarioCluster.NS).resource(new ConfigMapBuilder().withNewMetadata()
-                    .withName("milvus-upgrade-baseline-" + ScenarioCluster.RELEASE).withNamespace(ScenarioCluster.NS).endMetadata().build()).create();
+                    .withName("milvus-upgrade-baseline-" + ScenarioCluster.RELEASE).withNamespace(ScenarioCluster.NS).endMetadata().build())
+                        .create();
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "1m"));
             c.killAt(Checkpoint.BETWEEN_STAGES, "mixcoord-2.5.16");
             assertThat(c.run().record().phase()).as(String.join("\n", c.log)).isEqualTo(Phase.Succeeded);
@@ -299,7 +306,8 @@ class RbacConformanceTest {
                     for (String resource : rule.getResources()) {
                         assertThat(seen.stream().anyMatch(a -> inScope(role, a) && a.verb().equals(verb) && a.resource().equals(resource)
                                 && rule.getApiGroups().contains(a.group())))
-                                .as("rule of Role " + role.getMetadata().getName() + " used by some request: " + verb + " " + resource).isTrue();
+                                .as("rule of Role " + role.getMetadata().getName() + " used by some request: " + verb + " " + resource)
+                                .isTrue();
                     }
                 }
             }
@@ -316,14 +324,17 @@ class RbacConformanceTest {
                 .singleElement().satisfies(r -> assertThat(r.getVerbs()).containsExactly("create"));
         assertThat(leaseRules).filteredOn(r -> r.getResourceNames() != null && !r.getResourceNames().isEmpty()).singleElement()
                 .satisfies(r -> assertThat(r.getResourceNames()).as("the Leases of the example intent " + intent.getMetadata().getName())
-                        .containsExactlyInAnyOrder(LeaseNames.milvus(intent.getData().get("milvus")), LeaseNames.fleet(intent.getMetadata().getName())));
+                        .containsExactlyInAnyOrder(LeaseNames.milvus(intent.getData().get("milvus")),
+                            LeaseNames.fleet(intent.getMetadata().getName())));
         // And what the code does with them: every Lease request of a single-cluster run is create, or names one of them.
         Set<Access> seen = exercise();
         assertThat(seen).filteredOn(a -> a.resource().equals("leases")).isNotEmpty()
                 .allSatisfy(a -> assertThat(base.getRules().stream().anyMatch(rule -> allows(rule, a))).as(a.toString()).isTrue())
-                .filteredOn(a -> !a.verb().equals("create")).extracting(Access::name).containsOnly(LeaseNames.milvus(ScenarioCluster.RELEASE));
+                .filteredOn(a -> !a.verb().equals("create")).extracting(Access::name)
+                .containsOnly(LeaseNames.milvus(ScenarioCluster.RELEASE));
         // Nowhere in k8s/ may any other rule touch Leases or Events cluster-wide.
-        assertThat(fleetClusterRole().getRules()).noneMatch(r -> r.getResources().contains("leases") || r.getResources().contains("events"));
+        assertThat(fleetClusterRole().getRules())
+                .noneMatch(r -> r.getResources().contains("leases") || r.getResources().contains("events"));
     }
 
     @Test
@@ -353,7 +364,8 @@ class RbacConformanceTest {
                 for (String resource : rule.getResources()) {
                     assertThat(seen.stream().anyMatch(a -> a.verb().equals(verb) && a.resource().equals(resource) && allows(rule, a)
                             && !allowedByRoles(roles, a)))
-                            .as("rule of ClusterRole " + fleet.getMetadata().getName() + " used by a request no Role allows: " + verb + " " + resource)
+                            .as("rule of ClusterRole " + fleet.getMetadata().getName() + " used by a request no Role allows: " + verb + " "
+                                + resource)
                             .isTrue();
                 }
             }
@@ -372,15 +384,18 @@ class RbacConformanceTest {
         Set<Access> seen = exerciseFleetInListedNamespaces();
         assertThat(seen).extracting(Access::namespace).as("nothing across all namespaces, nothing in team-c").doesNotContain("", "team-c");
         for (Access a : seen) {
-            assertThat(allowedByRoles(roles, a)).as("allowed by the base Role in " + ScenarioCluster.NS + " or the member Role in " + FLEET_NAMESPACES
+            assertThat(allowedByRoles(roles, a))
+                    .as("allowed by the base Role in " + ScenarioCluster.NS + " or the member Role in " + FLEET_NAMESPACES
                     + ": " + a).isTrue();
         }
         for (PolicyRule rule : member.getRules()) {
             for (String verb : rule.getVerbs()) {
                 for (String resource : rule.getResources()) {
-                    assertThat(seen.stream().anyMatch(a -> FLEET_NAMESPACES.contains(a.namespace()) && a.verb().equals(verb) && a.resource().equals(resource)
+                    assertThat(seen.stream().anyMatch(a -> FLEET_NAMESPACES.contains(a.namespace()) && a.verb().equals(verb)
+                            && a.resource().equals(resource)
                             && rule.getApiGroups().contains(a.group())))
-                            .as("rule of Role " + member.getMetadata().getName() + " used by some request: " + verb + " " + resource).isTrue();
+                            .as("rule of Role " + member.getMetadata().getName() + " used by some request: " + verb + " " + resource)
+                            .isTrue();
                 }
             }
         }
@@ -396,7 +411,8 @@ class RbacConformanceTest {
         for (Access a : seen) {
             // The operator-version reader stays optional, as for one cluster.
             assertThat(allowedByRoles(List.of(base, memberRoleIn(ScenarioCluster.NS)), a) || allowedByRoles(operatorReader, a))
-                    .as("allowed by Role " + base.getMetadata().getName() + " or the member Role in " + ScenarioCluster.NS + ": " + a).isTrue();
+                    .as("allowed by Role " + base.getMetadata().getName() + " or the member Role in " + ScenarioCluster.NS + ": " + a)
+                    .isTrue();
         }
         // Without the member Role, the base Role alone reaches no cluster's Lease but the named ones.
         assertThat(seen).filteredOn(a -> a.resource().equals("leases") && a.name().equals(LeaseNames.milvus("m1")))

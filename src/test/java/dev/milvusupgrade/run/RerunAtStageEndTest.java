@@ -33,7 +33,8 @@ class RerunAtStageEndTest {
     @SuppressWarnings("unchecked")
     private static Map<String, Object> condition(ScenarioCluster c, String type) {
         Map<String, Object> status = (Map<String, Object>) c.milvus().getAdditionalProperties().get("status");
-        return ((List<Map<String, Object>>) status.get("conditions")).stream().filter(m -> type.equals(m.get("type"))).findFirst().orElseThrow();
+        return ((List<Map<String, Object>>) status.get("conditions")).stream().filter(m -> type.equals(m.get("type"))).findFirst()
+                .orElseThrow();
     }
 
     /** The operator finished rolling v2.6.4 and cleaned up after it: a fresh plan finds nothing to do. */
@@ -110,7 +111,8 @@ class RerunAtStageEndTest {
             assertThat(report.exitCode()).isEqualTo(1);
             assertThat(report.record().message()).startsWith("the intent changed during the run (targetVersion v2.6.4 -> v2.6.5), so stage"
                     + " 2.6.4 was not started; fix: rerun");
-            assertThat(c.log).anyMatch(l -> l.equals("intent changed during the run: targetVersion v2.6.4 -> v2.6.5; stopping before stage 2.6.4"));
+            assertThat(c.log).anyMatch(l -> l.equals("intent changed during the run: targetVersion v2.6.4 -> v2.6.5; stopping before stage "
+                    + "2.6.4"));
             assertThat(c.components().get("image")).isEqualTo("milvusdb/milvus:v2.5.16");
             assertThat(c.ourMilvusPatches()).hasSize(1);
 

@@ -112,7 +112,8 @@ class StopsCleanlyTest {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4"));
             String before = c.resourceVersion();
-            c.faults().inject(new Fault("admission webhook says no", r -> "PATCH".equals(r.getMethod()) && r.getPath().contains("/milvuses/")
+            c.faults().inject(new Fault("admission webhook says no",
+                    r -> "PATCH".equals(r.getMethod()) && r.getPath().contains("/milvuses/")
                     && ScenarioCluster.TOOL_AGENT.equals(r.getHeader("User-Agent")), 1,
                     () -> FaultInjectingDispatcher.status(422, "Invalid", "admission webhook denied the request: image not allowed")));
 
@@ -134,7 +135,8 @@ class StopsCleanlyTest {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "milvusNamespace", "typo"));
             // The CRUD mock server has no namespaces; a real API server answers a Lease create in a missing one with 404.
-            c.faults().inject(new Fault("no such namespace", r -> "POST".equals(r.getMethod()) && r.getPath().contains("/namespaces/typo/leases"),
+            c.faults().inject(new Fault("no such namespace",
+                    r -> "POST".equals(r.getMethod()) && r.getPath().contains("/namespaces/typo/leases"),
                     1, () -> FaultInjectingDispatcher.status(404, "NotFound", "namespaces \"typo\" not found")));
 
             Runner.Report report = c.run();
@@ -169,7 +171,8 @@ class StopsCleanlyTest {
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stagetimeout", "1h"));
             c.client.leases().inNamespace(ScenarioCluster.NS).resource(new LeaseBuilder().withNewMetadata()
                     .withName("milvus-upgrade-" + ScenarioCluster.RELEASE).withNamespace(ScenarioCluster.NS).endMetadata().withNewSpec()
-                    .withHolderIdentity("other-pod/abcd").withLeaseDurationSeconds(300).withRenewTime(ZonedDateTime.now()).endSpec().build())
+                    .withHolderIdentity("other-pod/abcd").withLeaseDurationSeconds(300).withRenewTime(ZonedDateTime.now()).endSpec()
+                    .build())
                     .create();
 
             assertThatThrownBy(c::run).isInstanceOf(RetryLater.class).hasMessageContaining("another run (other-pod/abcd) holds Lease");

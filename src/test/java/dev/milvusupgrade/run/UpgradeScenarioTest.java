@@ -28,7 +28,8 @@ class UpgradeScenarioTest {
     @Test
     void upgrades_four_coordinators_on_2_5_4_in_two_stages() {
         // The query node takes long enough that its rolling state is seen between two status writes.
-        try (ScenarioCluster c = new ScenarioCluster(SimulatorOptions.fast().withComponentDelays(Map.of("querynode", Duration.ofMillis(500))))) {
+        try (ScenarioCluster c = new ScenarioCluster(SimulatorOptions.fast()
+                .withComponentDelays(Map.of("querynode", Duration.ofMillis(500))))) {
             c.seed("milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS);
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4"));
 
@@ -37,7 +38,8 @@ class UpgradeScenarioTest {
             assertThat(report.exitCode()).isZero();
             Map<String, Object> components = c.components();
             assertThat(components.get("image")).isEqualTo("milvusdb/milvus:v2.6.4");
-            assertThat(components).containsKey("mixCoord").doesNotContainKeys("rootCoord", "dataCoord", "queryCoord", "indexCoord", "indexNode");
+            assertThat(components).containsKey("mixCoord")
+                    .doesNotContainKeys("rootCoord", "dataCoord", "queryCoord", "indexCoord", "indexNode");
             assertThat((Map<String, Object>) components.get("mixCoord")).containsEntry("replicas", 1);
             assertThat((Map<String, Object>) spec(c.milvus()).get("dependencies")).containsEntry("msgStreamType", "pulsar");
             assertThat(c.annotations()).containsEntry(MilvusApi.ANNOTATION_PHASE, "Succeeded");
@@ -203,7 +205,8 @@ class UpgradeScenarioTest {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             c.intent(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4"));
             // The default install has no Role in milvus-operator (k8s/optional/operator-version-reader grants it).
-            c.faults().inject(new FaultInjectingDispatcher.Fault("no rbac in milvus-operator", r -> r.getPath().contains("/namespaces/milvus-operator/")
+            c.faults().inject(new FaultInjectingDispatcher.Fault("no rbac in milvus-operator",
+                    r -> r.getPath().contains("/namespaces/milvus-operator/")
                     && ScenarioCluster.TOOL_AGENT.equals(r.getHeader("User-Agent")), Integer.MAX_VALUE,
                     () -> FaultInjectingDispatcher.status(403, "Forbidden", "deployments.apps is forbidden")));
 
@@ -211,7 +214,8 @@ class UpgradeScenarioTest {
 
             assertThat(report.exitCode()).isZero();
             assertThat(c.faults().fired("no rbac in milvus-operator")).isPositive();
-            assertThat(c.log).anyMatch(l -> l.startsWith("warning: could not check the Milvus Operator version") && l.contains("v1.3.0 or later"));
+            assertThat(c.log).anyMatch(l -> l.startsWith("warning: could not check the Milvus Operator version")
+                    && l.contains("v1.3.0 or later"));
         }
     }
 

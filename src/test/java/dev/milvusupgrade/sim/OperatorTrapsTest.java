@@ -49,7 +49,8 @@ class OperatorTrapsTest {
             components(cr).put("rollingMode", 3);
             c.seed(cr);
             List<String> before = new ArrayList<>();
-            for (String comp : List.of("rootcoord", "datacoord", "querycoord", "indexcoord", "datanode", "querynode", "indexnode", "proxy", "standalone")) {
+            for (String comp : List.of("rootcoord", "datacoord", "querycoord", "indexcoord", "datanode", "querynode", "indexnode", "proxy",
+                    "standalone")) {
                 before.add(NAME + "-milvus-" + comp + "-0");
                 before.add(NAME + "-milvus-" + comp + "-1");
             }
@@ -87,7 +88,8 @@ class OperatorTrapsTest {
         try (SimHarness c = new SimHarness()) {
             c.seed(V2_5_14, Layout.FOUR_COORDS);
 
-            c.patch(imagePatch(V2_5_16, "\"mixCoord\":{\"replicas\":1},\"rootCoord\":null,\"dataCoord\":null,\"queryCoord\":null,\"indexCoord\":null"));
+            c.patch(imagePatch(V2_5_16,
+                    "\"mixCoord\":{\"replicas\":1},\"rootCoord\":null,\"dataCoord\":null,\"queryCoord\":null,\"indexCoord\":null"));
             c.await("done on 2.5.16", m -> done(m, V2_5_16));
             c.pokeAndAwaitPasses(2);
             // The mock API server stores a merge patch's null as a null value (a real one removes the key); either way no spec.
@@ -225,7 +227,8 @@ class OperatorTrapsTest {
     void with_a_dependency_down_from_the_start_no_deployment_is_created_and_the_status_says_why() {
         String message = "dial tcp 10.0.0.7:6650: connect: connection refused";
         try (SimHarness c = new SimHarness(SimulatorOptions.fast().withDependencyDown("MsgStreamReady", "ConnectionFailed", message))) {
-            c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(NS).resource(SimHarness.resource(V2_5_16, Layout.MIXCOORD)).create();
+            c.client.genericKubernetesResources(MilvusApi.MILVUS).inNamespace(NS).resource(SimHarness.resource(V2_5_16, Layout.MIXCOORD))
+                    .create();
             c.await("the dependency condition written", m -> observed(m) && conditionIs(m, "MsgStreamReady", "False"));
             c.awaitPasses(2);
 
@@ -260,7 +263,8 @@ class OperatorTrapsTest {
             c.operator.setDependencyUp("EtcdReady");
             c.await("done on 2.5.16", x -> done(x, V2_5_16));
             assertThat(image(c.component("proxy"))).isEqualTo(V2_5_16);
-            assertThat(condition(c.milvus(), "EtcdReady")).containsEntry("status", "True").containsEntry("message", "Etcd endpoints is healthy");
+            assertThat(condition(c.milvus(), "EtcdReady")).containsEntry("status", "True")
+                    .containsEntry("message", "Etcd endpoints is healthy");
         }
     }
 
@@ -326,7 +330,8 @@ class OperatorTrapsTest {
             assertThat(components(c.milvus())).doesNotContainKey("streamingMode");
 
             c.patch(imagePatch(V2_5_16, "\"mixCoord\":{\"replicas\":1}"));
-            c.await("mixcoord up on 2.5.16", m -> observed(m) && conditionIs(m, "MilvusUpdated", "True") && completeOn(m, "mixcoord", V2_5_16)
+            c.await("mixcoord up on 2.5.16",
+                    m -> observed(m) && conditionIs(m, "MilvusUpdated", "True") && completeOn(m, "mixcoord", V2_5_16)
                     && completeOn(m, "proxy", V2_5_16));
             c.pokeAndAwaitPasses(2);
             assertThat(components(c.milvus())).containsKeys("rootCoord", "dataCoord", "queryCoord", "indexCoord");
@@ -350,8 +355,10 @@ class OperatorTrapsTest {
     void the_operator_deployment_can_carry_a_chart_version_and_an_image_tag_that_disagree() {
         try (SimHarness c = new SimHarness()) {
             SimulatedCluster.seedOperatorDeployment(c.client, "1.3.8", "v1.2.8");
-            Deployment d = c.client.apps().deployments().inNamespace(MilvusApi.OPERATOR_NAMESPACE).withName(MilvusApi.OPERATOR_DEPLOYMENT).get();
-            assertThat(d.getMetadata().getLabels()).containsEntry(MilvusApi.LABEL_VERSION, "1.3.8").containsEntry("helm.sh/chart", "milvus-operator-1.3.8");
+            Deployment d = c.client.apps().deployments().inNamespace(MilvusApi.OPERATOR_NAMESPACE).withName(MilvusApi.OPERATOR_DEPLOYMENT)
+                    .get();
+            assertThat(d.getMetadata().getLabels()).containsEntry(MilvusApi.LABEL_VERSION, "1.3.8")
+                    .containsEntry("helm.sh/chart", "milvus-operator-1.3.8");
             assertThat(image(d)).isEqualTo("milvusdb/milvus-operator:v1.2.8");
 
             SimulatedCluster.seedOperatorDeployment(c.client, "1.3.7");
@@ -384,10 +391,12 @@ class OperatorTrapsTest {
             }
 
             c.patch("{\"spec\":{\"components\":{\"mixCoord\":{\"podAnnotations\":{\"example.com/restarted-at\":\"1\"}}}}}");
-            c.await("mixcoord restarting", m -> observed(m) && "Milvus components[mixcoord] are updating".equals(condition(m, "MilvusUpdated").get("message")));
+            c.await("mixcoord restarting",
+                    m -> observed(m) && "Milvus components[mixcoord] are updating".equals(condition(m, "MilvusUpdated").get("message")));
             c.await("done again", m -> done(m, V2_6_4));
 
-            assertThat(c.component("mixcoord").getSpec().getTemplate().getMetadata().getAnnotations()).containsEntry("example.com/restarted-at", "1");
+            assertThat(c.component("mixcoord").getSpec().getTemplate().getMetadata().getAnnotations())
+                    .containsEntry("example.com/restarted-at", "1");
             assertThat(image(c.component("mixcoord"))).isEqualTo(V2_6_4);
             others.forEach((comp, template) -> assertThat(c.component(comp).getSpec().getTemplate()).as(comp).isEqualTo(template));
         }

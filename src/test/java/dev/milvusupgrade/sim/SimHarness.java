@@ -120,7 +120,8 @@ final class SimHarness implements AutoCloseable {
     }
 
     Deployment component(String component) {
-        return deployment(NAME + "-milvus-" + component).orElseThrow(() -> new AssertionError("no Deployment " + NAME + "-milvus-" + component));
+        return deployment(NAME + "-milvus-" + component)
+                .orElseThrow(() -> new AssertionError("no Deployment " + NAME + "-milvus-" + component));
     }
 
     List<String> deploymentNames() {
