@@ -43,7 +43,13 @@ class JsonLogsIT {
 
         assertThat(p.exitValue()).as(out).isZero();
         List<String> logLines = out.lines().filter(l -> l.contains("\"loggerName\":\"milvus-upgrade\"")).toList();
-        assertThat(logLines).isNotEmpty().allSatisfy(l -> assertThat(l).startsWith("{").endsWith("}").contains("\"level\":\"INFO\""));
+        assertThat(logLines).isNotEmpty().allSatisfy(l -> assertThat(l).startsWith("{").endsWith("}")
+                .containsAnyOf("\"level\":\"INFO\"", "\"level\":\"WARN\""));
+        // A warning is logged at WARN, everything else at INFO.
+        assertThat(logLines).filteredOn(l -> l.contains("\"message\":\"warning: ")).isNotEmpty()
+                .allSatisfy(l -> assertThat(l).contains("\"level\":\"WARN\""));
+        assertThat(logLines).filteredOn(l -> !l.contains("\"message\":\"warning: "))
+                .allSatisfy(l -> assertThat(l).contains("\"level\":\"INFO\""));
         assertThat(logLines).anySatisfy(l -> assertThat(l).contains("\"message\":\"stage 1/2 mixcoord-2.5.16 succeeded in "));
         assertThat(out.lines()).noneMatch(l -> l.matches("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO .*"));
         assertThat(out).contains("annotation milvus-upgrade.dev/phase=Succeeded");
