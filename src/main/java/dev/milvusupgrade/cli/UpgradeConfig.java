@@ -58,6 +58,12 @@ public interface UpgradeConfig {
     Optional<List<String>> allowedNamespaces();
 
     /**
+     * A fleet's canaries (comma-separated namespace/name, in order): exactly these of the selected clusters go first, and
+     * the label milvus-upgrade.dev/canary is ignored. Unset: the labelled clusters and the intent's canary count.
+     */
+    Optional<List<String>> canaryClusters();
+
+    /**
      * Hosts (comma-separated) the credentials of milvusAuthSecret may reach over plain http besides the Milvus Service
      * ({@code <milvus>-milvus.<namespace>}); any other host only over https.
      */
@@ -70,6 +76,7 @@ public interface UpgradeConfig {
     default Runner.Settings settings() {
         return new Runner.Settings(deadlockGrace(), progressInterval(), leaseDuration(), settle())
                 .withPolicy(new JobPolicy(allowedRepositories().orElse(List.of()), jobDeadline(), allowedNamespaces().orElse(List.of()),
-                        new CredentialRule(plainHttpHosts().orElse(List.of()), trustPublicCas())));
+                        new CredentialRule(plainHttpHosts().orElse(List.of()), trustPublicCas()),
+                        canaryClusters().orElse(List.of()).stream().map(String::strip).filter(c -> !c.isEmpty()).toList()));
     }
 }

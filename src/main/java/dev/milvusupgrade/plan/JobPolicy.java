@@ -3,6 +3,7 @@ package dev.milvusupgrade.plan;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -15,9 +16,11 @@ import java.util.Optional;
  *     longer than the Job may live
  * @param allowedNamespaces the namespaces a fleet may look in; empty: whatever the intent says (RBAC is the limit)
  * @param credentials where Milvus credentials may go over plain http, and which CAs are trusted for https
+ * @param canaryClusters a fleet's canaries ({@code namespace/name}, in order); empty: the clusters labelled
+ *     {@value FleetIntent#CANARY_LABEL} and the intent's count ({@link CanaryChoice})
  */
 public record JobPolicy(List<String> allowedRepositories, Optional<Duration> jobDeadline, List<String> allowedNamespaces,
-        CredentialRule credentials) {
+        CredentialRule credentials, List<String> canaryClusters) {
 
     /** The setting and its environment variable, as a refusal names them. */
     public static final String REPOSITORIES_SETTING = "milvus-upgrade.allowed-repositories (env MILVUS_UPGRADE_ALLOWED_REPOSITORIES)";
@@ -28,9 +31,19 @@ public record JobPolicy(List<String> allowedRepositories, Optional<Duration> job
     /** The setting and its environment variable for a fleet's namespaces. */
     public static final String NAMESPACES_SETTING = "milvus-upgrade.allowed-namespaces (env MILVUS_UPGRADE_ALLOWED_NAMESPACES)";
 
+    /** The setting and its environment variable for a fleet's canaries. */
+    public static final String CANARY_SETTING = "milvus-upgrade.canary-clusters (env MILVUS_UPGRADE_CANARY_CLUSTERS)";
+
     public JobPolicy {
         allowedRepositories = List.copyOf(allowedRepositories);
         allowedNamespaces = List.copyOf(allowedNamespaces);
+        canaryClusters = List.copyOf(canaryClusters);
+    }
+
+    /** Canaries by label and count. */
+    public JobPolicy(List<String> allowedRepositories, Optional<Duration> jobDeadline, List<String> allowedNamespaces,
+            CredentialRule credentials) {
+        this(allowedRepositories, jobDeadline, allowedNamespaces, credentials, List.of());
     }
 
     /** Credentials over plain http only to the Service, a given CA pinned. */
@@ -49,15 +62,27 @@ public record JobPolicy(List<String> allowedRepositories, Optional<Duration> job
     }
 
     public JobPolicy withJobDeadline(Optional<Duration> deadline) {
-        return new JobPolicy(allowedRepositories, deadline, allowedNamespaces, credentials);
+        return new JobPolicy(allowedRepositories, deadline, allowedNamespaces, credentials, canaryClusters);
     }
 
     public JobPolicy withAllowedNamespaces(List<String> namespaces) {
-        return new JobPolicy(allowedRepositories, jobDeadline, namespaces, credentials);
+        return new JobPolicy(allowedRepositories, jobDeadline, namespaces, credentials, canaryClusters);
     }
 
     public JobPolicy withCredentials(CredentialRule rule) {
-        return new JobPolicy(allowedRepositories, jobDeadline, allowedNamespaces, rule);
+        return new JobPolicy(allowedRepositories, jobDeadline, allowedNamespaces, rule, canaryClusters);
+    }
+
+    public JobPolicy withCanaryClusters(List<String> clusters) {
+        return new JobPolicy(allowedRepositories, jobDeadline, allowedNamespaces, credentials, clusters);
+    }
+
+    /**
+     * The canaries of a fleet that selected {@code selected} ({@code namespace/name} to labels) and whose intent asks for
+     * {@code askedCount} canaries, if it says: see {@link CanaryChoice#choose}.
+     */
+    public Checked<CanaryChoice> fleetCanaries(Map<String, Map<String, String>> selected, Optional<Integer> askedCount) {
+        return CanaryChoice.choose(canaryClusters, selected, askedCount);
     }
 
     /**

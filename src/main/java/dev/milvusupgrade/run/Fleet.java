@@ -12,6 +12,7 @@ import dev.milvusupgrade.k8s.Kube;
 import dev.milvusupgrade.k8s.RecordCodec;
 import dev.milvusupgrade.k8s.RunLock;
 import dev.milvusupgrade.k8s.StageWaiter;
+import dev.milvusupgrade.plan.CanaryChoice;
 import dev.milvusupgrade.plan.Catalogue;
 import dev.milvusupgrade.plan.Checked;
 import dev.milvusupgrade.plan.ClusterSnapshot;
@@ -29,6 +30,7 @@ import dev.milvusupgrade.plan.RunRecord;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -117,22 +119,35 @@ public final class Fleet {
             return end(execute, namespace, intentName, blank.ended(Phase.Rejected, FleetPlan.listForbidden(namespaces), now()), List.of());
         }
         List<Listed> found = ((ApiResult.Done<List<Listed>>) listed).value();
-        List<Listed> selected = found.stream().filter(m -> fleet.selector().matches(m.labels()))
-                .sorted((a, b) -> FleetIntent.compare(a.namespace(), a.name(), a.labels(), b.namespace(), b.name(), b.labels())).toList();
-        log.accept("fleet " + namespace + "/" + intentName + ": " + selected.size() + " of " + found.size() + " Milvus in "
+        List<Listed> matching = found.stream().filter(m -> fleet.selector().matches(m.labels())).toList();
+        log.accept("fleet " + namespace + "/" + intentName + ": " + matching.size() + " of " + found.size() + " Milvus in "
                 + FleetPlan.where(namespaces) + " match " + fleet.selector() + "; target " + target);
-        Optional<String> refusal = selected.isEmpty() ? Optional.of(FleetPlan.noMatch(fleet.selector(), found.size(), namespaces))
-                : FleetStore.overCap(selected.size(), FleetPlan.where(namespaces));
+        Optional<String> refusal = matching.isEmpty() ? Optional.of(FleetPlan.noMatch(fleet.selector(), found.size(), namespaces))
+                : FleetStore.overCap(matching.size(), FleetPlan.where(namespaces));
         if (refusal.isPresent()) {
             return end(execute, namespace, intentName, blank.ended(Phase.Rejected, refusal.get(), now()), List.of());
         }
+        // The Job's setting, when set, and not the tenants' labels, decides the canaries.
+        Map<String, Map<String, String>> labels = new LinkedHashMap<>();
+        matching.forEach(m -> labels.put(m.ref(), m.labels()));
+        Optional<Integer> askedCanaries = Optional.ofNullable(data.get(FleetIntent.CANARY)).filter(c -> !c.isBlank())
+                .map(c -> fleet.canary());
+        Checked<CanaryChoice> chosen = tools.settings().policy().fleetCanaries(labels, askedCanaries);
+        if (chosen instanceof Checked.Refused<CanaryChoice> r) {
+            return end(execute, namespace, intentName, blank.ended(Phase.Rejected, r.rejection().message(), now()), List.of());
+        }
+        CanaryChoice choice = ((Checked.Ok<CanaryChoice>) chosen).value();
+        choice.notes().forEach(n -> log.accept("fleet " + namespace + "/" + intentName + ": " + n));
+        List<Listed> selected = matching.stream()
+                .sorted((a, b) -> choice.compare(a.namespace(), a.name(), a.labels(), b.namespace(), b.name(), b.labels())).toList();
         List<Member> members = plan(namespace, fleet, selected, started);
         List<FleetPlan.Member> plans = members.stream().map(Member::plan).toList();
-        List<String> canaries = FleetPlan.canaries(plans, fleet.canary());
+        List<String> canaries = choice.canaries(plans, fleet.canary());
         FleetRecord record = blank.withClusters(FleetPlan.lines(plans, canaries, target, false));
         if (!execute || fleet.sample().dryRun()) {
-            List<String> planLines = FleetPlan.planLines(plans, canaries);
+            List<String> planLines = new ArrayList<>(FleetPlan.planLines(plans, canaries));
             planLines.forEach(l -> log.accept("  " + l));
+            planLines.addAll(choice.notes()); // logged above, once
             return end(execute, namespace, intentName, record.withClusters(FleetPlan.lines(plans, canaries, target, true))
                     .ended(Phase.Planned, FleetPlan.plannedMessage(plans.size(), canaries.size(), target, fleet), now()), planLines);
         }
