@@ -42,7 +42,7 @@ public record CanaryChoice(boolean fromSetting, List<String> named, List<String>
         }
         Optional<String> malformed = setting.stream().filter(e -> !wellFormed(e)).findFirst();
         if (malformed.isPresent()) {
-            return Checked.refused("the Job's setting " + JobPolicy.CANARY_SETTING + " lists '" + Text.visibleControls(malformed.get())
+            return Checked.refused("the Job's setting " + JobPolicy.CANARY_SETTING + " lists '" + Text.oneLine(malformed.get(), 80)
                     + "', not namespace/name", "list the canary clusters as namespace/name, separated by commas");
         }
         List<String> named = setting.stream().distinct().filter(selected::containsKey).toList();

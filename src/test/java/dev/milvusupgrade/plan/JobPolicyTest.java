@@ -109,4 +109,17 @@ class JobPolicyTest {
             assertThat(((Checked.Ok<List<String>>) got).value()).isEqualTo(JobPolicy.parse(expected).allowedRepositories());
         }
     }
+
+    @Test
+    void the_canary_setting_is_carried_by_every_with_and_decides_a_fleets_canaries() {
+        JobPolicy policy = JobPolicy.defaults().withCanaryClusters(List.of("b/two")).withAllowedNamespaces(List.of("b"))
+                .withJobDeadline(java.util.Optional.of(java.time.Duration.ofMinutes(90))).withCredentials(CredentialRule.defaults());
+        assertThat(policy.canaryClusters()).containsExactly("b/two");
+        Map<String, Map<String, String>> selected = Map.of("b/one", Map.of(FleetIntent.CANARY_LABEL, "true"), "b/two", Map.of());
+        assertThat(((Checked.Ok<CanaryChoice>) policy.fleetCanaries(selected, java.util.Optional.empty())).value().named())
+                .containsExactly("b/two");
+        assertThat(policy.fleetCanaries(selected, java.util.Optional.of(2))).isInstanceOf(Checked.Refused.class);
+        assertThat(((Checked.Ok<CanaryChoice>) JobPolicy.defaults().fleetCanaries(selected, java.util.Optional.of(2))).value()
+                .fromSetting()).isFalse();
+    }
 }
