@@ -649,4 +649,53 @@ class FleetScenarioTest {
             assertThat(c.requests().requests()).noneMatch(req -> req.isPatchBy(ClusterGateway.FIELD_MANAGER));
         }
     }
+
+    @Test
+    void with_the_jobs_canary_setting_a_tenant_labelled_cluster_does_not_go_first_and_the_named_one_is_the_canary() {
+        try (ScenarioCluster c = fleetCluster()) {
+            c.settings = c.settings.withPolicy(c.settings.policy().withCanaryClusters(List.of("team-c/m1")));
+            // A tenant labelled its own cluster the canary; the Job's owner named another.
+            seedFleet(c, 1, "team-a/m1");
+            c.intent(fleetIntent("maxConcurrent", "2"));
+            String ignored = "label milvus-upgrade.dev/canary ignored on team-a/m1: the Job's setting milvus-upgrade.canary-clusters"
+                    + " (env MILVUS_UPGRADE_CANARY_CLUSTERS) picks the canaries";
+
+            Fleet.Report plan = c.runner().planFleet(NS, INTENT);
+
+            assertThat(plan.plan()).first().asString().startsWith("1. team-c/m1 (canary): v2.5.4 -> v2.6.4");
+            assertThat(plan.plan()).contains(ignored).noneMatch(l -> l.contains("team-a/m1 (canary)"));
+            c.log.clear();
+
+            Fleet.Report report = c.runner().runFleet(NS, INTENT);
+
+            assertThat(report.exitCode()).as(String.join("\n", c.log)).isZero();
+            FleetRecord r = fleetRecord(c);
+            assertThat(r.clusters()).extracting(Line::milvus).containsExactly("team-c/m1", "team-a/m1", "team-b/m1");
+            assertThat(r.clusters()).filteredOn(Line::canary).extracting(Line::milvus).containsExactly("team-c/m1");
+            Instant canaryDone = clusterRecord(c, "team-c/m1").finishedAt().orElseThrow();
+            assertThat(clusterRecord(c, "team-a/m1").startedAt()).isAfterOrEqualTo(canaryDone);
+            assertThat(clusterRecord(c, "team-b/m1").startedAt()).isAfterOrEqualTo(canaryDone);
+            assertThat(List.copyOf(c.log)).filteredOn(l -> l.contains(ignored)).hasSize(1);
+        }
+    }
+
+    @Test
+    void an_intent_canary_count_other_than_the_jobs_canary_setting_is_rejected_with_nothing_touched() {
+        try (ScenarioCluster c = fleetCluster()) {
+            c.settings = c.settings.withPolicy(c.settings.policy().withCanaryClusters(List.of("team-c/m1", "team-z/gone")));
+            List<String> order = seedFleet(c, 1, "team-a/m1");
+            Map<String, String> versions = resourceVersions(c, order);
+            c.intent(fleetIntent("canary", "2"));
+
+            Fleet.Report report = c.runner().runFleet(NS, INTENT);
+
+            assertThat(report.exitCode()).as(String.join("\n", c.log)).isEqualTo(2);
+            assertThat(fleetRecord(c).phase()).isEqualTo(Phase.Rejected);
+            assertThat(fleetRecord(c).message()).isEqualTo("the fleet intent asks for canary: 2, but the Job's setting"
+                    + " milvus-upgrade.canary-clusters (env MILVUS_UPGRADE_CANARY_CLUSTERS) names 1 of the selected clusters as canaries;"
+                    + " fix: write canary: 1 or leave it out, or change the setting in the Job's manifest");
+            assertThat(resourceVersions(c, order)).isEqualTo(versions);
+            assertThat(c.ourMilvusPatches()).isEmpty();
+        }
+    }
 }
