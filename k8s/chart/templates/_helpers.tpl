@@ -183,6 +183,10 @@ template:
           - name: MILVUS_UPGRADE_ALLOWED_NAMESPACES
             value: {{ join "," . | quote }}
           {{- end }}
+          {{- with .canaryClusters }}
+          - name: MILVUS_UPGRADE_CANARY_CLUSTERS
+            value: {{ join "," . | quote }}
+          {{- end }}
           {{- with .plainHttpHosts }}
           - name: MILVUS_UPGRADE_PLAIN_HTTP_HOSTS
             value: {{ join "," . | quote }}

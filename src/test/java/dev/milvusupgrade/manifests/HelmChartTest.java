@@ -332,6 +332,7 @@ class HelmChartTest {
         "intent.maxConcurrent|0|/intent/maxConcurrent",
         "image.digest|sha256:abc|/image/digest",
         "extraEnv[0].name|MILVUS_UPGRADE_INTENT|/extraEnv/0/name",
+        "settings.canaryClusters[0]|staging|/settings/canaryClusters/0",
     })
     void a_misspelt_key_or_a_malformed_value_fails_before_anything_is_installed(String key, String value, String expected) {
         assertThatThrownBy(() -> render("job", Map.of(key, value))).hasMessageContaining("schema").hasMessageContaining(expected);
@@ -353,7 +354,7 @@ class HelmChartTest {
                 "settings.allowedRepositories[0]", "registry.local:5000/milvusdb/milvus", "settings.allowedRepositories[1]", "milvusdb/milvus",
                 "settings.allowedNamespaces[0]", "team-a"));
         values.putAll(Map.of("settings.plainHttpHosts[0]", "milvus.lab.internal", "settings.plainHttpHosts[1]", "10.0.0.7",
-                "settings.trustPublicCas", true));
+                "settings.trustPublicCas", true, "settings.canaryClusters[0]", "team-a/staging", "settings.canaryClusters[1]", "team-b/m1"));
         List<HasMetadata> objects = render("job", values);
         Container c = ManifestsTest.podSpecs(objects).get(0).getContainers().get(0);
         Map<String, String> env = c.getEnv().stream().filter(e -> e.getValue() != null)
@@ -364,7 +365,8 @@ class HelmChartTest {
                 .containsEntry("MILVUS_UPGRADE_ALLOWED_REPOSITORIES", "registry.local:5000/milvusdb/milvus,milvusdb/milvus")
                 .containsEntry("MILVUS_UPGRADE_JOB_DEADLINE", "5400s").containsEntry("MILVUS_UPGRADE_ALLOWED_NAMESPACES", "team-a")
                 .containsEntry("MILVUS_UPGRADE_PLAIN_HTTP_HOSTS", "milvus.lab.internal,10.0.0.7")
-                .containsEntry("MILVUS_UPGRADE_TRUST_PUBLIC_CAS", "true").containsEntry("MILVUS_UPGRADE_INTENT", "milvus-upgrade");
+                .containsEntry("MILVUS_UPGRADE_TRUST_PUBLIC_CAS", "true").containsEntry("MILVUS_UPGRADE_INTENT", "milvus-upgrade")
+                .containsEntry("MILVUS_UPGRADE_CANARY_CLUSTERS", "team-a/staging,team-b/m1");
         assertThat(c.getEnv()).extracting(EnvVar::getName).first().isEqualTo("POD_NAMESPACE");
         // Each MILVUS_UPGRADE_ variable is a setting of UpgradeConfig (milvus-upgrade.<kebab-case>), or --intent's default.
         Set<String> settings = new HashSet<>();
@@ -372,9 +374,9 @@ class HelmChartTest {
             settings.add("MILVUS_UPGRADE_" + m.getName().replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT));
         }
         assertThat(env.keySet()).filteredOn(n -> n.startsWith("MILVUS_UPGRADE_") && !n.equals("MILVUS_UPGRADE_INTENT"))
-                .hasSize(9).allSatisfy(n -> assertThat(settings).contains(n));
+                .hasSize(10).allSatisfy(n -> assertThat(settings).contains(n));
         assertThat(schemaProperties("settings").keySet()).containsExactlyInAnyOrder("deadlockGrace", "settle", "progressInterval",
-                "leaseDuration", "allowedRepositories", "allowedNamespaces", "plainHttpHosts", "trustPublicCas", "logJson");
+                "leaseDuration", "allowedRepositories", "allowedNamespaces", "canaryClusters", "plainHttpHosts", "trustPublicCas", "logJson");
     }
 
     @ParameterizedTest(name = "{0}")
