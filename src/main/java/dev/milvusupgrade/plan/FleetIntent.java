@@ -34,7 +34,7 @@ public record FleetIntent(LabelSelector selector, List<String> namespaces, int m
     /** Keys that name one cluster's endpoints: a fleet cannot share them. */
     static final List<String> SINGLE_ONLY = List.of(Intent.MILVUS_NAMESPACE, Intent.MILVUS_ENDPOINT, Intent.BACKUP_ENDPOINT,
             Intent.BACKUP_REQUIRED, Intent.BACKUP_COLLECTIONS, Intent.BACKUP_TIMEOUT, Intent.BACKUP_ALWAYS);
-    /** The label that puts a cluster first in the fleet's order, and so among the canaries. */
+    /** The label that puts a cluster first in the fleet's order, and so among the canaries, unless the Job's setting picks them. */
     public static final String CANARY_LABEL = "milvus-upgrade.dev/canary";
     static final int MAX_CONCURRENT_LIMIT = 50;
     private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
