@@ -1,5 +1,6 @@
 package dev.milvusupgrade.cli;
 
+import dev.milvusupgrade.plan.DataCheck;
 import dev.milvusupgrade.plan.DataCheckRecord;
 import dev.milvusupgrade.plan.FleetRecord;
 import dev.milvusupgrade.plan.Phase;
@@ -17,7 +18,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  */
 @RegisterForReflection(targets = {
     RunRecord.class, RunRecord.StageRecord.class, RunRecord.StagePhase.class, RunRecord.BackupRecord.class, Phase.class,
-    DataCheckRecord.class, DataCheckRecord.Totals.class, DataCheckRecord.StageCheck.class,
+    DataCheckRecord.class, DataCheckRecord.Totals.class, DataCheckRecord.StageCheck.class, DataCheckRecord.Outcome.class,
+    DataCheckRecord.Probe.class, DataCheck.Mode.class,
     FleetRecord.class, FleetRecord.Line.class, FleetRecord.State.class})
 public final class NativeReflection {
 
