@@ -72,7 +72,7 @@ public record SimulatorOptions(Duration stepDelay, Map<String, Duration> compone
 
     /** Small delays: a two-stage upgrade completes in a few seconds; the status syncer revisits every 200 ms. */
     public static SimulatorOptions fast() {
-        return new SimulatorOptions(Duration.ofMillis(60), Map.of(), Set.of(), false, "1.3.8", Set.of(), Map.of(), Duration.ofMillis(200));
+        return new SimulatorOptions(Duration.ofMillis(30), Map.of(), Set.of(), false, "1.3.8", Set.of(), Map.of(), Duration.ofMillis(100));
     }
 
     public SimulatorOptions withStepDelay(Duration d) {

@@ -23,7 +23,7 @@ class DemoFleetTest {
 
     @Test
     void demo_fleet_upgrades_the_canary_first_then_every_cluster(QuarkusMainLauncher launcher) {
-        LaunchResult result = launcher.launch("demo", "--fleet", "--clusters", "4", "--max-concurrent", "3", "--step-delay", "60ms");
+        LaunchResult result = launcher.launch("demo", "--fleet", "--clusters", "4", "--max-concurrent", "3", "--step-delay", "30ms");
 
         String out = result.getOutput();
         assertThat(result.exitCode()).as(out + result.getErrorOutput()).isZero();

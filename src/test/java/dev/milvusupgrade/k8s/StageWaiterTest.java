@@ -128,16 +128,17 @@ class StageWaiterTest {
         comps.put("proxy", component(OLD, true));
         create(status(0, OLD, comps));
         setStatus(status(generation(), OLD, comps));
-        StageWaiter waiter = new StageWaiter(client, Clock.systemUTC(), Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ZERO,
+        StageWaiter waiter = new StageWaiter(client, Clock.systemUTC(), Duration.ofMinutes(5), Duration.ofMillis(300), Duration.ZERO,
                 log::add);
 
         long started = System.nanoTime();
-        StageWaiter.Outcome outcome = waiter.await(snapshot(), STAGE, Duration.ofMillis(3500));
-        double seconds = (System.nanoTime() - started) / 1e9;
+        StageWaiter.Outcome outcome = waiter.await(snapshot(), STAGE, Duration.ofMillis(1050));
+        double intervals = (System.nanoTime() - started) / 300e6;
 
         assertThat(outcome).isInstanceOf(StageWaiter.Outcome.TimedOut.class);
-        // Nothing changed with a 1 s interval: the first line, then at most one a second, all alike.
-        assertThat(log).allMatch(l -> l.equals(log.get(0))).hasSizeGreaterThanOrEqualTo(2).hasSizeLessThanOrEqualTo((int) seconds + 2);
+        // Nothing changed with a 300 ms interval: the first line, then at most one per interval, all alike.
+        assertThat(log).allMatch(l -> l.equals(log.get(0))).hasSizeGreaterThanOrEqualTo(2)
+                .hasSizeLessThanOrEqualTo((int) intervals + 2);
         assertThat(log.get(0)).isEqualTo("stage 2.6.4: 4/5 components on v2.6.4 and ready; waiting for proxy (old image);"
                 + " operator: MilvusUpdated False/MilvusUpgradingImage").hasSizeLessThan(200);
     }

@@ -59,7 +59,7 @@ public final class ScenarioCluster implements AutoCloseable {
      * time on a loaded machine; the gates ask Milvus and milvus-backup again every 100 ms instead of at the progress interval.
      */
     public Runner.Settings settings = new Runner.Settings(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(30),
-            Duration.ofMillis(200)).withPollEvery(Duration.ofMillis(100));
+            Duration.ofMillis(80)).withPollEvery(Duration.ofMillis(50));
 
     public ScenarioCluster(SimulatorOptions options) {
         // Faults sit outside the recorder: the recorder sees only what reached the CRUD store.
