@@ -163,7 +163,7 @@ public final class FleetPlan {
         if (intent.paused()) {
             return new Start.Skip(State.Paused, Optional.empty(), "");
         }
-        if (m.needsUpgrade() && intent.notAfter().isPresent() && at.plus(intent.stageTimeout()).isAfter(intent.notAfter().get())) {
+        if (m.needsUpgrade() && StageGuard.windowTooShort(intent, at)) {
             return new Start.Skip(State.Deferred, Optional.empty(), "not started: a stage may take up to "
                     + Intent.format(intent.stageTimeout()) + " and the window closes at " + intent.notAfter().get());
         }

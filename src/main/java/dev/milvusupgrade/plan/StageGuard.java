@@ -106,12 +106,17 @@ public final class StageGuard {
      * {@code notAfter}. {@code prefix} says what was done before (a backup taken).
      */
     public static Optional<Stop> window(Intent intent, String stage, boolean applied, Instant now, String prefix) {
-        if (applied || intent.notAfter().isEmpty() || !now.plus(intent.stageTimeout()).isAfter(intent.notAfter().get())) {
+        if (applied || !windowTooShort(intent, now)) {
             return Optional.empty();
         }
         return Optional.of(new Stop.End(Phase.Deferred, prefix + "stage " + stage + " deferred: it may take up to "
                 + Intent.format(intent.stageTimeout()) + " and the window closes at " + intent.notAfter().get()
                 + "; the next run in a window continues"));
+    }
+
+    /** The window rule, the one place it is: a stage started at {@code now} might still run when the window closes. */
+    public static boolean windowTooShort(Intent intent, Instant now) {
+        return intent.notAfter().isPresent() && now.plus(intent.stageTimeout()).isAfter(intent.notAfter().get());
     }
 
     /**
