@@ -6,30 +6,11 @@ import dev.milvusupgrade.plan.CredentialRule;
 import dev.milvusupgrade.plan.Phase;
 import dev.milvusupgrade.sim.SimulatedCluster.Layout;
 import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Issue 22 item 3: the credentials of milvusAuthSecret reach only where the Job's settings allow, and a refusal says what to fix. */
 class CredentialScenarioTest {
-
-    private static Map<String, String> intent(String... kv) {
-        Map<String, String> m = new HashMap<>(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "30s"));
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put(kv[i], kv[i + 1]);
-        }
-        return m;
-    }
-
-    private static void secret(ScenarioCluster c, Map<String, String> values) {
-        Map<String, String> data = new HashMap<>();
-        values.forEach((k, v) -> data.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
-        c.client.secrets().inNamespace(ScenarioCluster.NS).resource(new SecretBuilder().withNewMetadata().withName("milvus-auth")
-                .withNamespace(ScenarioCluster.NS).endMetadata().withData(data).build()).create();
-    }
 
     /** Runs and checks the run was refused with nothing changed, one line naming {@code fragment}; returns the message. */
     private static String rejectedUntouched(ScenarioCluster c) {
@@ -47,8 +28,8 @@ class CredentialScenarioTest {
     void credentials_for_a_foreign_plain_http_host_are_refused_before_any_request_carries_them() {
         try (ScenarioCluster c = ScenarioCluster.start(); SimulatedMilvusDataPlane foreign = new SimulatedMilvusDataPlane()) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
-            secret(c, Map.of("token", "s3cret-token"));
-            c.intent(intent("milvusEndpoint", foreign.uri().toString(), "milvusAuthSecret", "milvus-auth"));
+            c.authSecret(Map.of("token", "s3cret-token"));
+            c.intent(ScenarioCluster.intentWith("milvusEndpoint", foreign.uri().toString(), "milvusAuthSecret", "milvus-auth"));
 
             String message = rejectedUntouched(c);
 
@@ -67,8 +48,8 @@ class CredentialScenarioTest {
             c.settings = c.settings.withPolicy(c.settings.policy().withCredentials(CredentialRule.parse("127.0.0.1", false)));
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             lab.requireToken("s3cret-token");
-            secret(c, Map.of("token", "s3cret-token"));
-            c.intent(intent("milvusEndpoint", lab.uri().toString(), "milvusAuthSecret", "milvus-auth"));
+            c.authSecret(Map.of("token", "s3cret-token"));
+            c.intent(ScenarioCluster.intentWith("milvusEndpoint", lab.uri().toString(), "milvusAuthSecret", "milvus-auth"));
 
             Runner.Report report = c.run();
 
@@ -81,8 +62,8 @@ class CredentialScenarioTest {
     void a_ca_certificate_with_the_plain_http_service_is_refused_instead_of_ignored() {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
-            secret(c, Map.of("token", "t", "ca.crt", "-----BEGIN CERTIFICATE-----"));
-            c.intent(intent("milvusAuthSecret", "milvus-auth"));
+            c.authSecret(Map.of("token", "t", "ca.crt", "-----BEGIN CERTIFICATE-----"));
+            c.intent(ScenarioCluster.intentWith("milvusAuthSecret", "milvus-auth"));
 
             assertThat(rejectedUntouched(c)).startsWith("Secret " + ScenarioCluster.NS + "/milvus-auth holds a ca.crt, but the Milvus"
                     + " endpoint " + ScenarioCluster.RELEASE + "-milvus." + ScenarioCluster.NS + " is plain http");
@@ -95,8 +76,8 @@ class CredentialScenarioTest {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             c.data.requireUser("upgrader", "pa:ss");
-            secret(c, Map.of("username", "upgrader", "password", "wrong"));
-            c.intent(intent("milvusAuthSecret", "milvus-auth"));
+            c.authSecret(Map.of("username", "upgrader", "password", "wrong"));
+            c.intent(ScenarioCluster.intentWith("milvusAuthSecret", "milvus-auth"));
 
             String message = rejectedUntouched(c);
 

@@ -12,33 +12,14 @@ import dev.milvusupgrade.sim.SimulatedMilvusDataPlane;
 import dev.milvusupgrade.testing.Await;
 import dev.milvusupgrade.testing.Tls;
 import dev.milvusupgrade.testing.ScaledClock;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Issue 9: the data checks around every stage, against the simulated operator and data plane. */
 class DataCheckScenarioTest {
-
-    private static Map<String, String> intent(String... kv) {
-        Map<String, String> m = new HashMap<>(Map.of("milvus", ScenarioCluster.RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "30s"));
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put(kv[i], kv[i + 1]);
-        }
-        return m;
-    }
-
-    private static void secret(ScenarioCluster c, Map<String, String> values) {
-        Map<String, String> data = new HashMap<>();
-        values.forEach((k, v) -> data.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
-        c.client.secrets().inNamespace(ScenarioCluster.NS).resource(new SecretBuilder().withNewMetadata().withName("milvus-auth")
-                .withNamespace(ScenarioCluster.NS).endMetadata().withData(data).build()).create();
-    }
 
     private static void assertRejectedUntouched(ScenarioCluster c, String fragment) {
         String before = c.resourceVersion();
@@ -53,7 +34,7 @@ class DataCheckScenarioTest {
     void a_read_check_snapshots_before_and_after_every_stage_and_records_the_totals() {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS);
-            c.intent(intent());
+            c.intent(ScenarioCluster.intentWith());
 
             Runner.Report report = c.run();
 
@@ -79,10 +60,10 @@ class DataCheckScenarioTest {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             c.data.requireToken("s3cret-token");
-            c.intent(intent());
+            c.intent(ScenarioCluster.intentWith());
             assertRejectedUntouched(c, "Milvus requires authentication (HTTP 401");
 
-            secret(c, Map.of("token", "s3cret-token"));
+            c.authSecret(Map.of("token", "s3cret-token"));
             c.editIntent("milvusAuthSecret", "milvus-auth");
             Runner.Report report = c.run();
 
@@ -97,8 +78,8 @@ class DataCheckScenarioTest {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             c.data.requireUser("upgrader", "pa:ss");
-            secret(c, Map.of("username", "upgrader", "password", "pa:ss"));
-            c.intent(intent("milvusAuthSecret", "milvus-auth"));
+            c.authSecret(Map.of("username", "upgrader", "password", "pa:ss"));
+            c.intent(ScenarioCluster.intentWith("milvusAuthSecret", "milvus-auth"));
 
             assertThat(c.run().exitCode()).isZero();
             assertNoTrace(c, "upgrader");
@@ -118,8 +99,8 @@ class DataCheckScenarioTest {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             c.data.requireUser("upgrader", "pa:ss");
-            secret(c, Map.of("username", "upgrader", "password", "wrong"));
-            c.intent(intent("milvusAuthSecret", "milvus-auth"));
+            c.authSecret(Map.of("username", "upgrader", "password", "wrong"));
+            c.intent(ScenarioCluster.intentWith("milvusAuthSecret", "milvus-auth"));
 
             Runner.Report report = c.run();
 
@@ -136,8 +117,8 @@ class DataCheckScenarioTest {
                 SimulatedMilvusDataPlane tls = new SimulatedMilvusDataPlane(Tls.serverContext())) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             tls.requireToken("t");
-            secret(c, Map.of("token", "t", "ca.crt", Tls.caPem()));
-            c.intent(intent("milvusEndpoint", tls.uri().toString(), "milvusAuthSecret", "milvus-auth"));
+            c.authSecret(Map.of("token", "t", "ca.crt", Tls.caPem()));
+            c.intent(ScenarioCluster.intentWith("milvusEndpoint", tls.uri().toString(), "milvusAuthSecret", "milvus-auth"));
 
             Runner.Report report = c.run();
 
@@ -153,7 +134,7 @@ class DataCheckScenarioTest {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             int port = closed.getLocalPort();
             closed.close();
-            c.intent(intent("milvusEndpoint", "http://127.0.0.1:" + port));
+            c.intent(ScenarioCluster.intentWith("milvusEndpoint", "http://127.0.0.1:" + port));
 
             assertRejectedUntouched(c, "Milvus at http://127.0.0.1:" + port + " cannot be reached for the data check");
             assertThat(c.result().message()).contains("NetworkPolicy").contains("dataCheck: off");
@@ -164,7 +145,7 @@ class DataCheckScenarioTest {
     void a_collection_lost_in_a_stage_fails_the_run_naming_it_and_leaves_the_cluster_as_it_is() {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.4", Layout.FOUR_COORDS);
-            c.intent(intent());
+            c.intent(ScenarioCluster.intentWith());
 
             Runner.Report report = c.runner((cp, stage) -> {
                 if (cp == Checkpoint.MID_WAIT && "mixcoord-2.5.16".equals(stage)) {
@@ -202,7 +183,7 @@ class DataCheckScenarioTest {
     void a_lower_row_count_fails_the_run() {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
-            c.intent(intent());
+            c.intent(ScenarioCluster.intentWith());
 
             Runner.Report report = c.runner((cp, stage) -> {
                 if (cp == Checkpoint.MID_WAIT) {
@@ -223,7 +204,7 @@ class DataCheckScenarioTest {
             c.data.keepUnloaded("default", "books");
             // Real time until the gate waits for the collection, then ten times faster: the 10 s timeout passes in about 1 s.
             c.clock = new ScaledClock().fastOnce(() -> c.logged("not loaded or counted again yet"), Duration.ofSeconds(30), 10);
-            c.intent(intent("stageTimeout", "10s"));
+            c.intent(ScenarioCluster.intentWith("stageTimeout", "10s"));
 
             Runner.Report report = c.run();
 
@@ -238,7 +219,7 @@ class DataCheckScenarioTest {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             c.data.reproduce47806();
-            c.intent(intent("dataCheck", "write"));
+            c.intent(ScenarioCluster.intentWith("dataCheck", "write"));
 
             Runner.Report report = c.run();
 
@@ -259,7 +240,7 @@ class DataCheckScenarioTest {
     void a_probe_that_still_fails_after_the_remedy_fails_the_run_saying_what_was_tried() {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
-            c.intent(intent("dataCheck", "write"));
+            c.intent(ScenarioCluster.intentWith("dataCheck", "write"));
 
             Runner.Report report = c.runner((cp, stage) -> {
                 if (cp == Checkpoint.MID_WAIT) {
@@ -281,7 +262,7 @@ class DataCheckScenarioTest {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             c.data.failEndpoint("entities/insert", 65535, "PrivilegeInsert: permission deny");
-            c.intent(intent("dataCheck", "write"));
+            c.intent(ScenarioCluster.intentWith("dataCheck", "write"));
 
             assertRejectedUntouched(c, "the write probe failed before any change, at insert");
         }
@@ -291,7 +272,7 @@ class DataCheckScenarioTest {
     void milvus_unreachable_during_a_stage_is_waited_for_within_the_stage_timeout() {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
-            c.intent(intent());
+            c.intent(ScenarioCluster.intentWith());
             // A failed read while the proxies roll: the data check keeps trying, and Milvus comes back.
             Thread comesBack = new Thread(() -> {
                 Await.until(Duration.ofSeconds(30), "the data check to meet Milvus unreachable", () -> {
@@ -323,7 +304,7 @@ class DataCheckScenarioTest {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
             c.data.addCollections("big", 600);
-            c.intent(intent("stageTimeout", "2m"));
+            c.intent(ScenarioCluster.intentWith("stageTimeout", "2m"));
 
             Runner.Report report = c.runner((cp, stage) -> {
                 if (cp == Checkpoint.MID_WAIT) {

@@ -1,5 +1,9 @@
 package dev.milvusupgrade.run;
 
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
 import dev.milvusupgrade.k8s.Kube;
 import dev.milvusupgrade.data.MilvusData;
 import dev.milvusupgrade.data.MilvusRestClient;
@@ -123,6 +127,23 @@ public final class ScenarioCluster implements AutoCloseable {
         } catch (ResumeTest.Killed expected) {
             // the Job's pod is gone
         }
+    }
+
+    /** The intent of a data-check scenario: this cluster to v2.6.4 within 30 s a stage, then the pairs {@code kv}. */
+    public static Map<String, String> intentWith(String... kv) {
+        Map<String, String> m = new HashMap<>(Map.of("milvus", RELEASE, "targetVersion", "v2.6.4", "stageTimeout", "30s"));
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    /** Creates the Secret {@code milvus-auth} in the cluster's namespace with {@code values}. */
+    public void authSecret(Map<String, String> values) {
+        Map<String, String> data = new HashMap<>();
+        values.forEach((k, v) -> data.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+        client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("milvus-auth")
+                .withNamespace(NS).endMetadata().withData(data).build()).create();
     }
 
     /** Sets one key of the intent, as a person editing the ConfigMap would. */
