@@ -15,6 +15,7 @@ import dev.milvusupgrade.k8s.StageWaiter;
 import dev.milvusupgrade.plan.CanaryChoice;
 import dev.milvusupgrade.plan.Catalogue;
 import dev.milvusupgrade.plan.Checked;
+import dev.milvusupgrade.plan.Rejection;
 import dev.milvusupgrade.plan.ClusterSnapshot;
 import dev.milvusupgrade.plan.FleetIntent;
 import dev.milvusupgrade.plan.FleetPlan;
@@ -111,28 +112,12 @@ public final class Fleet {
             return end(execute, namespace, intentName, blank.ended(Phase.Rejected, r.rejection().message(), now()), List.of());
         }
         List<String> namespaces = ((Checked.Ok<List<String>>) allowed).value();
-        ApiResult<List<Listed>> listed = kube.milvuses(namespaces);
-        if (listed instanceof ApiResult.Refused<List<Listed>> r) {
-            if (!r.failure().is(ApiFailure.Kind.Forbidden)) {
-                throw r.failure().cause();
-            }
-            return end(execute, namespace, intentName, blank.ended(Phase.Rejected, FleetPlan.listForbidden(namespaces), now()), List.of());
+        Checked<List<Listed>> selection = select(namespace + "/" + intentName, fleet, namespaces, target);
+        if (selection instanceof Checked.Refused<List<Listed>> r) {
+            return end(execute, namespace, intentName, blank.ended(Phase.Rejected, r.rejection().message(), now()), List.of());
         }
-        List<Listed> found = ((ApiResult.Done<List<Listed>>) listed).value();
-        List<Listed> matching = found.stream().filter(m -> fleet.selector().matches(m.labels())).toList();
-        log.accept("fleet " + namespace + "/" + intentName + ": " + matching.size() + " of " + found.size() + " Milvus in "
-                + FleetPlan.where(namespaces) + " match " + fleet.selector() + "; target " + target);
-        Optional<String> refusal = matching.isEmpty() ? Optional.of(FleetPlan.noMatch(fleet.selector(), found.size(), namespaces))
-                : FleetStore.overCap(matching.size(), FleetPlan.where(namespaces));
-        if (refusal.isPresent()) {
-            return end(execute, namespace, intentName, blank.ended(Phase.Rejected, refusal.get(), now()), List.of());
-        }
-        // The Job's setting, when set, and not the tenants' labels, decides the canaries.
-        Map<String, Map<String, String>> labels = new LinkedHashMap<>();
-        matching.forEach(m -> labels.put(m.ref(), m.labels()));
-        Optional<Integer> askedCanaries = Optional.ofNullable(data.get(FleetIntent.CANARY)).filter(c -> !c.isBlank())
-                .map(c -> fleet.canary());
-        Checked<CanaryChoice> chosen = tools.settings().policy().fleetCanaries(labels, askedCanaries);
+        List<Listed> matching = ((Checked.Ok<List<Listed>>) selection).value();
+        Checked<CanaryChoice> chosen = canaries(data, fleet, matching);
         if (chosen instanceof Checked.Refused<CanaryChoice> r) {
             return end(execute, namespace, intentName, blank.ended(Phase.Rejected, r.rejection().message(), now()), List.of());
         }
@@ -159,6 +144,32 @@ public final class Fleet {
         // a fleet within namespaces whose Roles are bound needs no ClusterRole. What a wait costs then grows with changes only.
         List<String> watched = namespaces.isEmpty() ? List.of() : selected.stream().map(Listed::namespace).distinct().toList();
         return execute(namespace, intentName, fleet, members, canaries, record, watched);
+    }
+
+    /** The Milvus resources the fleet selects in {@code namespaces}, or why the fleet is refused (none, too many, no list). */
+    private Checked<List<Listed>> select(String intent, FleetIntent fleet, List<String> namespaces, String target) {
+        ApiResult<List<Listed>> listed = kube.milvuses(namespaces);
+        if (listed instanceof ApiResult.Refused<List<Listed>> r) {
+            if (!r.failure().is(ApiFailure.Kind.Forbidden)) {
+                throw r.failure().cause();
+            }
+            return new Checked.Refused<>(new Rejection(FleetPlan.listForbidden(namespaces)));
+        }
+        List<Listed> found = ((ApiResult.Done<List<Listed>>) listed).value();
+        List<Listed> matching = found.stream().filter(m -> fleet.selector().matches(m.labels())).toList();
+        log.accept("fleet " + intent + ": " + matching.size() + " of " + found.size() + " Milvus in "
+                + FleetPlan.where(namespaces) + " match " + fleet.selector() + "; target " + target);
+        Optional<String> refusal = matching.isEmpty() ? Optional.of(FleetPlan.noMatch(fleet.selector(), found.size(), namespaces))
+                : FleetStore.overCap(matching.size(), FleetPlan.where(namespaces));
+        return refusal.<Checked<List<Listed>>>map(why -> new Checked.Refused<>(new Rejection(why))).orElse(Checked.ok(matching));
+    }
+
+    /** The canaries: the Job's setting when it is set, not the tenants' labels, decides them. */
+    private Checked<CanaryChoice> canaries(Map<String, String> data, FleetIntent fleet, List<Listed> matching) {
+        Map<String, Map<String, String>> labels = new LinkedHashMap<>();
+        matching.forEach(m -> labels.put(m.ref(), m.labels()));
+        Optional<Integer> asked = Optional.ofNullable(data.get(FleetIntent.CANARY)).filter(c -> !c.isBlank()).map(c -> fleet.canary());
+        return tools.settings().policy().fleetCanaries(labels, asked);
     }
 
     /** Plans every selected cluster: the operator and the intent's user catalogue read once for all (a bad catalogue refuses each). */
