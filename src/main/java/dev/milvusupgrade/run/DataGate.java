@@ -301,6 +301,7 @@ final class DataGate {
                     + "; the cluster is"
                     + " left as it is; fix: check that the proxies serve Milvus's RESTful API v2 (and nothing in between rewrites it), then"
                     + " rerun to check again";
+            case ACCESS -> "after stage " + stage + " " + s.unreachable + ", then rerun to check again";
             case UNREACHABLE, NONE -> "after stage " + stage + " Milvus could not be reached for the data check until the stage timeout ("
                     + s.unreachable + "); fix: check the proxies ('kubectl get pods -l app.kubernetes.io/component=proxy'), then rerun to"
                     + " check again";
@@ -377,7 +378,7 @@ final class DataGate {
 
     /** Why a snapshot could not be taken. */
     private enum Problem {
-        NONE, UNREACHABLE, DENIED, MALFORMED
+        NONE, UNREACHABLE, DENIED, MALFORMED, ACCESS
     }
 
     /** The last snapshot and its differences, or why none could be taken. */
@@ -386,8 +387,8 @@ final class DataGate {
 
     /**
      * Snapshots until no difference may still resolve, or {@code deadline}; with {@code stopOnHang}, also as soon as
-     * a count(*) times out (the caller tries the remedy). A refused privilege or an answer that cannot be read ends it
-     * at once: waiting changes neither.
+     * a count(*) times out (the caller tries the remedy). A refused privilege, refused credentials or an answer that
+     * cannot be read ends it at once: waiting changes none of them.
      */
     private Settled settle(String stage, Instant deadline, boolean stopOnHang) {
         DataSnapshot now = null;
@@ -403,6 +404,9 @@ final class DataGate {
                 }
             } catch (MilvusData.Denied | MilvusData.Malformed e) {
                 return new Settled(null, found, e.getMessage(), e instanceof MilvusData.Denied ? Problem.DENIED : Problem.MALFORMED);
+            } catch (AccessFailure e) {
+                // Refused credentials or a certificate no longer trusted: waiting fixes neither.
+                return new Settled(null, found, e.getMessage() + "; fix: " + e.fix(), Problem.ACCESS);
             } catch (MilvusData.Unreachable e) {
                 unreachable = e.getMessage();
             }

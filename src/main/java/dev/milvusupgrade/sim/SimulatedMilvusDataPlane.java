@@ -117,6 +117,8 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
     private volatile Headers lastHeaders = new Headers();
     private final Map<String, SimulatedMilvusCatalog.Answer> failures = new ConcurrentHashMap<>();
     private final Set<String> tokens = ConcurrentHashMap.newKeySet();
+    /** Authentication stays on once turned on, even with every key revoked (Milvus's common.security.authorizationEnabled). */
+    private volatile boolean authenticationOn;
     private final Map<String, String> users = new ConcurrentHashMap<>();
     private final HttpServer server;
     private final ExecutorService workers;
@@ -223,11 +225,21 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
 
     /** Turns authentication on (if it was off) and accepts {@code token} as an API key. */
     public void requireToken(String token) {
+        authenticationOn = true;
         tokens.add(token);
+    }
+
+    /**
+     * Stops accepting {@code token}, as when an administrator rotates the API key while the upgrade runs (authentication stays
+     * on: the next request with it gets the 401 above).
+     */
+    public void revokeToken(String token) {
+        tokens.remove(token);
     }
 
     /** Turns authentication on (if it was off) and accepts {@code user} with {@code password}. */
     public void requireUser(String user, String password) {
+        authenticationOn = true;
         users.put(user, password);
     }
 
@@ -554,7 +566,7 @@ public final class SimulatedMilvusDataPlane implements AutoCloseable {
      * prefix removed, split at the first {@code :} into user and password, or without {@code :} an API key.
      */
     private boolean authenticated(String header) {
-        if (tokens.isEmpty() && users.isEmpty()) {
+        if (!authenticationOn) {
             return true;
         }
         if (header == null) {

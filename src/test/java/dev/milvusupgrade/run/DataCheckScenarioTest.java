@@ -74,6 +74,30 @@ class DataCheckScenarioTest {
     }
 
     @Test
+    void a_token_revoked_during_a_stage_fails_the_check_after_it_at_once_naming_the_secret() {
+        try (ScenarioCluster c = ScenarioCluster.start()) {
+            c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
+            c.data.requireToken("s3cret-token");
+            c.authSecret(Map.of("token", "s3cret-token"));
+            c.intent(ScenarioCluster.intentWith("milvusAuthSecret", "milvus-auth"));
+
+            // The API key is rotated while the 2.6 stage rolls: the check after it meets a 401.
+            Runner.Report report = c.runner((cp, stage) -> {
+                if (cp == Checkpoint.AFTER_PATCH) {
+                    c.data.revokeToken("s3cret-token");
+                }
+            }).run(ScenarioCluster.NS, ScenarioCluster.INTENT);
+
+            assertThat(report.exitCode()).as(String.join("\n", c.log)).isEqualTo(1);
+            assertThat(report.record().message())
+                    .startsWith("after stage 2.6.4 Milvus refused the credentials of Secret milvus/milvus-auth")
+                    .contains("fix: ").endsWith(", then rerun to check again").doesNotContain("s3cret-token");
+            // Not waited on until the stage timeout (30 s) as if Milvus were unreachable.
+            assertThat(c.log).noneMatch(l -> l.contains("Milvus not reachable yet"));
+        }
+    }
+
+    @Test
     void authentication_with_a_user_and_password() {
         try (ScenarioCluster c = ScenarioCluster.start()) {
             c.seed("milvusdb/milvus:v2.5.16", Layout.MIXCOORD);
