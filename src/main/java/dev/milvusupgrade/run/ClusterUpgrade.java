@@ -45,19 +45,12 @@ import java.util.function.Function;
 
 /**
  * One Milvus cluster's upgrade: preflight, plan, then for each stage apply, wait, check the data
- * and checkpoint, recording on its {@link Home}. The single-cluster mode and the fleet both drive
+ * and checkpoint, recording on its {@link UpgradeHome}. The single-cluster mode and the fleet both drive
  * it; they differ only in where the record lives and what may stop it between two stages. What
  * stops a run is decided by the pure rules of {@link StageGuard} and {@link Resume}; every end is
  * written by {@link #finish(RunRecord)}.
  */
 final class ClusterUpgrade {
-
-    /** Where this cluster's upgrade was asked for and is recorded (see {@link UpgradeHome}). */
-    interface Home extends UpgradeHome {
-    }
-
-    /** What a person should do after a success without a write probe (milvus#47806, FACTS §8.13). */
-    static final String CHECK_WRITES = Resume.CHECK_WRITES;
 
     private final ClusterGateway cluster;
     private final Shutdown shutdown;
@@ -65,7 +58,7 @@ final class ClusterUpgrade {
     private final Function<URI, MilvusBackup> backups;
     private final EventRecorder events;
     private final StageWaiter waiter;
-    private final Home home;
+    private final UpgradeHome home;
     private final Instant started;
     private final String runId;
     private RunContext ctx;
@@ -74,7 +67,7 @@ final class ClusterUpgrade {
     /** The bundled release catalogue, with the intent's user catalogue on top once decide has read it. */
     private Catalogue catalogue = Catalogue.builtIn();
 
-    ClusterUpgrade(Runner.Tools tools, StageWaiter waiter, EventRecorder events, Home home, Instant started, String runId) {
+    ClusterUpgrade(Runner.Tools tools, StageWaiter waiter, EventRecorder events, UpgradeHome home, Instant started, String runId) {
         this.cluster = tools.cluster();
         this.ctx = RunContext.of(tools, runId);
         this.shutdown = tools.shutdown();
@@ -367,7 +360,7 @@ final class ClusterUpgrade {
         }
         return finish(run.record.withPhase(Phase.Succeeded, "Milvus " + ref + " upgraded from " + plan.from() + " to " + plan.target()
                 + " in " + plan.stages().size() + " stage(s); message queue " + plan.msgStreamType() + " unchanged" + data + after
-                + (writesVerified ? "" : "; " + CHECK_WRITES), Optional.of(now())));
+                + (writesVerified ? "" : "; " + Resume.CHECK_WRITES), Optional.of(now())));
     }
 
     /**

@@ -436,7 +436,7 @@ public final class Fleet {
         }
 
         /** A cluster's home in a fleet: its record on its Lease, the intent the fleet's, the halt the fleet's. */
-        private final class Home implements ClusterUpgrade.Home {
+        private final class Home implements UpgradeHome {
             private final String ref;
             private final Listed cluster;
             private final RecordCodec.Read recorded;

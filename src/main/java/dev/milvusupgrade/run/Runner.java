@@ -338,7 +338,7 @@ public final class Runner {
         return Optional.ofNullable(System.getenv("HOSTNAME")).orElse("local") + "/" + runId;
     }
 
-    private ClusterUpgrade upgrade(EventRecorder events, ClusterUpgrade.Home home, Instant started, String runId) {
+    private ClusterUpgrade upgrade(EventRecorder events, UpgradeHome home, Instant started, String runId) {
         return new ClusterUpgrade(tools(), kube.waiter(clock, settings.deadlockGrace(), settings.progressEvery(), settings.settle(), log),
                 events, home, started, runId);
     }
@@ -356,7 +356,7 @@ public final class Runner {
      * the intent ConfigMap. A refusal because the checkpoint cannot be read is written on the intent only, so that the
      * unreadable record stays on the Lease for a person to see and the next run refuses the same way.
      */
-    private final class IntentHome implements ClusterUpgrade.Home {
+    private final class IntentHome implements UpgradeHome {
         private final String namespace;
         private final String intentName;
         private final RecordCodec.Read recorded;

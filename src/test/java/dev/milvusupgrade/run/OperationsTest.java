@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.milvusupgrade.k8s.EventRecorder;
 import dev.milvusupgrade.k8s.MilvusApi;
 import dev.milvusupgrade.plan.Phase;
+import dev.milvusupgrade.plan.Resume;
 import dev.milvusupgrade.plan.RunRecord;
 import dev.milvusupgrade.sim.SimulatedCluster.Layout;
 import dev.milvusupgrade.sim.SimulatorOptions;
@@ -177,7 +178,7 @@ class OperationsTest {
                         assertThat(e.getType()).isEqualTo("Normal");
                         assertThat(e.getMessage()).isEqualTo("Milvus milvus/my-release upgraded from v2.5.16 to v2.6.4 in 1 stage(s);"
                                 + " message queue pulsar unchanged; data check: nothing lost in 3 collection(s); "
-                                + ClusterUpgrade.CHECK_WRITES);
+                                + Resume.CHECK_WRITES);
                         assertThat(e.getInvolvedObject().getName()).isEqualTo(ScenarioCluster.INTENT);
                         assertThat(e.getSource().getComponent()).isEqualTo("milvus-upgrade");
                     });
